@@ -1,0 +1,37 @@
+# Two commands matter: `make demo` and `make test`. Both create .venv and install the
+# package with its dependencies first; nothing else needs to be installed by hand.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint typecheck check clean help
+
+help:
+	@echo "make demo   - every demo app from every profile on the simulator, then the barrier table and report"
+	@echo "make test   - the whole test suite"
+	@echo "make check  - ruff and mypy --strict"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/harness demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check harness tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict harness
+
+check: lint typecheck
+
+clean:
+	rm -rf $(VENV) results.db results.db-* artifacts reports .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,184 @@
+"""One attempt, end to end: profile + scenario -> device session -> runner -> stored record.
+
+This is the unit both the pytest plugin and ``harness demo`` call. The measurement row is
+written before anything can fail, so every attempt that started is in the database,
+completed with a verdict or (if the process dies) later marked aborted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from harness.countries import get_country
+from harness.devices.base import Device, DeviceError, DeviceInfo
+from harness.devices.capabilities import build_capabilities, masked_capabilities
+from harness.outcomes import Backend, Failure, Stage, Status, Verdict
+from harness.profiles import PhoneNumber, Profile
+from harness.rules import RuleSet, shared_rules
+from harness.runner import Runner, RunnerSettings
+from harness.scenarios import Scenario, Step
+from harness.secrets import MissingEnv, expand_env, scrub
+from harness.storage.store import MeasurementStart, Store, Vantage
+
+log = logging.getLogger(__name__)
+
+DeviceFactory = Callable[[Mapping[str, Any]], Device]
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    measurement_id: str
+    verdict: Verdict
+    scenario_id: str
+    profile_id: str
+    country: str
+
+
+class StoreSink:
+    """Writes steps and their evidence to the store as they happen."""
+
+    def __init__(self, store: Store, run_id: str, mid: str) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.mid = mid
+
+    def step_started(self, index: int, step: Step, description: str) -> None:
+        self.store.add_step(self.mid, index, step.kind, step.name, step.stage.value,
+                            step.line, description)
+
+    def step_finished(self, index: int, outcome: str, detail: str | None,
+                      source: str | None, screenshot: bytes | None) -> None:
+        if source is not None:
+            self.store.add_artifact(self.mid, self.run_id, index, "page_source",
+                                    source.encode("utf-8"), ".xml")
+        if screenshot is not None:
+            self.store.add_artifact(self.mid, self.run_id, index, "screenshot", screenshot,
+                                    ".png")
+        self.store.finish_step(self.mid, index, outcome, detail)
+
+
+def template_variables(profile: Profile, phone: PhoneNumber) -> dict[str, str]:
+    country = get_country(profile.country)
+    return {
+        "phone.e164": phone.e164.reveal(),
+        "phone.national": phone.national.reveal(),
+        "phone.calling_code": str(phone.calling_code),
+        "country": profile.country,
+        "country_name": country.name if country else profile.country,
+        "profile.id": profile.id,
+        "profile.locale": profile.locale,
+        "profile.language": profile.language,
+    }
+
+
+def resolve_proxy(profile: Profile) -> str | None:
+    """The proxy URL with credentials from the environment, or None for direct."""
+    if not profile.proxy_ref:
+        return None
+    try:
+        value = expand_env(profile.proxy_ref)
+    except MissingEnv as exc:
+        from harness.errors import ConfigError
+
+        raise ConfigError(profile.where("proxy"), "proxy",
+                          f"environment variable {exc.var} is not set",
+                          f"Export it (e.g. `export {exc.var}=socks5://host:1080`) or "
+                          "write ${" + exc.var + ":-} to allow a direct connection") from None
+    return value or None
+
+
+def observed_vantage(profile: Profile, info: DeviceInfo | None, device_id: str | None,
+                     backend: Backend) -> Vantage:
+    """Compare what the device reports with the profile's target country."""
+    def match(a: str | None, b: str) -> bool | None:
+        return None if not a else a.upper() == b.upper()
+
+    locale_country = None
+    if info and info.locale:
+        parts = info.locale.replace("-", "_").split("_")
+        locale_country = next((p for p in parts[1:] if len(p) == 2), None)
+    return Vantage(
+        device_id=device_id,
+        sim_country=(info.sim_country if info else None),
+        device_locale=info.locale if info else None,
+        device_timezone=info.timezone if info else None,
+        gps_country=profile.country if profile.gps else None,
+        sim_country_match=match(info.sim_country if info else None, profile.country),
+        locale_match=match(locale_country, profile.country),
+        timezone_match=(None if not (info and info.timezone)
+                        else info.timezone == profile.timezone),
+        gps_country_match=True if profile.gps else None,
+        vantage_source="device" if info else None,
+    )
+
+
+def run_attempt(
+    *,
+    store: Store,
+    run_id: str,
+    scenario: Scenario,
+    profile: Profile,
+    phone: PhoneNumber,
+    backend: Backend,
+    open_device: DeviceFactory,
+    rules: RuleSet | None = None,
+    settings: RunnerSettings | None = None,
+    system_port: int | None = None,
+) -> AttemptResult:
+    """Measure ``scenario`` from ``profile`` once and store the result."""
+    ruleset = rules or shared_rules()
+    proxy = resolve_proxy(profile)
+    caps = build_capabilities(profile, phone, backend, proxy_url=proxy,
+                              system_port=system_port)
+    start = MeasurementStart(
+        run_id=run_id, scenario_id=scenario.id, scenario_version=scenario.version,
+        app_id=scenario.app.android_package, app_name=scenario.app.name,
+        country=profile.country, region=profile.region.value, profile_id=profile.id,
+        backend=backend.value, rules_version=ruleset.version,
+        phone_masked=phone.masked, phone_hash=phone.hashed, phone_source=phone.source,
+        phone_country=phone.region, proxy_masked=profile.proxy_masked,
+        capabilities=masked_capabilities(caps, phone),
+    )
+    mid = store.begin_measurement(start)
+    secrets = [phone.e164.reveal(), phone.national.reveal()] + ([proxy] if proxy else [])
+    device: Device | None = None
+    steps_done = 0
+    features: dict[str, str] = {}
+    try:
+        try:
+            device = open_device(caps)
+        except DeviceError as exc:
+            verdict = Verdict(status=Status.FAILURE, stage=Stage.LAUNCH, failure=exc.failure,
+                              detail=scrub(exc.message, secrets))
+        else:
+            info: DeviceInfo | None = None
+            try:
+                if profile.gps:
+                    device.set_location(profile.gps.latitude, profile.gps.longitude,
+                                        profile.gps.altitude)
+                info = device.device_info()
+            except DeviceError as exc:
+                log.debug("device info unavailable: %s", exc.message)
+            store.record_vantage(mid, observed_vantage(profile, info, device.device_id,
+                                                       backend))
+            variables = template_variables(profile, phone)
+            runner = Runner(device, scenario, ruleset, variables,
+                            sink=StoreSink(store, run_id, mid), settings=settings)
+            result = runner.run()
+            verdict, steps_done, features = result.verdict, result.steps_done, result.features
+    except DeviceError as exc:
+        verdict = Verdict(status=Status.FAILURE, stage=Stage.LAUNCH, failure=exc.failure,
+                          detail=scrub(exc.message, secrets))
+    except Exception as exc:  # an unmapped fault is still an instrument failure, recorded
+        log.exception("unexpected error during attempt %s", mid)
+        verdict = Verdict(status=Status.FAILURE, stage=Stage.LAUNCH,
+                          failure=Failure.UNKNOWN_FAILURE,
+                          detail=scrub(f"{type(exc).__name__}: {exc}", secrets))
+    finally:
+        if device is not None:
+            device.close()
+    store.complete_measurement(mid, verdict, steps_done, features)
+    return AttemptResult(mid, verdict, scenario.id, profile.id, profile.country)

@@ -1,0 +1,84 @@
+"""Countries and study regions, from the committed data file ``harness/data/countries.csv``.
+
+The file lists every ISO 3166-1 alpha-2 code with its English name, its study region and
+its calling code. Study regions follow the grouping used in reports on real-name
+registration abroad: Asia-Pacific, Europe (extended), Middle East and North Africa, North
+America, Latin America, Sub-Saharan Africa, Central Asia.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from harness.outcomes import DocumentedEnum
+
+
+class Region(DocumentedEnum):
+    """Study region of a country."""
+
+    ASIA_PACIFIC = ("asia_pacific", "East, South-East and South Asia, and Oceania.")
+    EUROPE = ("europe", "Europe including extended Europe (Turkey, the Caucasus, Russia).")
+    MENA = ("mena", "Middle East and North Africa.")
+    NORTH_AMERICA = ("north_america", "United States, Canada and nearby territories.")
+    LATIN_AMERICA = ("latin_america", "Central and South America and the Caribbean.")
+    SUB_SAHARAN_AFRICA = ("sub_saharan_africa", "Africa south of the Sahara.")
+    CENTRAL_ASIA = ("central_asia", "Afghanistan and the former Soviet republics of Central Asia.")
+
+
+#: Codes people commonly type for a country whose ISO code differs.
+_ALIASES = {"UK": "GB", "EL": "GR", "EN": "GB", "KO": "KR", "JA": "JP", "ZH": "CN", "DU": "DE"}
+
+
+@dataclass(frozen=True)
+class Country:
+    alpha2: str
+    name: str
+    region: Region
+    calling_code: int | None
+
+
+@cache
+def all_countries() -> dict[str, Country]:
+    """Every ISO 3166-1 alpha-2 country, keyed by upper-case code."""
+    text = resources.files("harness.data").joinpath("countries.csv").read_text("utf-8")
+    out: dict[str, Country] = {}
+    for row in csv.DictReader(text.splitlines()):
+        code = row["calling_code"]
+        out[row["alpha2"]] = Country(
+            alpha2=row["alpha2"],
+            name=row["name"],
+            region=Region(row["region"]),
+            calling_code=int(code) if code else None,
+        )
+    return out
+
+
+def get_country(code: str) -> Country | None:
+    return all_countries().get(code.strip().upper())
+
+
+def suggest_countries(text: str, limit: int = 3) -> list[str]:
+    """Close matches for a mistyped code or name, as ``"DE (Germany)"`` strings."""
+    countries = all_countries()
+    t = text.strip()
+    hits: list[str] = []
+    by_name = {c.name.lower(): c.alpha2 for c in countries.values()}
+    for name in difflib.get_close_matches(t.lower(), list(by_name), n=limit, cutoff=0.6):
+        hits.append(by_name[name])
+    for name, code in by_name.items():
+        if len(t) > 2 and name.startswith(t.lower()) and code not in hits:
+            hits.append(code)
+    up = t.upper()
+    if up in _ALIASES:
+        hits.insert(0, _ALIASES[up])
+    if len(up) == 2:
+        # one letter off, same first letter first (typos hit the second letter more often)
+        near = [c for c in countries
+                if c != up and sum(a != b for a, b in zip(c, up, strict=True)) == 1]
+        near.sort(key=lambda c: (c[0] != up[0], c))
+        hits.extend(c for c in near if c not in hits)
+    return [f"{c} ({countries[c].name})" for c in hits[:limit]]

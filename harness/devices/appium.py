@@ -1,0 +1,285 @@
+"""The Appium implementation of ``Device``: the only module that imports appium.
+
+It talks W3C WebDriver to whatever endpoint it is given: a local Appium server, a Selenium
+Grid 4 hub, the appium-device-farm plugin, a cloud farm, or the built-in simulator. Faults
+are mapped to ``DeviceError``s: no answer or a refused session -> ``DeviceUnavailable``;
+a lost session or a dead server mid-attempt -> ``SessionLost``. Idempotent reads (page
+source, screenshot, SMS, device info) are retried with tenacity on transient faults;
+actions (tap, type) are not, since repeating one could change what is measured.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import urllib3
+from appium import webdriver
+from appium.options.android import UiAutomator2Options
+from appium.webdriver.client_config import AppiumClientConfig
+from selenium.common.exceptions import (
+    InvalidSessionIdException,
+    NoSuchElementException,
+    SessionNotCreatedException,
+    StaleElementReferenceException,
+    WebDriverException,
+)
+from tenacity import (
+    RetryError,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from harness.devices.base import (
+    AppNotInstalled,
+    DeviceError,
+    DeviceInfo,
+    DeviceUnavailable,
+    ElementGone,
+    Locator,
+    SessionLost,
+    Sms,
+)
+from harness.outcomes import Backend
+from harness.secrets import mask_url, scrub
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+COMMAND_TIMEOUT = 120
+
+
+class _Transient(Exception):
+    """A fault worth one more try: connection reset, 5xx, server busy."""
+
+    def __init__(self, cause: BaseException) -> None:
+        self.cause = cause
+        super().__init__(str(cause))
+
+
+def _message(exc: BaseException) -> str:
+    msg = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
+    return scrub(str(msg).splitlines()[0] if str(msg) else type(exc).__name__)
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    return isinstance(exc, urllib3.exceptions.HTTPError | OSError | ConnectionError)
+
+
+class AppiumDevice:
+    """One Appium session. Create with ``AppiumDevice.open(url, capabilities)``."""
+
+    def __init__(self, driver: Any, url: str, backend: Backend, device_id: str) -> None:
+        self._driver = driver
+        self._url = url
+        self._backend = backend
+        self._device_id = device_id
+        self._closed = False
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @classmethod
+    def open(cls, url: str, capabilities: Mapping[str, Any], backend: Backend = Backend.APPIUM,
+             attempts: int = 3, command_timeout: int = COMMAND_TIMEOUT) -> AppiumDevice:
+        """Open a W3C session; retry transient faults, never a refusal of the capabilities."""
+        shown = mask_url(url)
+        options = UiAutomator2Options().load_capabilities(dict(capabilities))
+
+        def create() -> Any:
+            config = AppiumClientConfig(remote_server_addr=url, timeout=command_timeout,
+                                        keep_alive=True)
+            try:
+                return webdriver.Remote(command_executor=url, options=options,
+                                        client_config=config)
+            except SessionNotCreatedException as exc:
+                raise DeviceUnavailable(
+                    f"the Appium endpoint at {shown} refused to open a session: "
+                    f"{_message(exc)}") from None
+            except WebDriverException as exc:
+                if _is_connection_error(exc) or "Connection refused" in str(exc):
+                    raise _Transient(exc) from None
+                raise DeviceUnavailable(
+                    f"the Appium endpoint at {shown} failed to open a session: "
+                    f"{_message(exc)}") from None
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                raise _Transient(exc) from None
+
+        try:
+            driver = _retry(create, attempts)
+        except _Transient as exc:
+            raise DeviceUnavailable(
+                f"no Appium server answers at {shown} ({_message(exc.cause)})") from None
+        caps = getattr(driver, "capabilities", {}) or {}
+        device_id = str(caps.get("deviceUDID") or caps.get("udid") or caps.get("appium:udid")
+                        or capabilities.get("appium:udid") or capabilities.get("appium:avd")
+                        or getattr(driver, "session_id", "unknown"))
+        return cls(driver, url, backend, device_id)
+
+    @property
+    def device_id(self) -> str:
+        return self._device_id
+
+    @property
+    def backend(self) -> Backend:
+        return self._backend
+
+    @property
+    def session_id(self) -> str:
+        return str(self._driver.session_id)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._driver.quit()
+        except Exception as exc:  # the session may already be gone; closing must not fail
+            log.debug("closing session: %s", _message(exc))
+
+    # ------------------------------------------------------------------ calls
+
+    def _call(self, fn: Callable[[], T], idempotent: bool) -> T:
+        def once() -> T:
+            try:
+                return fn()
+            except (NoSuchElementException, StaleElementReferenceException):
+                raise
+            except InvalidSessionIdException as exc:
+                raise SessionLost(f"the session was lost: {_message(exc)}") from None
+            except WebDriverException as exc:
+                text = str(exc)
+                if _is_connection_error(exc) or "Connection refused" in text:
+                    raise _Transient(exc) from None
+                if "invalid session id" in text or "A session is either terminated" in text:
+                    raise SessionLost(f"the session was lost: {_message(exc)}") from None
+                raise DeviceError(_message(exc)) from None
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                raise _Transient(exc) from None
+
+        try:
+            return _retry(once, 3 if idempotent else 1)
+        except _Transient as exc:
+            raise SessionLost(
+                f"the Appium endpoint at {mask_url(self._url)} stopped answering "
+                f"({_message(exc.cause)})") from None
+
+    def _execute(self, script: str, args: Mapping[str, Any] | None = None,
+                 idempotent: bool = True) -> Any:
+        return self._call(lambda: self._driver.execute_script(script, dict(args or {})),
+                          idempotent)
+
+    def _find(self, locators: Sequence[Locator]) -> Any:
+        for by, value in locators:
+            def find(b: str = by, v: str = value) -> Any:
+                return self._driver.find_element(b, v)
+            try:
+                return self._call(find, True)
+            except (NoSuchElementException, StaleElementReferenceException):
+                continue
+        raise ElementGone(f"none of {len(locators)} locators found an element")
+
+    # ------------------------------------------------------------------ Device
+
+    def page_source(self) -> str:
+        return str(self._call(lambda: self._driver.page_source, True))
+
+    def screenshot(self) -> bytes:
+        data = self._call(lambda: self._driver.get_screenshot_as_png(), True)
+        return bytes(data)
+
+    def tap(self, locators: Sequence[Locator]) -> None:
+        el = self._find(locators)
+        try:
+            self._call(el.click, False)
+        except (NoSuchElementException, StaleElementReferenceException):
+            raise ElementGone("the element went stale before the click") from None
+
+    def type_text(self, locators: Sequence[Locator], text: str, clear: bool = True) -> None:
+        el = self._find(locators)
+        try:
+            if clear:
+                self._call(el.clear, False)
+            self._call(lambda: el.send_keys(text), False)
+        except (NoSuchElementException, StaleElementReferenceException):
+            raise ElementGone("the element went stale before typing") from None
+
+    def launch_app(self, package: str, clear: bool = False) -> None:
+        installed = self._execute("mobile: isAppInstalled", {"appId": package})
+        if installed is False:
+            raise AppNotInstalled(f"{package} is not installed on device {self._device_id}")
+        if clear:
+            self._execute("mobile: terminateApp", {"appId": package}, idempotent=False)
+            self._execute("mobile: clearApp", {"appId": package}, idempotent=False)
+        try:
+            self._execute("mobile: activateApp", {"appId": package}, idempotent=False)
+        except DeviceError as exc:
+            if "not installed" in exc.message.lower():
+                raise AppNotInstalled(exc.message) from None
+            raise
+
+    def stop_app(self, package: str) -> None:
+        self._execute("mobile: terminateApp", {"appId": package}, idempotent=False)
+
+    def device_info(self) -> DeviceInfo:
+        raw = self._execute("mobile: getDeviceInfo") or {}
+        if not isinstance(raw, dict):
+            raw = {}
+
+        def prop(name: str) -> str | None:
+            try:
+                out = self._execute("mobile: shell", {"command": "getprop", "args": [name]})
+            except DeviceError:
+                return None  # needs --allow-insecure adb_shell on a real Appium server
+            value = str(out or "").strip()
+            return value.upper() if value else None
+
+        return DeviceInfo(
+            model=raw.get("model"),
+            platform_version=raw.get("platformVersion"),
+            locale=raw.get("locale"),
+            timezone=raw.get("timeZone"),
+            sim_country=prop("gsm.sim.operator.iso-country"),
+            network_country=prop("gsm.operator.iso-country"),
+            carrier=raw.get("carrierName"),
+            raw={k: v for k, v in raw.items() if k in (
+                "manufacturer", "model", "brand", "apiVersion", "platformVersion",
+                "carrierName", "locale", "timeZone", "realDisplaySize")},
+        )
+
+    def list_sms(self, limit: int = 20) -> list[Sms]:
+        raw = self._execute("mobile: listSms", {"max": limit})
+        items = raw.get("items", []) if isinstance(raw, dict) else []
+        out = []
+        for it in items:
+            body = str(it.get("body", ""))
+            date = it.get("date")
+            key = str(it.get("_id") or hashlib.sha256(f"{date}|{body}".encode()).hexdigest())
+            try:
+                date_ms = int(date) if date is not None else None
+            except (TypeError, ValueError):
+                date_ms = None
+            out.append(Sms(key=key, sender=str(it.get("address", "")), body=body,
+                           date_ms=date_ms))
+        return out
+
+    def set_location(self, latitude: float, longitude: float, altitude: float = 0.0) -> None:
+        self._call(lambda: self._driver.set_location(latitude, longitude, altitude), True)
+
+
+def _retry(fn: Callable[[], T], attempts: int) -> T:
+    try:
+        for attempt in Retrying(
+            stop=stop_after_attempt(attempts),
+            wait=wait_exponential(multiplier=0.3, max=3),
+            retry=retry_if_exception_type(_Transient),
+            reraise=True,
+        ):
+            with attempt:
+                return fn()
+    except RetryError as exc:  # pragma: no cover - reraise=True re-raises the cause
+        raise exc.last_attempt.exception() or RuntimeError("retry failed") from None
+    raise RuntimeError("unreachable")

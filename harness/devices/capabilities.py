@@ -1,0 +1,99 @@
+"""Appium capabilities built from a profile.
+
+The same function serves an emulator, a phone, a farm and the simulator, so a scenario
+exercised on the simulator goes through the capabilities a real device gets. Secrets
+(the phone number, proxy credentials) are in the returned dict because the device needs
+them; ``masked_capabilities`` is the only form that may be logged or stored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from harness.outcomes import Backend
+from harness.profiles import PhoneNumber, Profile
+from harness.secrets import mask_phone, mask_url
+
+DEFAULT_NEW_COMMAND_TIMEOUT = 300
+
+
+def locale_parts(profile: Profile) -> tuple[str, str]:
+    """(language, country) for UiAutomator2's ``language`` / ``locale`` capabilities."""
+    parts = re.split(r"[_-]", profile.locale)
+    country = next((p for p in parts[1:] if len(p) == 2 and p.isalpha()), profile.country)
+    return profile.language.split("-")[0], country.upper()
+
+
+def emulator_proxy_arg(proxy_url: str) -> str:
+    """``-http-proxy`` takes ``[user:pass@]host:port`` (http only)."""
+    parts = urlsplit(proxy_url)
+    auth = ""
+    if parts.username:
+        auth = parts.username + (f":{parts.password}" if parts.password else "") + "@"
+    return f"{auth}{parts.hostname}:{parts.port or 80}"
+
+
+def build_capabilities(
+    profile: Profile,
+    phone: PhoneNumber,
+    backend: Backend,
+    proxy_url: str | None = None,
+    system_port: int | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """W3C capabilities (``appium:``-prefixed) for one attempt from ``profile``."""
+    language, locale = locale_parts(profile)
+    caps: dict[str, Any] = {
+        "platformName": "Android",
+        "appium:automationName": "UiAutomator2",
+        "appium:language": language,
+        "appium:locale": locale,
+        "appium:timeZone": profile.timezone,
+        "appium:newCommandTimeout": DEFAULT_NEW_COMMAND_TIMEOUT,
+        "appium:noReset": True,
+        "appium:autoGrantPermissions": True,
+    }
+    dev = profile.device
+    if dev.udid:
+        caps["appium:udid"] = dev.udid
+    elif dev.emulator:
+        caps["appium:avd"] = dev.emulator
+        args = []
+        if proxy_url:
+            args.append(f"-http-proxy {emulator_proxy_arg(proxy_url)}")
+        args.append(f"-phone-number {phone.e164.reveal()}")
+        caps["appium:avdArgs"] = " ".join(args)
+    if dev.platform_version:
+        caps["appium:platformVersion"] = dev.platform_version
+    if dev.app_path:
+        caps["appium:app"] = dev.app_path
+    if system_port is not None:
+        caps["appium:systemPort"] = system_port
+    if backend is Backend.SIM:
+        caps["harness:simCountry"] = phone.region or profile.country
+        caps["harness:ipCountry"] = profile.country
+        caps["harness:phoneNumber"] = phone.e164.reveal()
+    caps.update(dev.capabilities)
+    if extra:
+        caps.update(extra)
+    return caps
+
+
+def masked_capabilities(caps: Mapping[str, Any], phone: PhoneNumber | None = None
+                        ) -> dict[str, Any]:
+    """The capabilities with every phone number and credential masked."""
+    clear = phone.e164.reveal() if phone else None
+    out: dict[str, Any] = {}
+    for key, value in caps.items():
+        if isinstance(value, str):
+            if clear and clear in value:
+                value = value.replace(clear, mask_phone(clear))
+            value = re.sub(r"\S+://\S+", lambda m: mask_url(m.group(0)), value)
+            value = re.sub(r"(-http-proxy\s+)([^\s:@]+):([^\s@]+)@", r"\1\2:***@", value)
+            if "password" in key.lower() or "token" in key.lower() or "key" in key.lower():
+                value = "***"
+        out[key] = value
+    return out

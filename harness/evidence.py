@@ -1,0 +1,78 @@
+"""Evidence without secrets: page sources scrubbed, screenshots redacted.
+
+A screenshot of a sign-up screen shows the phone number typed into it and the SMS code.
+Before evidence is stored, every element whose text contains a secret is found in the
+page source taken with the screenshot, and its bounds are painted over in the PNG. The
+page source itself is scrubbed of the same values.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from lxml import etree
+from PIL import Image, ImageDraw
+
+from harness.secrets import scrub
+
+_BOUNDS = re.compile(r"\[(-?\d+),(-?\d+)\]\[(-?\d+),(-?\d+)\]")
+
+
+def secret_regions(source: str, secrets: list[str]) -> tuple[list[tuple[int, int, int, int]],
+                                                              tuple[int, int] | None]:
+    """Bounds of elements showing a secret, and the hierarchy's size if it says."""
+    try:
+        root = etree.fromstring(source.encode("utf-8"),
+                                etree.XMLParser(recover=True, resolve_entities=False))
+    except etree.XMLSyntaxError:
+        return [], None
+    if root is None:
+        return [], None
+    size = None
+    if root.get("width") and root.get("height"):
+        try:
+            size = (int(str(root.get("width"))), int(str(root.get("height"))))
+        except ValueError:
+            size = None
+    boxes = []
+    for el in root.iter():
+        label = f"{el.get('text', '')} {el.get('content-desc', '')}".strip()
+        if not label or scrub(label, secrets) == scrub(label, []):
+            continue
+        m = _BOUNDS.fullmatch(str(el.get("bounds", "")))
+        if m:
+            x1, y1, x2, y2 = (int(g) for g in m.groups())
+            boxes.append((x1, y1, x2, y2))
+    return boxes, size
+
+
+def redact_screenshot(png: bytes, source: str | None, secrets: list[str]) -> bytes:
+    """``png`` with every element that shows a secret painted over.
+
+    If the page source cannot be read, the whole image is withheld (a grey image of the
+    same size), since an unredacted screenshot could show the number.
+    """
+    secrets = [s for s in secrets if s]
+    if not secrets:
+        return png
+    try:
+        image = Image.open(io.BytesIO(png))
+        image.load()
+    except Exception:
+        return png  # not an image we can read; nothing readable to leak either
+    boxes, size = secret_regions(source, secrets) if source else ([], None)
+    if source is None:
+        image = Image.new("RGB", image.size, (128, 128, 128))
+    elif boxes:
+        sx = image.width / size[0] if size and size[0] else 1.0
+        sy = image.height / size[1] if size and size[1] else 1.0
+        draw = ImageDraw.Draw(image)
+        for x1, y1, x2, y2 in boxes:
+            draw.rectangle((int(x1 * sx), int(y1 * sy), int(x2 * sx), int(y2 * sy)),
+                           fill=(0, 0, 0))
+    else:
+        return png
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()

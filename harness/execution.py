@@ -1,0 +1,118 @@
+"""Running a batch of attempts outside pytest (``harness run`` / ``harness demo``).
+
+A batch is every selected scenario x every selected profile. Attempts run on a small
+thread pool (each has its own device session); progress is shown as they finish, and
+every attempt is stored as it completes.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from harness.attempt import AttemptResult, run_attempt
+from harness.backends import device_factory, endpoint
+from harness.config import RunConfig
+from harness.errors import ConfigError, ConfigErrors
+from harness.profiles import PhoneNumber, Profile
+from harness.rules import shared_rules
+from harness.runner import RunnerSettings
+from harness.scenarios import Scenario
+from harness.storage.store import Store
+from harness.table import Cell
+
+
+@dataclass
+class BatchResult:
+    run_id: str
+    results: list[AttemptResult] = field(default_factory=list)
+    aborted_before: int = 0
+
+    def cells(self, scenarios: dict[str, Scenario]) -> list[Cell]:
+        return [
+            Cell(app=r.scenario_id, country=r.profile_id, status=r.verdict.status.value,
+                 barrier=r.verdict.barrier.value if r.verdict.barrier else None,
+                 failure=r.verdict.failure.value if r.verdict.failure else None,
+                 access_level=r.verdict.access_level.value)
+            for r in self.results
+        ]
+
+
+def resolve_phones(profiles: list[Profile], config: RunConfig) -> dict[str, PhoneNumber]:
+    """Every profile's number, up front: a missing variable stops the batch before it runs."""
+    phones: dict[str, PhoneNumber] = {}
+    errors: list[ConfigError] = []
+    for p in profiles:
+        try:
+            phones[p.id] = p.resolve_phone(config.backend)
+        except ConfigError as exc:
+            errors.append(exc)
+    if errors:
+        raise ConfigErrors(errors)
+    return phones
+
+
+def run_batch(
+    scenarios: list[Scenario],
+    profiles: list[Profile],
+    config: RunConfig,
+    store: Store,
+    workers: int = 4,
+    command: str | None = None,
+    console: Console | None = None,
+    on_result: Callable[[AttemptResult], None] | None = None,
+) -> BatchResult:
+    console = console or Console(stderr=True)
+    phones = resolve_phones(profiles, config)
+    ruleset = shared_rules()
+    aborted = store.abort_stale()
+    pairs = [(s, p) for s in scenarios for p in profiles]
+    settings = RunnerSettings(attempt_timeout=config.attempt_timeout,
+                              poll_interval=config.poll_interval,
+                              screenshots=config.screenshots)
+    with endpoint(config) as url:
+        run_id = store.start_run(
+            backend=config.backend.value, rules_version=ruleset.version, command=command,
+            selection={"scenarios": [s.id for s in scenarios],
+                       "profiles": [p.id for p in profiles]},
+            planned=len(pairs))
+        batch = BatchResult(run_id=run_id, aborted_before=aborted)
+        open_device = device_factory(url, config)
+        progress = Progress(
+            TextColumn("[bold]measuring[/]"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), TextColumn("{task.description}"),
+            console=console, transient=False, disable=not console.is_terminal and False,
+        )
+        status = "completed"
+        try:
+            with progress, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+                task = progress.add_task("", total=len(pairs))
+                futures: dict[Future[AttemptResult], tuple[Scenario, Profile]] = {}
+                for scenario, profile in pairs:
+                    fut = pool.submit(
+                        run_attempt, store=store, run_id=run_id, scenario=scenario,
+                        profile=profile, phone=phones[profile.id], backend=config.backend,
+                        open_device=open_device, rules=ruleset, settings=settings)
+                    futures[fut] = (scenario, profile)
+                for fut in as_completed(futures):
+                    res = fut.result()
+                    batch.results.append(res)
+                    progress.update(task, advance=1,
+                                    description=f"{res.scenario_id}-{res.profile_id}: "
+                                                f"{res.verdict.outcome}")
+                    if on_result:
+                        on_result(res)
+        except KeyboardInterrupt:
+            status = "interrupted"
+            print("interrupted: completed attempts are stored; unfinished ones will be "
+                  "marked aborted at the next start", file=sys.stderr)
+            raise
+        finally:
+            store.finish_run(run_id, status)
+    batch.results.sort(key=lambda r: (r.scenario_id, r.profile_id))
+    return batch

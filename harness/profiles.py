@@ -1,0 +1,457 @@
+"""Device profiles: one YAML file per country vantage point (``device_profiles/XX.yaml``).
+
+Two layers, as for scenarios: a permissive pydantic model reads what people write (short
+forms such as ``phone: "${HARNESS_PHONE_DE}"`` or ``gps: [52.52, 13.40]``), and is converted
+into a frozen ``Profile``. Secrets (the phone number, proxy credentials) stay as
+``${ENV_VAR}`` references until a run resolves them, and are masked whenever shown.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import phonenumbers
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from harness.countries import Region, get_country, suggest_countries
+from harness.errors import ConfigError, ConfigErrors, display_path
+from harness.outcomes import Backend
+from harness.secrets import (
+    MissingEnv,
+    Secret,
+    env_names,
+    expand_env,
+    has_env_ref,
+    keyed_hash,
+    mask_phone,
+    mask_url,
+)
+from harness.yamlfile import LoadedYaml, load_yaml, validation_errors
+
+PROFILE_EXAMPLE = """\
+id: DE
+country: DE
+locale: de_DE
+language: de
+timezone: Europe/Berlin
+gps: {latitude: 52.52, longitude: 13.405}
+phone:
+  number: ${HARNESS_PHONE_DE}
+proxy: ${HARNESS_PROXY_DE}
+device:
+  emulator: harness_DE
+"""
+
+_EXAMPLES = {
+    "country": "country: DE",
+    "locale": "locale: de_DE",
+    "language": "language: de",
+    "timezone": "timezone: Europe/Berlin",
+    "gps": "gps: {latitude: 52.52, longitude: 13.405}",
+    "phone": "phone:\n  number: ${HARNESS_PHONE_DE}   # E.164, e.g. +4915112345678\n"
+             "  foreign_sim: false",
+    "proxy": "proxy: socks5://user:${HARNESS_PROXY_PASS_DE}@proxy.example.net:1080",
+    "device": "device:\n  emulator: harness_DE      # or: udid: R58M123ABC\n"
+              "  capabilities: {}           # extra Appium capabilities, e.g. for a farm",
+}
+
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+# --------------------------------------------------------------------------- parse layer
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GpsIn(_Strict):
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    altitude: float = 0.0
+
+
+class PhoneIn(_Strict):
+    number: str | None = None
+    foreign_sim: bool = False
+    otp: Literal["device"] = "device"
+
+
+class DeviceIn(_Strict):
+    emulator: str | None = None
+    udid: str | None = None
+    platform_version: str | None = None
+    app_path: str | None = None
+    capabilities: dict[str, Any] = Field(default_factory=dict)
+
+
+class ProfileIn(_Strict):
+    id: str | None = None
+    country: str
+    region: str | None = None
+    locale: str
+    language: str
+    timezone: str
+    gps: GpsIn | None = None
+    phone: PhoneIn = Field(default_factory=PhoneIn)
+    proxy: str | None = None
+    device: DeviceIn = Field(default_factory=DeviceIn)
+    notes: str | None = None
+
+    @field_validator("gps", mode="before")
+    @classmethod
+    def _gps_short(cls, v: Any) -> Any:
+        if isinstance(v, str) and "," in v:
+            v = [p.strip() for p in v.split(",")]
+        if isinstance(v, list | tuple) and len(v) in (2, 3):
+            keys = ("latitude", "longitude", "altitude")
+            return dict(zip(keys, v, strict=False))
+        return v
+
+    @field_validator("phone", mode="before")
+    @classmethod
+    def _phone_short(cls, v: Any) -> Any:
+        if isinstance(v, str | int):
+            return {"number": str(v)}
+        return v
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, v: str) -> str:
+        if not re.fullmatch(r"[a-z]{2,3}([_-][A-Za-z]{4})?([_-][A-Z]{2}|[_-]\d{3})?", v):
+            raise ValueError(f"{v!r} is not a locale like de_DE, zh_TW or zh-Hant-HK")
+        return v
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, v: str) -> str:
+        if not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z]{4})?", v):
+            raise ValueError(f"{v!r} is not an ISO 639 language code like de, en or zh")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(v)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{v!r} is not an IANA time zone (for example Europe/Berlin, Asia/Hong_Kong)"
+            ) from None
+        return v
+
+
+# --------------------------------------------------------------------------- domain
+
+
+@dataclass(frozen=True)
+class PhoneNumber:
+    """A resolved phone number. The clear value is behind ``Secret``."""
+
+    e164: Secret
+    national: Secret
+    calling_code: int
+    region: str
+    source: Literal["profile", "example"]
+
+    @property
+    def masked(self) -> str:
+        return self.e164.masked
+
+    @property
+    def hashed(self) -> str:
+        return keyed_hash(self.e164.reveal())
+
+    def __repr__(self) -> str:
+        return f"PhoneNumber({self.masked}, region={self.region}, source={self.source})"
+
+
+@dataclass(frozen=True)
+class DeviceTarget:
+    emulator: str | None = None
+    udid: str | None = None
+    platform_version: str | None = None
+    app_path: str | None = None
+    capabilities: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Gps:
+    latitude: float
+    longitude: float
+    altitude: float = 0.0
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A country vantage point: who the user appears to be and where from."""
+
+    id: str
+    country: str
+    region: Region
+    locale: str
+    language: str
+    timezone: str
+    gps: Gps | None
+    phone_ref: str | None
+    foreign_sim: bool
+    otp_source: str
+    proxy_ref: str | None
+    device: DeviceTarget
+    source: Path
+    source_lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def where(self, field_name: str) -> str:
+        line = self.source_lines.get(field_name)
+        name = display_path(self.source)
+        return f"{name}:{line}" if line else name
+
+    @property
+    def proxy_masked(self) -> str | None:
+        return mask_url(self.proxy_ref) if self.proxy_ref else None
+
+    def resolve_phone(self, backend: Backend, environ: Mapping[str, str] | None = None
+                      ) -> PhoneNumber:
+        """The SIM's number, read from the environment now.
+
+        On the simulator an unset variable falls back to the ``phonenumbers`` example
+        mobile number of the country; on a real device it is an error, since sign-up
+        would send a code to a number nobody holds.
+        """
+        ref = self.phone_ref
+        value: str | None = None
+        if ref:
+            try:
+                value = expand_env(ref, environ)
+            except MissingEnv as exc:
+                if backend is not Backend.SIM:
+                    raise ConfigError(
+                        self.where("phone.number"), "phone.number",
+                        f"environment variable {exc.var} is not set",
+                        f"Export the SIM's number in E.164 form, e.g. "
+                        f"`export {exc.var}=+{_cc(self.country)}...`, or use --backend=sim",
+                    ) from None
+        if value is None:
+            if backend is not Backend.SIM:
+                raise ConfigError(
+                    self.where("phone"), "phone.number", "no phone number configured",
+                    "Add the SIM's number (from the environment) to the profile",
+                    example=_EXAMPLES["phone"],
+                )
+            example = phonenumbers.example_number_for_type(
+                self.country, phonenumbers.PhoneNumberType.MOBILE
+            )
+            if example is None:
+                raise ConfigError(self.where("country"), "phone.number",
+                                  f"no example number is known for {self.country}",
+                                  "Configure a number for this profile")
+            return _phone(example, "example")
+        parsed = _parse_phone(value, self.country, self.foreign_sim,
+                              self.where("phone.number"), from_env=has_env_ref(ref or ""))
+        return _phone(parsed, "profile")
+
+
+def _cc(country: str) -> int:
+    return phonenumbers.country_code_for_region(country) or 0
+
+
+def _phone(num: phonenumbers.PhoneNumber, source: Literal["profile", "example"]) -> PhoneNumber:
+    e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+    national = phonenumbers.national_significant_number(num)
+    region = phonenumbers.region_code_for_number(num) or ""
+    return PhoneNumber(
+        e164=Secret(e164, mask_phone(e164)),
+        national=Secret(national, "*" * max(len(national) - 2, 0) + national[-2:]),
+        calling_code=int(num.country_code or 0),
+        region=region,
+        source=source,
+    )
+
+
+def _parse_phone(value: str, country: str, foreign_sim: bool, where: str,
+                 from_env: bool) -> phonenumbers.PhoneNumber:
+    shown = mask_phone(value) if value.startswith("+") else "the value"
+    origin = "the environment variable's value" if from_env else "the number"
+    try:
+        num = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        raise ConfigError(
+            where, "phone.number", f"{origin} ({shown}) is not an E.164 phone number",
+            "Write it with + and the calling code, without spaces, e.g. +4915112345678",
+        ) from None
+    if not phonenumbers.is_valid_number(num):
+        raise ConfigError(
+            where, "phone.number",
+            f"{origin} ({mask_phone(value)}) is not a valid phone number",
+            "Check the digits; phonenumbers' metadata rejects this length or prefix",
+        )
+    region = phonenumbers.region_code_for_number(num)
+    if region != country and not foreign_sim:
+        raise ConfigError(
+            where, "phone.number",
+            f"{origin} ({mask_phone(value)}) belongs to {region}, not to the profile's "
+            f"country {country}",
+            "Use a number of the profile's country, or set `foreign_sim: true` under `phone:` "
+            "if the SIM is deliberately foreign",
+        )
+    return num
+
+
+def parse_profile(doc: LoadedYaml) -> Profile:
+    """Validate a loaded profile document; raise ``ConfigErrors`` with every problem."""
+    if not isinstance(doc.data, dict):
+        raise ConfigErrors([doc.error((), "a profile must be a YAML mapping",
+                                      example=PROFILE_EXAMPLE)])
+    try:
+        raw = ProfileIn.model_validate(doc.data)
+    except ValidationError as exc:
+        raise ConfigErrors(validation_errors(doc, exc, _EXAMPLES)) from None
+    errors: list[ConfigError] = []
+    country = raw.country.strip().upper()
+    info = get_country(country)
+    if info is None or len(raw.country.strip()) != 2:
+        near = suggest_countries(raw.country)
+        hint = f"Did you mean {', '.join(near)}?" if near else None
+        errors.append(doc.error(("country",), f"{raw.country!r} is not an ISO 3166-1 alpha-2 "
+                                "country code", hint, _EXAMPLES["country"]))
+        raise ConfigErrors(errors)
+    region = info.region
+    if raw.region is not None:
+        try:
+            region = Region(raw.region)
+        except ValueError:
+            errors.append(doc.error(("region",), f"{raw.region!r} is not a study region",
+                                    "Use one of " + ", ".join(r.value for r in Region)))
+    pid = raw.id or doc.path.stem
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", pid):
+        errors.append(doc.error(("id",), f"{pid!r} is not a valid profile id",
+                                "Use letters, digits, '-', '_' or '.', e.g. DE or DE-emu2"))
+    number = raw.phone.number
+    if number is not None and not has_env_ref(number):
+        try:
+            _parse_phone(number, country, raw.phone.foreign_sim,
+                         doc.where(("phone", "number")), from_env=False)
+        except ConfigError as exc:
+            errors.append(exc)
+    if raw.proxy is not None:
+        errors.extend(_check_proxy(doc, raw.proxy))
+    if raw.device.emulator and raw.device.udid:
+        errors.append(doc.error(("device",), "give either `emulator` or `udid`, not both",
+                                example=_EXAMPLES["device"]))
+    if errors:
+        raise ConfigErrors(errors)
+    lines = {".".join(str(p) for p in k): v for k, v in doc.lines.items()}
+    return Profile(
+        id=pid,
+        country=country,
+        region=region,
+        locale=raw.locale,
+        language=raw.language,
+        timezone=raw.timezone,
+        gps=Gps(raw.gps.latitude, raw.gps.longitude, raw.gps.altitude) if raw.gps else None,
+        phone_ref=number,
+        foreign_sim=raw.phone.foreign_sim,
+        otp_source=raw.phone.otp,
+        proxy_ref=raw.proxy,
+        device=DeviceTarget(
+            emulator=raw.device.emulator,
+            udid=raw.device.udid,
+            platform_version=raw.device.platform_version,
+            app_path=raw.device.app_path,
+            capabilities=dict(raw.device.capabilities),
+        ),
+        source=doc.path,
+        source_lines=lines,
+    )
+
+
+def _check_proxy(doc: LoadedYaml, proxy: str) -> list[ConfigError]:
+    loc = ("proxy",)
+    if proxy.strip().startswith("${") and proxy.strip().endswith("}") and len(
+            env_names(proxy)) == 1 and proxy.strip().count("${") == 1:
+        return []  # the whole URL comes from the environment; checked when resolved
+    probe = re.sub(r"\$\{[^}]*\}", "x", proxy)
+    try:
+        parts = urlsplit(probe)
+        _ = parts.port
+    except ValueError as exc:
+        return [doc.error(loc, f"{mask_url(proxy)} is not a valid URL ({exc})",
+                          example=_EXAMPLES["proxy"])]
+    out = []
+    if parts.scheme not in PROXY_SCHEMES:
+        out.append(doc.error(loc, f"scheme {parts.scheme!r} is not supported",
+                             "Use http://, https:// or socks5://", _EXAMPLES["proxy"]))
+    if not parts.hostname:
+        out.append(doc.error(loc, "the proxy URL has no host", example=_EXAMPLES["proxy"]))
+    if parts.password and not has_env_ref(proxy.split("@")[0]):
+        out.append(doc.error(
+            loc, "the proxy password is written in clear in the file",
+            "Move it to the environment: user:${HARNESS_PROXY_PASS_XX}@host", _EXAMPLES["proxy"]))
+    return out
+
+
+def load_profile(path: Path) -> Profile:
+    return parse_profile(load_yaml(path))
+
+
+def load_profiles(directory: Path) -> list[Profile]:
+    """Every ``*.yaml`` profile in ``directory``, sorted by id; all errors reported together."""
+    if not directory.is_dir():
+        raise ConfigError(display_path(directory), None, "profile directory not found",
+                          "Pass --profiles DIR or run from the project root")
+    profiles: list[Profile] = []
+    errors: list[ConfigError] = []
+    for path in sorted(directory.glob("*.y*ml")):
+        try:
+            profiles.append(load_profile(path))
+        except ConfigErrors as exc:
+            errors.extend(exc.errors)
+        except ConfigError as exc:
+            errors.append(exc)
+    seen: dict[str, Profile] = {}
+    for p in profiles:
+        if p.id in seen:
+            errors.append(ConfigError(display_path(p.source), "id",
+                                      f"profile id {p.id!r} is also used by "
+                                      f"{display_path(seen[p.id].source)}",
+                                      "Give each profile a unique id"))
+        seen[p.id] = p
+    if errors:
+        raise ConfigErrors(errors)
+    return sorted(profiles, key=lambda p: p.id)
+
+
+def select_profiles(profiles: Iterable[Profile], countries: str | None = None,
+                    regions: str | None = None, option: str = "--country") -> list[Profile]:
+    """Profiles matching ``countries`` ("DE", "DE,FR", "all", or profile ids) and ``regions``."""
+    pool = list(profiles)
+    chosen = pool
+    if countries and countries.strip().lower() != "all":
+        wanted = [c.strip() for c in countries.split(",") if c.strip()]
+        chosen = []
+        for w in wanted:
+            hits = [p for p in pool if p.id.upper() == w.upper() or p.country == w.upper()]
+            if not hits:
+                have = ", ".join(sorted({p.country for p in pool}))
+                near = suggest_countries(w) if get_country(w) is None else []
+                hint = f" Did you mean {', '.join(near)}?" if near else ""
+                raise ConfigError(
+                    f"{option}={countries}", None,
+                    f"no device profile for {w!r}.{hint} Profiles exist for: {have}",
+                    "Add device_profiles/XX.yaml for it, or pick one of those",
+                )
+            chosen.extend(h for h in hits if h not in chosen)
+    if regions:
+        want = [r.strip().lower() for r in regions.split(",") if r.strip()]
+        bad = [r for r in want if r not in {x.value for x in Region}]
+        if bad:
+            raise ConfigError(f"--region={regions}", None, f"unknown region {bad[0]!r}",
+                              "Use one of " + ", ".join(r.value for r in Region))
+        chosen = [p for p in chosen if p.region.value in want]
+    return chosen

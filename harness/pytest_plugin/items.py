@@ -1,0 +1,87 @@
+"""One test item = one attempt of one scenario from one profile.
+
+The item passes when a measurement was recorded (access or barrier: both are findings)
+and fails when the instrument failed, with the failure code, its detail and the command
+that shows the evidence. The verdict is kept in ``item.stash`` and sent to the controller
+(also under xdist) through ``user_properties``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from harness.attempt import AttemptResult, run_attempt
+from harness.backends import device_factory, endpoint
+from harness.errors import ConfigError
+from harness.outcomes import Status
+from harness.profiles import Profile
+from harness.pytest_plugin.state import CONFIG_KEY, get_state
+from harness.rules import shared_rules
+from harness.runner import RunnerSettings
+from harness.scenarios import Scenario
+from harness.storage.store import Store
+
+RESULT_KEY = pytest.StashKey[AttemptResult]()
+
+
+class AttemptFailed(Exception):
+    """The harness could not measure this (app, profile)."""
+
+
+class ScenarioItem(pytest.Item):
+    def __init__(self, *, scenario: Scenario, profile: Profile, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenario = scenario
+        self.profile = profile
+        self.add_marker(pytest.mark.harness)
+
+    def runtest(self) -> None:
+        config = self.config.stash[CONFIG_KEY]
+        state = get_state(self.config)
+        if state.store is None:
+            state.store = Store.open(config.db, config.artifacts_dir)
+            state.stack.callback(state.store.close)
+            url = state.stack.enter_context(endpoint(config))
+            state.open_device = device_factory(url, config)
+        if not state.run_started:
+            state.store.ensure_run(state.run_id, backend=config.backend.value,
+                                   rules_version=shared_rules().version,
+                                   command="pytest " + " ".join(self.config.invocation_params.args))
+            state.run_started = True
+        assert state.open_device is not None
+        phone = self.profile.resolve_phone(config.backend)
+        result = run_attempt(
+            store=state.store, run_id=state.run_id, scenario=self.scenario,
+            profile=self.profile, phone=phone, backend=config.backend,
+            open_device=state.open_device,
+            settings=RunnerSettings(attempt_timeout=config.attempt_timeout,
+                                    poll_interval=config.poll_interval,
+                                    screenshots=config.screenshots),
+        )
+        self.stash[RESULT_KEY] = result
+        v = result.verdict
+        self.user_properties.append(("harness", {
+            "app": self.scenario.id, "country": self.profile.id, "status": v.status.value,
+            "barrier": v.barrier.value if v.barrier else None,
+            "failure": v.failure.value if v.failure else None,
+            "access_level": v.access_level.value, "measurement_id": result.measurement_id,
+        }))
+        if v.status is Status.FAILURE:
+            raise AttemptFailed(
+                f"{v.outcome}: {v.detail}\n  evidence: harness show "
+                f"{result.measurement_id[:12]} --db {config.db}")
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> str:
+        if isinstance(excinfo.value, AttemptFailed | ConfigError):
+            return str(excinfo.value)
+        from harness.errors import HarnessError
+
+        if isinstance(excinfo.value, HarnessError):
+            return f"{type(excinfo.value).__name__}: {excinfo.value}"
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, None, f"{self.scenario.id} from {self.profile.id}"

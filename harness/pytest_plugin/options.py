@@ -1,0 +1,75 @@
+"""Command-line options and ini keys, turned into one immutable ``RunConfig``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from harness.config import DEFAULT_APPIUM_URL, RunConfig
+from harness.outcomes import Backend
+from harness.pytest_plugin.state import CONFIG_KEY, SELECTION_KEY, Selection
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("harness", "access-testing harness (scenarios/*.yaml)")
+    group.addoption("--country", default=None, metavar="XX[,YY]|all",
+                    help="device profiles to run: ids or country codes, or 'all' (default)")
+    group.addoption("--region", default=None, metavar="REGION[,REGION]",
+                    help="only profiles in these study regions (e.g. europe, asia_pacific)")
+    group.addoption("--app", default=None, metavar="ID[,ID]",
+                    help="only these scenario ids")
+    group.addoption("--backend", default=None, choices=[b.value for b in Backend],
+                    help="appium (default: a real Appium endpoint) or sim (built-in simulator)")
+    group.addoption("--appium-url", default=None, metavar="URL",
+                    help=f"Appium / Grid / farm endpoint (default {DEFAULT_APPIUM_URL})")
+    group.addoption("--db", default=None, metavar="PATH|URL",
+                    help="results database: SQLite path or SQLAlchemy URL (default results.db)")
+    group.addoption("--artifacts", default=None, metavar="DIR",
+                    help="evidence folder (default artifacts/ beside the SQLite file)")
+    group.addoption("--profiles", default=None, metavar="DIR",
+                    help="device profile folder (default device_profiles)")
+    group.addoption("--attempt-timeout", default=None, type=float, metavar="SECONDS",
+                    help="time budget of one attempt (default 900)")
+    parser.addini("harness_backend", "default --backend", default="appium")
+    parser.addini("harness_appium_url", "default --appium-url", default=DEFAULT_APPIUM_URL)
+    parser.addini("harness_db", "default --db", default="results.db")
+    parser.addini("harness_profiles", "default --profiles", default="device_profiles")
+
+
+def _pick(config: pytest.Config, option: str, ini: str, env: str) -> str:
+    value = config.getoption(option)
+    if value is not None:
+        return str(value)
+    if env in os.environ:
+        return os.environ[env]
+    return str(config.getini(ini))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "harness: one attempt of a scenario from a profile")
+    root = Path(str(config.rootpath))
+    profiles = Path(_pick(config, "profiles", "harness_profiles", "HARNESS_PROFILES"))
+    if not profiles.is_absolute():
+        profiles = root / profiles
+    artifacts = config.getoption("artifacts")
+    backend = _pick(config, "backend", "harness_backend", "HARNESS_BACKEND")
+    try:
+        backend_enum = Backend(backend)
+    except ValueError:
+        raise pytest.UsageError(f"harness_backend = {backend!r}: use appium or sim") from None
+    timeout = config.getoption("attempt_timeout")
+    config.stash[CONFIG_KEY] = RunConfig(
+        backend=backend_enum,
+        appium_url=_pick(config, "appium_url", "harness_appium_url", "HARNESS_APPIUM_URL"),
+        db=_pick(config, "db", "harness_db", "HARNESS_DB"),
+        artifacts_dir=Path(artifacts) if artifacts else None,
+        profiles_dir=profiles,
+        attempt_timeout=float(timeout) if timeout else 900.0,
+    )
+    config.stash[SELECTION_KEY] = Selection(
+        countries=config.getoption("country"),
+        regions=config.getoption("region"),
+        apps=config.getoption("app"),
+    )

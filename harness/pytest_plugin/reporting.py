@@ -1,0 +1,107 @@
+"""The run record and the terminal summary.
+
+The controller (the only process, or xdist's controller) checks the backend once before
+anything runs, hands the run id to workers, gathers every item's outcome from the test
+reports, closes the run at the end, and prints the barrier table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.backends import check_appium
+from harness.errors import ConfigError, ConfigErrors, HarnessError
+from harness.outcomes import Backend
+from harness.pytest_plugin.collection import is_scenario_path
+from harness.pytest_plugin.state import CONFIG_KEY, STATE_KEY, get_state, selected_profiles
+from harness.table import Cell, render_text
+
+
+def _scenario_run(config: pytest.Config) -> bool:
+    for arg in config.args:
+        path = Path(arg.split("::")[0])
+        if not path.is_absolute():
+            path = Path(str(config.invocation_params.dir)) / path
+        if path.is_file() and is_scenario_path(path):
+            return True
+        if path.is_dir() and ("scenarios" in path.resolve().parts or
+                              any(is_scenario_path(p) for p in path.rglob("*.y*ml"))):
+            return True
+    return False
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    config = session.config
+    if hasattr(config, "workerinput") or not _scenario_run(config):
+        return
+    get_state(config)
+    try:
+        selected_profiles(config)
+    except (ConfigError, ConfigErrors) as exc:
+        raise pytest.UsageError(str(exc)) from None
+    run_config = config.stash[CONFIG_KEY]
+    if run_config.backend is Backend.APPIUM:
+        try:
+            check_appium(run_config.appium_url)
+        except HarnessError as exc:
+            raise pytest.UsageError(str(exc)) from None
+
+
+def pytest_configure_node(node: Any) -> None:
+    """xdist: every worker writes into the controller's run."""
+    node.workerinput["harness_run_id"] = get_state(node.config).run_id
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "call":
+        return
+    for key, value in report.user_properties:
+        if key == "harness" and isinstance(value, dict):
+            _pending.append(value)
+
+
+_pending: list[dict[str, Any]] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    state = config.stash.get(STATE_KEY, None)
+    if state is None:
+        return
+    state.outcomes.extend(_pending)
+    _pending.clear()
+    if state.store is not None:
+        if state.is_controller and state.run_started:
+            interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+            state.store.finish_run(state.run_id, "interrupted" if interrupted else "completed")
+        state.stack.close()
+        state.store = None
+    if state.is_controller and not state.run_started and state.outcomes:
+        # xdist: the workers wrote the measurements; the controller closes the run.
+        from harness.storage.store import Store
+
+        run_config = config.stash[CONFIG_KEY]
+        store = Store.open(run_config.db, run_config.artifacts_dir, migrate_schema=False)
+        try:
+            store.finish_run(state.run_id, "completed")
+        finally:
+            store.close()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config
+                            ) -> None:
+    state = config.stash.get(STATE_KEY, None)
+    if state is None or not state.outcomes:
+        return
+    cells = [Cell(o["app"], o["country"], o["status"], o.get("barrier"), o.get("failure"),
+                  o.get("access_level")) for o in state.outcomes]
+    run_config = config.stash[CONFIG_KEY]
+    width = max(getattr(terminalreporter._tw, "fullwidth", 100), 80)
+    terminalreporter.section("harness barrier table")
+    terminalreporter.write(render_text(
+        cells, title=f"run {state.run_id[:8]}, backend {run_config.backend.value}, "
+                     f"stored in {run_config.db}", width=width,
+        color=terminalreporter.hasmarkup))

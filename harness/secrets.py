@@ -1,0 +1,178 @@
+"""Secrets: values that must never be committed, logged or stored in clear.
+
+Profiles refer to secrets as ``${ENV_VAR}`` (optionally ``${ENV_VAR:-default}``); the value
+is read from the environment only when a run needs it. A resolved secret is a ``Secret``,
+whose ``repr`` and ``str`` are masked; ``reveal()`` is the one explicit way to the clear
+value. Phone numbers are stored masked plus a keyed hash (HMAC-SHA256), so that analysts
+can tell "the same number" without being able to read it; the key comes from
+``HARNESS_HASH_KEY`` or a local key file, never from the database it protects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import os
+import re
+import secrets as _stdlib_secrets
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class MissingEnv(LookupError):
+    """A ``${VAR}`` reference whose variable is not set (and has no default)."""
+
+    def __init__(self, var: str) -> None:
+        self.var = var
+        super().__init__(var)
+
+
+def has_env_ref(value: str) -> bool:
+    return bool(ENV_REF.search(value))
+
+
+def env_names(value: str) -> list[str]:
+    return [m.group(1) for m in ENV_REF.finditer(value)]
+
+
+def expand_env(value: str, environ: Mapping[str, str] | None = None) -> str:
+    """Replace every ``${VAR}`` / ``${VAR:-default}``; raise ``MissingEnv`` if unset."""
+    env = os.environ if environ is None else environ
+
+    def sub(m: re.Match[str]) -> str:
+        var, default = m.group(1), m.group(2)
+        val = env.get(var)
+        if val is None or val == "":
+            if default is not None:
+                return default
+            raise MissingEnv(var)
+        return val
+
+    return ENV_REF.sub(sub, value)
+
+
+class Secret:
+    """A string that masks itself everywhere it could leak."""
+
+    __slots__ = ("_masked", "_value")
+
+    def __init__(self, value: str, masked: str = "***") -> None:
+        self._value = value
+        self._masked = masked
+
+    def reveal(self) -> str:
+        """The clear value; call only where it is handed to the device or the network."""
+        return self._value
+
+    @property
+    def masked(self) -> str:
+        return self._masked
+
+    def __repr__(self) -> str:
+        return f"Secret({self._masked!r})"
+
+    def __str__(self) -> str:
+        return self._masked
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and hmac.compare_digest(self._value, other._value)
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def mask_phone(e164: str) -> str:
+    """``+4915123456789`` -> ``+49*********89``: calling code kept, last two digits kept."""
+    digits = e164.lstrip("+")
+    try:
+        import phonenumbers
+
+        cc = str(phonenumbers.parse(e164, None).country_code)
+    except Exception:
+        cc = digits[:2]
+    rest = digits[len(cc):]
+    keep = rest[-2:] if len(rest) > 4 else ""
+    return f"+{cc}" + "*" * (len(rest) - len(keep)) + keep
+
+
+def mask_url(url: str) -> str:
+    """A URL with its password (and any token in the user part) replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable URL>"
+    if parts.password is None and parts.username is None:
+        return url
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    if parts.port:
+        host += f":{parts.port}"
+    user = parts.username or ""
+    cred = f"{user}:***" if parts.password is not None else "***"
+    return urlunsplit((parts.scheme, f"{cred}@{host}", parts.path, parts.query, parts.fragment))
+
+
+def mask_ip(ip: str) -> str:
+    """Keep the network, drop the host: IPv4 /24 (``203.0.113.x``), IPv6 /48."""
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return "<invalid>"
+    if addr.version == 4:
+        return ".".join(ip.split(".")[:3]) + ".x"
+    net = ipaddress.ip_network(f"{addr}/48", strict=False)
+    return str(net)
+
+
+def _hash_key() -> bytes:
+    env = os.environ.get("HARNESS_HASH_KEY")
+    if env:
+        return env.encode()
+    path = Path(os.environ.get("HARNESS_HASH_KEY_FILE",
+                               Path.home() / ".config" / "rnr-harness" / "hash.key"))
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = _stdlib_secrets.token_hex(32).encode()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key)
+        return key
+    except OSError:
+        return b"rnr-harness-unkeyed"
+
+
+def keyed_hash(value: str) -> str:
+    """HMAC-SHA256 of ``value`` under the local hash key, hex, 32 characters."""
+    return hmac.new(_hash_key(), value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+_SCRUBBERS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"(?<=://)[^/@\s:]+:[^/@\s]+@"), "***:***@"),
+    (re.compile(r"\+\d[\d \-]{6,}\d"), "+<phone>"),
+    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"), "<ip>"),
+]
+
+
+def scrub(text: str, extra: list[str] | None = None) -> str:
+    """Remove credentials, phone numbers, IP addresses and given secrets from a message."""
+    for secret in extra or []:
+        if not secret:
+            continue
+        digits = secret.lstrip("+")
+        if digits.isdigit() and len(digits) >= 4:
+            # the app may have formatted the number: allow separators between digits
+            sep = r"[\s\-\u00a0().]?"
+            digit_re = r"\+?" + sep.join(re.escape(d) for d in digits)
+            text = re.sub(r"(?<!\d)" + digit_re + r"(?!\d)", "***", text)
+        else:
+            text = text.replace(secret, "***")
+    for pattern, repl in _SCRUBBERS:
+        text = pattern.sub(repl, text)
+    return text

@@ -1,0 +1,126 @@
+"""Opening the database: engine settings, SQLite WAL mode, and automatic migrations."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from harness.errors import ConfigError
+from harness.secrets import mask_url
+
+DEFAULT_DB = "results.db"
+
+
+def normalize_url(db: str) -> str:
+    """Accept a path (``results.db``) or any SQLAlchemy URL."""
+    if "://" not in db:
+        return f"sqlite:///{Path(db).expanduser()}"
+    return db
+
+
+def sqlite_path(url: str) -> Path | None:
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def make_engine(db: str) -> Engine:
+    url = normalize_url(db)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"--db={mask_url(db)}", None, "not a database URL or path",
+                          "Give a file path such as results.db or a URL such as "
+                          "postgresql+psycopg://user@host/harness") from None
+    kwargs: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        path = sqlite_path(url)
+        if path is not None and not path.parent.exists():
+            raise ConfigError(f"--db={db}", None,
+                              f"the folder {path.parent} does not exist",
+                              "Create it or choose another path")
+        kwargs["connect_args"] = {"timeout": 30}
+    else:
+        kwargs["pool_pre_ping"] = True
+    try:
+        engine = create_engine(url, **kwargs)
+    except (ArgumentError, ImportError, SQLAlchemyError) as exc:
+        raise ConfigError(f"--db={mask_url(db)}", None, f"cannot use this database: {exc}",
+                          "Install its driver or check the URL") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    location = Path(str(resources.files("harness.storage").joinpath("migrations")))
+    cfg.set_main_option("script_location", str(location))
+    return cfg
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """Serialise migrations between processes sharing one SQLite file (xdist workers)."""
+    path = sqlite_path(str(engine.url))
+    if path is None:
+        yield
+        return
+    lock = path.with_name(path.name + ".migrate.lock")
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision; a no-op when it already is."""
+    shown = mask_url(str(engine.url))
+    try:
+        with _migration_lock(engine):
+            if current_revision(engine) == head_revision():
+                return
+            cfg = _alembic_config()
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+    except SQLAlchemyError as exc:
+        raise ConfigError(f"--db={shown}", None,
+                          f"cannot open or migrate the database: {getattr(exc, 'orig', exc)}",
+                          "Check that the file is writable and is a harness database, or "
+                          "that the server is reachable") from None

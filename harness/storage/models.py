@@ -1,0 +1,157 @@
+"""The database schema: runs, measurements, steps and artifacts (SQLAlchemy 2.0 typed models).
+
+Measurements are append-only records of attempts. A row is inserted with status
+``running`` when an attempt starts and updated once, when it ends; nothing rewrites a
+completed row. Every column is described in docs/data-dictionary.md. Schema changes go
+through Alembic migrations in ``harness/storage/migrations``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Run(Base):
+    """One invocation: a pytest session, ``harness demo`` or a farm job."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    harness_version: Mapped[str] = mapped_column(String(32))
+    rules_version: Mapped[str] = mapped_column(String(32))
+    backend: Mapped[str] = mapped_column(String(16))
+    hostname: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    command: Mapped[str | None] = mapped_column(Text)
+    selection: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    planned: Mapped[int | None] = mapped_column(Integer)
+
+    measurements: Mapped[list[Measurement]] = relationship(back_populates="run")
+
+
+class Measurement(Base):
+    """One attempt of one scenario from one profile on one device: the envelope and verdict."""
+
+    __tablename__ = "measurements"
+    __table_args__ = (
+        Index("ix_measurements_run", "run_id"),
+        Index("ix_measurements_app_country", "scenario_id", "country"),
+        Index("ix_measurements_status", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"))
+    data_format_version: Mapped[str] = mapped_column(String(16))
+    harness_version: Mapped[str] = mapped_column(String(32))
+    scenario_id: Mapped[str] = mapped_column(String(128))
+    scenario_version: Mapped[int] = mapped_column(Integer)
+    app_id: Mapped[str] = mapped_column(String(255))
+    app_name: Mapped[str] = mapped_column(String(255))
+    country: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str] = mapped_column(String(32))
+    profile_id: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[str | None] = mapped_column(String(255))
+    backend: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    duration_s: Mapped[float | None] = mapped_column(Float)
+
+    status: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str | None] = mapped_column(String(16))
+    barrier: Mapped[str | None] = mapped_column(String(40))
+    failure: Mapped[str | None] = mapped_column(String(40))
+    failure_detail: Mapped[str | None] = mapped_column(Text)
+    access_level: Mapped[str | None] = mapped_column(String(16))
+    rule_id: Mapped[str | None] = mapped_column(String(128))
+    rules_version: Mapped[str] = mapped_column(String(32))
+    matched_text: Mapped[str | None] = mapped_column(Text)
+    features: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    steps_done: Mapped[int | None] = mapped_column(Integer)
+
+    # the observed vantage, beside the target country
+    phone_masked: Mapped[str | None] = mapped_column(String(32))
+    phone_hash: Mapped[str | None] = mapped_column(String(64))
+    phone_source: Mapped[str | None] = mapped_column(String(16))
+    phone_country: Mapped[str | None] = mapped_column(String(2))
+    egress_ip_masked: Mapped[str | None] = mapped_column(String(64))
+    egress_ip_hash: Mapped[str | None] = mapped_column(String(64))
+    egress_asn: Mapped[str | None] = mapped_column(String(32))
+    ip_country: Mapped[str | None] = mapped_column(String(2))
+    sim_country: Mapped[str | None] = mapped_column(String(2))
+    device_locale: Mapped[str | None] = mapped_column(String(32))
+    device_timezone: Mapped[str | None] = mapped_column(String(64))
+    gps_country: Mapped[str | None] = mapped_column(String(2))
+    ip_country_match: Mapped[bool | None] = mapped_column(Boolean)
+    sim_country_match: Mapped[bool | None] = mapped_column(Boolean)
+    locale_match: Mapped[bool | None] = mapped_column(Boolean)
+    timezone_match: Mapped[bool | None] = mapped_column(Boolean)
+    gps_country_match: Mapped[bool | None] = mapped_column(Boolean)
+    vantage_source: Mapped[str | None] = mapped_column(String(32))
+    proxy_masked: Mapped[str | None] = mapped_column(String(255))
+    capabilities: Mapped[dict[str, object] | None] = mapped_column(JSON)
+
+    run: Mapped[Run] = relationship(back_populates="measurements")
+    steps: Mapped[list[StepRecord]] = relationship(
+        back_populates="measurement", order_by="StepRecord.idx")
+    artifacts: Mapped[list[Artifact]] = relationship(
+        back_populates="measurement", order_by="Artifact.id")
+
+
+class StepRecord(Base):
+    """One executed step of a measurement."""
+
+    __tablename__ = "steps"
+    __table_args__ = (Index("ix_steps_measurement", "measurement_id", "idx"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    measurement_id: Mapped[str] = mapped_column(ForeignKey("measurements.id"))
+    idx: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(16))
+    line: Mapped[int | None] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+    measurement: Mapped[Measurement] = relationship(back_populates="steps")
+
+
+class Artifact(Base):
+    """An evidence file (page source, screenshot) saved beside the database."""
+
+    __tablename__ = "artifacts"
+    __table_args__ = (Index("ix_artifacts_measurement", "measurement_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    measurement_id: Mapped[str] = mapped_column(ForeignKey("measurements.id"))
+    step_idx: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    path: Mapped[str] = mapped_column(String(512))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    measurement: Mapped[Measurement] = relationship(back_populates="artifacts")

@@ -1,0 +1,316 @@
+"""The measurement store: the only writer of runs, measurements, steps and artifacts.
+
+Every write is its own short transaction, committed at once, so a crash (even SIGKILL)
+loses nothing already measured. A measurement is inserted as ``running`` and completed in
+one update; rows left ``running`` by a run whose process is gone are marked ``aborted``
+when the next run starts, so they can never be read as results. Evidence files are
+written atomically (temporary file, then rename) before the row that points at them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from harness import __version__
+from harness.errors import HarnessError
+from harness.outcomes import DATA_FORMAT_VERSION, Status, Verdict
+from harness.storage.db import make_engine, migrate, sqlite_path
+from harness.storage.models import Artifact, Measurement, Run, StepRecord
+
+#: A ``running`` row on another host is considered abandoned after this long.
+STALE_AFTER = timedelta(hours=6)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class StorageError(HarnessError):
+    """The database refused a write; the message names the database."""
+
+
+@dataclass(frozen=True)
+class MeasurementStart:
+    """The envelope known when an attempt starts."""
+
+    run_id: str
+    scenario_id: str
+    scenario_version: int
+    app_id: str
+    app_name: str
+    country: str
+    region: str
+    profile_id: str
+    backend: str
+    rules_version: str
+    phone_masked: str | None = None
+    phone_hash: str | None = None
+    phone_source: str | None = None
+    phone_country: str | None = None
+    proxy_masked: str | None = None
+    capabilities: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Vantage:
+    """What the device and network reported, compared with the target country."""
+
+    device_id: str | None = None
+    ip_country: str | None = None
+    egress_ip_masked: str | None = None
+    egress_ip_hash: str | None = None
+    egress_asn: str | None = None
+    sim_country: str | None = None
+    device_locale: str | None = None
+    device_timezone: str | None = None
+    gps_country: str | None = None
+    ip_country_match: bool | None = None
+    sim_country_match: bool | None = None
+    locale_match: bool | None = None
+    timezone_match: bool | None = None
+    gps_country_match: bool | None = None
+    vantage_source: str | None = None
+
+
+class Store:
+    """Writes and reads measurements in one database (SQLite file or PostgreSQL)."""
+
+    def __init__(self, engine: Engine, artifacts_dir: Path) -> None:
+        self.engine = engine
+        self.artifacts_dir = artifacts_dir
+        self._session = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, db: str, artifacts_dir: Path | None = None, migrate_schema: bool = True
+             ) -> Store:
+        engine = make_engine(db)
+        if migrate_schema:
+            migrate(engine)
+        if artifacts_dir is None:
+            path = sqlite_path(str(engine.url))
+            base = path.parent if path is not None else Path.cwd()
+            artifacts_dir = base / "artifacts"
+        return cls(engine, artifacts_dir)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def session(self) -> Session:
+        return self._session()
+
+    def _write(self, fn: Any) -> Any:
+        try:
+            with self._session.begin() as s:
+                return fn(s)
+        except SQLAlchemyError as exc:
+            raise StorageError(f"could not write to the database {self.engine.url!r}: "
+                               f"{getattr(exc, 'orig', exc)}") from None
+
+    # ------------------------------------------------------------------ runs
+
+    def start_run(self, backend: str, rules_version: str, command: str | None = None,
+                  selection: Mapping[str, object] | None = None, planned: int | None = None,
+                  run_id: str | None = None) -> str:
+        rid = run_id or new_id()
+        run = Run(id=rid, started_at=utcnow(), status="running", harness_version=__version__,
+                  rules_version=rules_version, backend=backend, hostname=socket.gethostname(),
+                  pid=os.getpid(), command=command, selection=dict(selection or {}),
+                  planned=planned)
+        self._write(lambda s: s.add(run))
+        return rid
+
+    def ensure_run(self, run_id: str, backend: str, rules_version: str,
+                   command: str | None = None) -> None:
+        """Create the run row unless another process (an xdist worker) already did."""
+        self.abort_stale()
+        with self.session() as s:
+            if s.get(Run, run_id) is not None:
+                return
+        try:
+            self.start_run(backend, rules_version, command=command, run_id=run_id)
+        except StorageError:
+            with self.session() as s:
+                if s.get(Run, run_id) is None:
+                    raise
+
+    def finish_run(self, run_id: str, status: str = "completed") -> None:
+        """Close the run; attempts still ``running`` in it can never finish: aborted."""
+        def fn(s: Session) -> None:
+            now = utcnow()
+            s.execute(update(Run).where(Run.id == run_id)
+                      .values(status=status, finished_at=now))
+            s.execute(update(Measurement)
+                      .where(Measurement.run_id == run_id,
+                             Measurement.status == Status.RUNNING.value)
+                      .values(status=Status.ABORTED.value, ended_at=now,
+                              failure_detail=f"the run ended ({status}) before this attempt"))
+        self._write(fn)
+
+    def abort_stale(self) -> int:
+        """Mark ``running`` rows of dead runs ``aborted``; return how many measurements."""
+        host = socket.gethostname()
+        now = utcnow()
+        with self.session() as s:
+            runs = s.scalars(select(Run).where(Run.status == "running")).all()
+        dead = []
+        for r in runs:
+            started = r.started_at if r.started_at.tzinfo else r.started_at.replace(tzinfo=UTC)
+            if r.hostname == host:
+                if r.pid != os.getpid() and not _pid_alive(r.pid):
+                    dead.append(r.id)
+            elif now - started > STALE_AFTER:
+                dead.append(r.id)
+        if not dead:
+            return 0
+
+        def fn(s: Session) -> int:
+            res = s.execute(update(Measurement)
+                            .where(Measurement.run_id.in_(dead),
+                                   Measurement.status == Status.RUNNING.value)
+                            .values(status=Status.ABORTED.value, ended_at=now,
+                                    failure_detail="the run that owned this attempt died"))
+            s.execute(update(Run).where(Run.id.in_(dead))
+                      .values(status="aborted", finished_at=now))
+            return int(getattr(res, "rowcount", 0) or 0)
+        return int(self._write(fn))
+
+    # ------------------------------------------------------------------ measurements
+
+    def begin_measurement(self, start: MeasurementStart) -> str:
+        mid = new_id()
+        row = Measurement(
+            id=mid, run_id=start.run_id, data_format_version=DATA_FORMAT_VERSION,
+            harness_version=__version__, scenario_id=start.scenario_id,
+            scenario_version=start.scenario_version, app_id=start.app_id,
+            app_name=start.app_name, country=start.country, region=start.region,
+            profile_id=start.profile_id, backend=start.backend, started_at=utcnow(),
+            status=Status.RUNNING.value, rules_version=start.rules_version,
+            phone_masked=start.phone_masked, phone_hash=start.phone_hash,
+            phone_source=start.phone_source, phone_country=start.phone_country,
+            proxy_masked=start.proxy_masked,
+            capabilities=dict(start.capabilities) if start.capabilities else None,
+        )
+        self._write(lambda s: s.add(row))
+        return mid
+
+    def record_vantage(self, mid: str, v: Vantage) -> None:
+        values = {k: getattr(v, k) for k in Vantage.__dataclass_fields__}
+        self._write(lambda s: s.execute(
+            update(Measurement).where(Measurement.id == mid).values(**values)))
+
+    def complete_measurement(self, mid: str, verdict: Verdict, steps_done: int,
+                             features: Mapping[str, str] | None = None) -> None:
+        def fn(s: Session) -> None:
+            row = s.get(Measurement, mid)
+            if row is None:
+                raise StorageError(f"measurement {mid} is not in the database")
+            if row.status != Status.RUNNING.value:
+                raise StorageError(f"measurement {mid} is already {row.status}; "
+                                   "completed measurements are never rewritten")
+            end = utcnow()
+            start = row.started_at if row.started_at.tzinfo else row.started_at.replace(
+                tzinfo=UTC)
+            row.ended_at = end
+            row.duration_s = round((end - start).total_seconds(), 3)
+            row.status = verdict.status.value
+            row.stage = verdict.stage.value
+            row.barrier = verdict.barrier.value if verdict.barrier else None
+            row.failure = verdict.failure.value if verdict.failure else None
+            row.failure_detail = verdict.detail
+            row.access_level = verdict.access_level.value
+            row.rule_id = verdict.rule_id
+            row.matched_text = verdict.matched_text
+            row.features = dict(features) if features else None
+            row.steps_done = steps_done
+        self._write(fn)
+
+    # ------------------------------------------------------------------ steps and evidence
+
+    def add_step(self, mid: str, idx: int, kind: str, name: str, stage: str,
+                 line: int | None, description: str) -> None:
+        rec = StepRecord(measurement_id=mid, idx=idx, kind=kind, name=name, stage=stage,
+                         line=line, description=description, started_at=utcnow())
+        self._write(lambda s: s.add(rec))
+
+    def finish_step(self, mid: str, idx: int, outcome: str, detail: str | None) -> None:
+        self._write(lambda s: s.execute(
+            update(StepRecord).where(StepRecord.measurement_id == mid, StepRecord.idx == idx)
+            .values(ended_at=utcnow(), outcome=outcome, detail=detail)))
+
+    def add_artifact(self, mid: str, run_id: str, step_idx: int | None, kind: str,
+                     data: bytes, suffix: str) -> Path:
+        """Write ``data`` under the artifacts folder, then reference it from the database."""
+        rel = Path(run_id) / mid / (f"{step_idx:03d}-{kind}{suffix}" if step_idx is not None
+                                    else f"{kind}{suffix}")
+        path = self.artifacts_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        art = Artifact(measurement_id=mid, step_idx=step_idx, kind=kind, path=rel.as_posix(),
+                       sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+                       created_at=utcnow())
+        self._write(lambda s: s.add(art))
+        return path
+
+    # ------------------------------------------------------------------ reads
+
+    def recent_runs(self, limit: int = 20) -> list[tuple[Run, dict[str, int]]]:
+        with self.session() as s:
+            runs = s.scalars(select(Run).order_by(Run.started_at.desc()).limit(limit)).all()
+            out = []
+            for r in runs:
+                counts: dict[str, int] = {}
+                for status in s.scalars(select(Measurement.status)
+                                        .where(Measurement.run_id == r.id)):
+                    counts[status] = counts.get(status, 0) + 1
+                out.append((r, counts))
+            return out
+
+    def get_measurement(self, mid: str) -> Measurement | None:
+        with self.session() as s:
+            stmt = (select(Measurement)
+                    .options(selectinload(Measurement.steps),
+                             selectinload(Measurement.artifacts))
+                    .where(Measurement.id.startswith(mid)))
+            rows = s.scalars(stmt).all()
+            if len(rows) > 1:
+                raise HarnessError(f"{mid!r} matches {len(rows)} measurements; "
+                                   "give more of the id")
+            return rows[0] if rows else None
+
+    def measurements(self, run_ids: Sequence[str] | None = None) -> list[Measurement]:
+        with self.session() as s:
+            stmt = select(Measurement).order_by(Measurement.started_at)
+            if run_ids:
+                stmt = stmt.where(Measurement.run_id.in_(run_ids))
+            return list(s.scalars(stmt).all())

@@ -1,0 +1,133 @@
+"""The store on a real SQLite file: migrations, the running -> completed life of a row,
+aborting rows of dead runs, evidence files, and refusing to rewrite history."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from harness.errors import ConfigError
+from harness.outcomes import AccessLevel, Barrier, Stage, Status, Verdict
+from harness.storage import MeasurementStart, StorageError, Store, Vantage
+from harness.storage.db import current_revision, head_revision
+
+
+def start(run_id: str, **kw: object) -> MeasurementStart:
+    base: dict[str, object] = dict(
+        run_id=run_id, scenario_id="demo-x", scenario_version=1, app_id="org.x",
+        app_name="X", country="DE", region="europe", profile_id="DE", backend="sim",
+        rules_version="r1", phone_masked="+49*********78", phone_hash="abc")
+    base.update(kw)
+    return MeasurementStart(**base)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store.open(str(tmp_path / "results.db"))
+    yield s  # type: ignore[misc]
+    s.close()
+
+
+def test_schema_is_migrated_and_wal(store: Store, tmp_path: Path) -> None:
+    assert current_revision(store.engine) == head_revision() == "0001"
+    tables = set(inspect(store.engine).get_table_names())
+    assert {"runs", "measurements", "steps", "artifacts", "alembic_version"} <= tables
+    conn = sqlite3.connect(tmp_path / "results.db")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+    # opening again is a no-op, not a second migration
+    Store.open(str(tmp_path / "results.db")).close()
+
+
+def test_row_is_running_then_completed_once(store: Store) -> None:
+    rid = store.start_run("sim", "r1")
+    mid = store.begin_measurement(start(rid))
+    m = store.get_measurement(mid)
+    assert m is not None and m.status == "running" and m.ended_at is None
+    store.record_vantage(mid, Vantage(device_id="emu-1", sim_country="US",
+                                      sim_country_match=False))
+    verdict = Verdict(status=Status.BARRIER, stage=Stage.VERIFICATION,
+                      barrier=Barrier.ID_VERIFICATION_REQUIRED, rule_id="verify.id.zh_hans",
+                      matched_text="请完成实名认证", access_level=AccessLevel.NONE)
+    store.complete_measurement(mid, verdict, 7, {"post": "ok"})
+    m = store.get_measurement(mid[:10])
+    assert m is not None
+    assert (m.status, m.barrier, m.stage, m.rule_id, m.steps_done) == (
+        "barrier", "id_verification_required", "verification", "verify.id.zh_hans", 7)
+    assert m.sim_country == "US" and m.sim_country_match is False
+    assert m.duration_s is not None and m.duration_s >= 0
+    assert m.data_format_version == "1.0"
+    with pytest.raises(StorageError, match="never rewritten"):
+        store.complete_measurement(mid, verdict, 7)
+
+
+def test_artifacts_are_files_referenced_by_hash(store: Store) -> None:
+    rid = store.start_run("sim", "r1")
+    mid = store.begin_measurement(start(rid))
+    store.add_step(mid, 0, "tap", "tap", "signup", 3, "tap text=Agree")
+    path = store.add_artifact(mid, rid, 0, "page_source", b"<hierarchy/>", ".xml")
+    store.finish_step(mid, 0, "ok", None)
+    assert path.read_bytes() == b"<hierarchy/>"
+    assert not list(path.parent.glob("*.tmp"))
+    m = store.get_measurement(mid)
+    assert m is not None and len(m.artifacts) == 1
+    art = m.artifacts[0]
+    assert (store.artifacts_dir / art.path) == path
+    assert art.size == 12 and len(art.sha256) == 64
+    assert m.steps[0].outcome == "ok"
+
+
+def test_rows_of_a_dead_run_become_aborted(store: Store, tmp_path: Path) -> None:
+    # a run owned by a process that has exited
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead_pid = int(proc.stdout)
+    rid = store.start_run("sim", "r1")
+    from sqlalchemy import update
+
+    from harness.storage.models import Run
+    with store.session() as s, s.begin():
+        s.execute(update(Run).where(Run.id == rid).values(pid=dead_pid))
+    done = store.begin_measurement(start(rid))
+    store.complete_measurement(done, Verdict(status=Status.ACCESS, stage=Stage.ACCOUNT,
+                                             access_level=AccessLevel.FULL), 3)
+    left = store.begin_measurement(start(rid, profile_id="FR", country="FR"))
+    # a live run (this process) is left alone
+    live = store.start_run("sim", "r1")
+    live_m = store.begin_measurement(start(live))
+    assert store.abort_stale() == 1
+    assert store.get_measurement(left).status == "aborted"  # type: ignore[union-attr]
+    assert store.get_measurement(done).status == "access"  # type: ignore[union-attr]
+    assert store.get_measurement(live_m).status == "running"  # type: ignore[union-attr]
+    runs = {r.id: r.status for r, _ in store.recent_runs()}
+    assert runs[rid] == "aborted" and runs[live] == "running"
+
+
+def test_finishing_a_run_aborts_its_unfinished_rows(store: Store) -> None:
+    rid = store.start_run("sim", "r1")
+    mid = store.begin_measurement(start(rid))
+    store.finish_run(rid, "interrupted")
+    m = store.get_measurement(mid)
+    assert m is not None and m.status == "aborted"
+
+
+def test_ensure_run_is_idempotent(store: Store) -> None:
+    store.ensure_run("a" * 32, "sim", "r1")
+    store.ensure_run("a" * 32, "sim", "r1")
+    assert [r.id for r, _ in store.recent_runs()] == ["a" * 32]
+
+
+def test_bad_database_paths_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        Store.open(str(tmp_path / "missing" / "r.db"))
+    with pytest.raises(ConfigError, match="cannot use this database"):
+        Store.open("nosuchdialect+x://")
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(ConfigError, match="cannot open or migrate"):
+        Store.open(str(junk))
