@@ -158,7 +158,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not profiles or not scenarios:
         raise ConfigError("selection", None, "nothing to run: "
                           f"{len(scenarios)} scenarios x {len(profiles)} profiles")
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     store = Store.open(config.db, config.artifacts_dir)
     console.print(f"[bold]{len(scenarios)} apps x {len(profiles)} profiles = "
                   f"{len(scenarios) * len(profiles)} attempts[/] on backend "
@@ -172,9 +172,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         console.print(f"marked {batch.aborted_before} unfinished attempts of earlier, "
                       "dead runs as aborted")
     by_id = {s.id: s for s in scenarios}
-    out = Console(highlight=False, soft_wrap=True)
+    out = _console()
     out.print(render_text(batch.cells(by_id), title=f"Barrier table (run {batch.run_id[:8]}, "
-                          f"backend {config.backend.value})", width=max(out.width, 100),
+                          f"backend {config.backend.value})",
+                          width=out.width if out.is_terminal else 250,
                           color=out.is_terminal), end="")
     failures = [r for r in batch.results if r.verdict.status.value == "failure"]
     counts: dict[str, int] = {}
@@ -214,7 +215,7 @@ def cmd_profiles_check(args: argparse.Namespace) -> int:
         dev = p.device.udid or p.device.emulator or ("farm" if p.device.capabilities else "-")
         table.add_row(p.id, p.country, p.region.value, p.locale, p.timezone,
                       p.phone_ref or "(example number on sim)", p.proxy_masked or "direct", dev)
-    Console(highlight=False).print(table)
+    _console().print(table)
     return EXIT_OK
 
 
@@ -228,7 +229,7 @@ def cmd_scenarios_check(args: argparse.Namespace) -> int:
     for s in scenarios:
         table.add_row(s.id, str(s.version), s.app.name, s.app.android_package,
                       str(len(s.all_steps())), str(len(s.rules)), s.name)
-    Console(highlight=False).print(table)
+    _console().print(table)
     return EXIT_OK
 
 
@@ -248,7 +249,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
         table.add_row(run.id[:12], run.started_at.strftime("%Y-%m-%d %H:%M:%S"), run.status,
                       run.backend, str(sum(counts.values())),
                       ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
-    Console(highlight=False).print(table)
+    _console().print(table)
     return EXIT_OK
 
 
@@ -265,7 +266,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         root = store.artifacts_dir
     finally:
         store.close()
-    out = Console(highlight=False, soft_wrap=True)
+    out = _console()
     outcome = m.status + (f": {m.barrier}" if m.barrier else "") + (
         f": {m.failure}" if m.failure else "")
     out.print(f"[bold]measurement[/] {m.id}  (run {m.run_id})")
@@ -295,6 +296,13 @@ def cmd_show(args: argparse.Namespace) -> int:
         flag = "" if path.exists() else "  [red](missing)[/]"
         out.print(f"  step {a.step_idx}: {a.kind} {path} ({a.size} bytes){flag}")
     return EXIT_OK
+
+
+def _console() -> Console:
+    """Standard output; when it is not a terminal (logs, pipes), wide enough for tables."""
+    probe = Console()
+    return Console(highlight=False, soft_wrap=True,
+                   width=None if probe.is_terminal else 200)
 
 
 def _require_db(db: str) -> None:

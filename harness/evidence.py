@@ -57,7 +57,7 @@ def redact_screenshot(png: bytes, source: str | None, secrets: list[str]) -> byt
     if not secrets:
         return png
     try:
-        image = Image.open(io.BytesIO(png))
+        image: Image.Image = Image.open(io.BytesIO(png))
         image.load()
     except Exception:
         return png  # not an image we can read; nothing readable to leak either

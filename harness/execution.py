@@ -84,9 +84,9 @@ def run_batch(
         batch = BatchResult(run_id=run_id, aborted_before=aborted)
         open_device = device_factory(url, config)
         progress = Progress(
-            TextColumn("[bold]measuring[/]"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("[bold]measuring[/]"), BarColumn(bar_width=30), MofNCompleteColumn(),
             TimeElapsedColumn(), TextColumn("{task.description}"),
-            console=console, transient=False, disable=not console.is_terminal and False,
+            console=console, transient=False, disable=not console.is_terminal,
         )
         status = "completed"
         try:
@@ -102,9 +102,11 @@ def run_batch(
                 for fut in as_completed(futures):
                     res = fut.result()
                     batch.results.append(res)
-                    progress.update(task, advance=1,
-                                    description=f"{res.scenario_id}-{res.profile_id}: "
-                                                f"{res.verdict.outcome}")
+                    line = f"{res.scenario_id}-{res.profile_id}: {res.verdict.outcome}"
+                    progress.update(task, advance=1, description=line)
+                    if not console.is_terminal:  # logs get one line per finished attempt
+                        console.print(f"[{len(batch.results)}/{len(pairs)}] {line}",
+                                      highlight=False)
                     if on_result:
                         on_result(res)
         except KeyboardInterrupt:

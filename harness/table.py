@@ -95,7 +95,10 @@ def render_text(cells: Iterable[Cell], title: str = "Barrier table", width: int 
     cells = list(cells)
     buf = io.StringIO()
     console = Console(file=buf, width=width, force_terminal=color, color_system=(
-        "standard" if color else None), highlight=False)
+        "standard" if color else None), highlight=False, soft_wrap=False)
     console.print(barrier_table(cells, title))
-    console.print(legend(cells))
-    return buf.getvalue()
+    console.print(legend(cells), soft_wrap=True)
+    text = buf.getvalue()
+    if not color:
+        text = "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+    return text

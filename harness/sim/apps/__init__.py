@@ -1,0 +1,42 @@
+"""The demo apps preinstalled on every simulated device, by Android package id.
+
+Each maps to a zero-argument factory (the app class) that makes a fresh app with its
+own state; every session gets its own instances.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+
+from harness.sim.apps.base import AppContext, SimApp
+from harness.sim.apps.dialcode import DialCode
+from harness.sim.apps.friendcheck import FriendCheck
+from harness.sim.apps.gatedpost import GatedPost
+from harness.sim.apps.openchat import OpenChat
+from harness.sim.apps.quietsms import QuietSMS
+from harness.sim.apps.signup import Dialog, PhoneSignupApp
+from harness.sim.apps.texts import AppTexts
+from harness.sim.apps.zhenming import Zhenming
+
+AppFactory = Callable[[], SimApp]
+
+DEMO_APPS: Mapping[str, AppFactory] = MappingProxyType(
+    {app.package: app for app in (OpenChat, DialCode, QuietSMS, Zhenming, GatedPost, FriendCheck)}
+)
+
+__all__ = [
+    "DEMO_APPS",
+    "AppContext",
+    "AppFactory",
+    "AppTexts",
+    "DialCode",
+    "Dialog",
+    "FriendCheck",
+    "GatedPost",
+    "OpenChat",
+    "PhoneSignupApp",
+    "QuietSMS",
+    "SimApp",
+    "Zhenming",
+]

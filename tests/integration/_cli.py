@@ -1,0 +1,41 @@
+"""End-to-end helpers: run the real commands in subprocesses."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def env(tmp: Path) -> dict[str, str]:
+    e = dict(os.environ)
+    e["HARNESS_HASH_KEY"] = "e2e-key"
+    e["HOME"] = str(tmp)
+    e.pop("HARNESS_DB", None)
+    e["COLUMNS"] = "200"
+    return e
+
+
+def harness(args: list[str], tmp: Path, timeout: float = 300,
+            cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN / "harness"), *args], cwd=cwd, env=env(tmp),
+                          capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+
+
+def run_pytest(args: list[str], tmp: Path, timeout: float = 300
+               ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+                          cwd=REPO, env=env(tmp), capture_output=True, text=True,
+                          timeout=timeout, stdin=subprocess.DEVNULL)
