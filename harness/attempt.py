@@ -87,7 +87,18 @@ def resolve_proxy(profile: Profile) -> str | None:
                           f"environment variable {exc.var} is not set",
                           f"Export it (e.g. `export {exc.var}=socks5://host:1080`) or "
                           "write ${" + exc.var + ":-} to allow a direct connection") from None
-    return value or None
+    if not value:
+        return None
+    from harness.profiles import proxy_url_problem
+
+    problem = proxy_url_problem(value)
+    if problem:
+        from harness.errors import ConfigError
+
+        raise ConfigError(profile.where("proxy"), "proxy",
+                          f"the proxy from the environment: {problem}",
+                          "Fix the variable's value, e.g. socks5://user:pass@host:1080")
+    return value
 
 
 def observed_vantage(profile: Profile, info: DeviceInfo | None, device_id: str | None,

@@ -135,7 +135,8 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from harness.execution import run_batch
+    from harness.backends import check_appium
+    from harness.execution import resolve_phones, run_batch
     from harness.profiles import load_profiles, select_profiles
     from harness.scenarios import load_scenarios
     from harness.storage.store import Store
@@ -158,6 +159,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not profiles or not scenarios:
         raise ConfigError("selection", None, "nothing to run: "
                           f"{len(scenarios)} scenarios x {len(profiles)} profiles")
+    resolve_phones(profiles, config)  # a missing number stops here, before anything is written
+    if config.backend is Backend.APPIUM:
+        check_appium(config.appium_url)
     console = Console(stderr=True, soft_wrap=True)
     store = Store.open(config.db, config.artifacts_dir)
     console.print(f"[bold]{len(scenarios)} apps x {len(profiles)} profiles = "

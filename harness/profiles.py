@@ -208,7 +208,12 @@ class Profile:
     source_lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def where(self, field_name: str) -> str:
-        line = self.source_lines.get(field_name)
+        """``file:line`` of a dotted field, or of its nearest written parent."""
+        key = field_name
+        line = self.source_lines.get(key)
+        while line is None and "." in key:
+            key = key.rsplit(".", 1)[0]
+            line = self.source_lines.get(key)
         name = display_path(self.source)
         return f"{name}:{line}" if line else name
 
@@ -369,6 +374,21 @@ def parse_profile(doc: LoadedYaml) -> Profile:
         source=doc.path,
         source_lines=lines,
     )
+
+
+def proxy_url_problem(url: str) -> str | None:
+    """What is wrong with a proxy URL, or None; the message never shows the password."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port
+    except ValueError as exc:
+        return f"{mask_url(url)} is not a valid URL ({exc})"
+    if parts.scheme not in PROXY_SCHEMES:
+        return f"scheme {parts.scheme!r} of {mask_url(url)} is not supported (use http, " \
+               "https or socks5)"
+    if not parts.hostname:
+        return f"{mask_url(url)} has no host"
+    return None
 
 
 def _check_proxy(doc: LoadedYaml, proxy: str) -> list[ConfigError]:

@@ -281,6 +281,16 @@ class _StepParser:
                     return None
         return sel
 
+    def flag(self, src: dict[str, Any], key: str, default: bool,
+             loc: Sequence[str | int]) -> bool:
+        """A true/false field; anything else (including the string "false") is an error."""
+        value = src.get(key, default)
+        if isinstance(value, bool):
+            return value
+        self.err((*loc, key), f"{value!r} is not true or false",
+                 "Write true or false without quotes")
+        return default
+
     def template(self, text: str, loc: Sequence[str | int]) -> None:
         bad = unknown_variables(text)
         if bad:
@@ -348,7 +358,7 @@ class _StepParser:
                     timeout = float(t)
                 else:
                     self.err((*loc, "timeout"), f"{t!r} is not a number of seconds in (0, 3600]")
-        optional = bool(raw.get("optional", False))
+        optional = self.flag(raw, "optional", False, loc)
         name = str(raw.get("name") or written)
         common = {"stage": stage, "timeout": timeout, "optional": optional,
                   "line": self.doc.line_of(loc), "name": name}
@@ -376,7 +386,7 @@ class _StepParser:
             f = self._fields(value, vloc, ("clear",), kind)
             if f is None:
                 return None
-            return Launch(**common, clear=bool(f.get("clear", False)))
+            return Launch(**common, clear=self.flag(f, "clear", False, vloc))
         if kind in ("tap", "wait"):
             sel = self.selector(value, vloc)
             if sel is None:
@@ -394,7 +404,8 @@ class _StepParser:
             self.template(text, (*vloc, "text"))
             if sel is None:
                 return None
-            return Input(**common, target=sel, text=text, clear=bool(f.get("clear", True)))
+            return Input(**common, target=sel, text=text,
+                         clear=self.flag(f, "clear", True, vloc))
         if kind == "choose_calling_code":
             f = self._fields(value, vloc, ("open", "search", "list", "entry", "search_text"),
                              kind)

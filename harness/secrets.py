@@ -79,7 +79,8 @@ class Secret:
         return self._masked
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and hmac.compare_digest(self._value, other._value)
+        return isinstance(other, Secret) and hmac.compare_digest(self._value.encode(),
+                                                                 other._value.encode())
 
     def __hash__(self) -> int:
         return hash(self._value)
@@ -110,8 +111,15 @@ def mask_url(url: str) -> str:
     host = parts.hostname or ""
     if ":" in host:
         host = f"[{host}]"
-    if parts.port:
-        host += f":{parts.port}"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+        raw = parts.netloc.rsplit("@", 1)[-1]
+        if ":" in raw and not raw.endswith("]"):
+            host += ":" + raw.rsplit(":", 1)[1]
+    if port:
+        host += f":{port}"
     user = parts.username or ""
     cred = f"{user}:***" if parts.password is not None else "***"
     return urlunsplit((parts.scheme, f"{cred}@{host}", parts.path, parts.query, parts.fragment))

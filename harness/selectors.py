@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from harness.screen import Node, Screen
+from harness.screen import SYSTEM_PACKAGES, Node, Screen
 
 
 class SelectorKind(StrEnum):
@@ -83,10 +83,14 @@ class Selector:
 
     def find(self, screen: Screen) -> Node | None:
         """The first displayed node this selector matches on ``screen``."""
+        system_ok = screen.app_package in SYSTEM_PACKAGES
         for expr in self.xpaths():
             for node in screen.xpath(expr):
-                if node.displayed:
-                    return node
+                if not node.displayed:
+                    continue
+                if node.package in SYSTEM_PACKAGES and not system_ok:
+                    continue  # a notification is never the app's element
+                return node
         return None
 
     def locators(self, matched: Node | None = None) -> list[tuple[str, str]]:

@@ -79,6 +79,10 @@ def _construct(node: yaml.Node, loader: yaml.SafeLoader, prefix: PathKey,
                     None, None, "a mapping key must be a plain value", key_node.start_mark
                 )
             skey = str(key)
+            if skey in out:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {skey!r} (a list item takes one step; start "
+                    "a new item with '-')", key_node.start_mark)
             lines[(*prefix, skey)] = key_node.start_mark.line + 1
             out[skey] = _construct(value_node, loader, (*prefix, skey), lines)
         return out
@@ -110,6 +114,9 @@ def load_yaml(path: Path) -> LoadedYaml:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
         problem = f"invalid YAML: {exc.problem or exc.context}"
+        ctx = exc.context_mark
+        if ctx is not None and mark is not None and ctx.line != mark.line and exc.context:
+            problem += f" ({exc.context} on line {ctx.line + 1})"
         raise ConfigError(
             f"{name}{line}", None, problem,
             "Check indentation and quoting near that line (quote values containing ': ' or '#')",

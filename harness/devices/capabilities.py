@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from harness.errors import ConfigError
 from harness.outcomes import Backend
 from harness.profiles import PhoneNumber, Profile
 from harness.secrets import mask_phone, mask_url
@@ -63,6 +64,13 @@ def build_capabilities(
         caps["appium:avd"] = dev.emulator
         args = []
         if proxy_url:
+            scheme = urlsplit(proxy_url).scheme
+            if scheme != "http":
+                raise ConfigError(
+                    profile.where("proxy"), "proxy",
+                    f"an emulator's -http-proxy speaks only http://, not {scheme}://",
+                    "Use an http:// proxy for emulator profiles, or route the device through "
+                    "a full-tunnel VPN app and leave `proxy` for the harness's own checks")
             args.append(f"-http-proxy {emulator_proxy_arg(proxy_url)}")
         args.append(f"-phone-number {phone.e164.reveal()}")
         caps["appium:avdArgs"] = " ".join(args)
@@ -82,18 +90,29 @@ def build_capabilities(
     return caps
 
 
+_SECRET_KEY = re.compile(r"pass|token|secret|key|auth", re.IGNORECASE)
+_PHONE = re.compile(r"\+\d{6,15}")
+
+
+def _mask_value(key: str, value: Any, clear: str | None) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _mask_value(str(k), v, clear) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_mask_value(key, v, clear) for v in value]
+    if not isinstance(value, str):
+        return value
+    if _SECRET_KEY.search(key):
+        return "***"
+    if clear and clear in value:
+        value = value.replace(clear, mask_phone(clear))
+    value = _PHONE.sub(lambda m: mask_phone(m.group(0)), value)
+    value = re.sub(r"\S+://\S+", lambda m: mask_url(m.group(0)), value)
+    return re.sub(r"(-http-proxy\s+)([^\s:@]+):([^\s@]+)@", r"\1\2:***@", value)
+
+
 def masked_capabilities(caps: Mapping[str, Any], phone: PhoneNumber | None = None
                         ) -> dict[str, Any]:
-    """The capabilities with every phone number and credential masked."""
+    """The capabilities with every phone number and credential masked, nested ones too
+    (farm options such as ``bstack:options`` carry access keys)."""
     clear = phone.e164.reveal() if phone else None
-    out: dict[str, Any] = {}
-    for key, value in caps.items():
-        if isinstance(value, str):
-            if clear and clear in value:
-                value = value.replace(clear, mask_phone(clear))
-            value = re.sub(r"\S+://\S+", lambda m: mask_url(m.group(0)), value)
-            value = re.sub(r"(-http-proxy\s+)([^\s:@]+):([^\s@]+)@", r"\1\2:***@", value)
-            if "password" in key.lower() or "token" in key.lower() or "key" in key.lower():
-                value = "***"
-        out[key] = value
-    return out
+    return {key: _mask_value(key, value, clear) for key, value in caps.items()}

@@ -49,10 +49,11 @@ def _pick(config: pytest.Config, option: str, ini: str, env: str) -> str:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "harness: one attempt of a scenario from a profile")
-    root = Path(str(config.rootpath))
     profiles = Path(_pick(config, "profiles", "harness_profiles", "HARNESS_PROFILES"))
     if not profiles.is_absolute():
-        profiles = root / profiles
+        # relative to where pytest was started, else to the project's rootdir
+        here = Path(str(config.invocation_params.dir)) / profiles
+        profiles = here if here.is_dir() else Path(str(config.rootpath)) / profiles
     artifacts = config.getoption("artifacts")
     backend = _pick(config, "backend", "harness_backend", "HARNESS_BACKEND")
     try:

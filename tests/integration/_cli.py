@@ -27,9 +27,10 @@ def env(tmp: Path) -> dict[str, str]:
     return e
 
 
-def harness(args: list[str], tmp: Path, timeout: float = 300,
-            cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "harness"), *args], cwd=cwd, env=env(tmp),
+def harness(args: list[str], tmp: Path, timeout: float = 300, cwd: Path = REPO,
+            extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN / "harness"), *args], cwd=cwd,
+                          env={**env(tmp), **(extra_env or {})},
                           capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL)
 

@@ -15,6 +15,7 @@ from harness.devices.capabilities import (
     locale_parts,
     masked_capabilities,
 )
+from harness.errors import ConfigError
 from harness.outcomes import Backend
 from harness.profiles import PhoneNumber, Profile, load_profile
 
@@ -89,12 +90,9 @@ def test_emulator_proxy_arg() -> None:
     assert emulator_proxy_arg("http://tok@10.0.0.2:8080") == "tok@10.0.0.2:8080"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: emulator_proxy_arg (harness/devices/capabilities.py) "
-                   "turns a socks5:// proxy into `-http-proxy host:port`; the emulator then "
-                   "speaks HTTP to a SOCKS port")
 def test_emulator_refuses_a_socks_proxy(tmp_path: Path) -> None:
     p = emulator_tw(tmp_path)
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError, match="speaks only http://, not socks5://"):
         build_capabilities(p, phone_of(p, TW_NUMBER), Backend.APPIUM,
                            proxy_url="socks5://proxy.example.net:1080")
 
@@ -224,8 +222,6 @@ def test_masked_capabilities_hide_number_and_password_everywhere(tmp_path: Path)
     assert caps["harness:phoneNumber"] == TW_NUMBER
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: masked_capabilities (harness/devices/capabilities.py) "
-                   "only masks the number it is given; with phone=None it stays in clear")
 def test_masked_capabilities_without_phone_still_hide_the_number(tmp_path: Path) -> None:
     p = emulator_tw(tmp_path)
     caps = build_capabilities(p, phone_of(p, TW_NUMBER), Backend.SIM)

@@ -250,8 +250,6 @@ def test_missing_env_on_appium_names_variable_and_field(tmp_path: Path) -> None:
     assert "--backend=sim" in str(err)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Profile.where looks up the exact dotted key only; "
-                   "with the short form `phone: ${VAR}` there is no `phone.number` line")
 def test_missing_env_with_short_form_still_has_a_line(tmp_path: Path) -> None:
     p = load_profile(write(tmp_path, "p.yaml", BASE + "phone: ${HARNESS_PHONE_ZZ}\n"))
     with pytest.raises(ConfigError) as info:
@@ -320,9 +318,6 @@ def test_proxy_with_bad_port_is_refused(tmp_path: Path) -> None:
     assert "not a valid URL" in str(err)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="BUG: mask_url reads parts.port outside its try (harness/secrets.py), "
-                   "so a bad port next to credentials crashes the loader")
 def test_proxy_with_credentials_and_bad_port_is_refused(tmp_path: Path) -> None:
     err = one_error(write(tmp_path, "p.yaml",
                           BASE + "proxy: http://u:${P}@proxy.example.net:99999\n"))

@@ -177,6 +177,25 @@ def test_good_scenario_stages(good: Scenario) -> None:
     assert [s.stage for s in feature.steps] == [Stage.FEATURES, Stage.FEATURES]
 
 
+def test_steps_inside_a_feature_keep_the_features_stage(tmp_path: Path) -> None:
+    s = load_scenario(write(tmp_path, HEADER + (
+        "  - feature: comment\n"
+        "    steps:\n"
+        "      - request_otp: Verify\n"
+        "      - enter_otp: {id: code}\n"
+        "      - tap: Send\n"
+        "        stage: verification\n"
+        "      - wait: Sent\n"
+        "  - tap: After\n")))
+    feature = s.steps[1]
+    assert isinstance(feature, Feature)
+    assert [st.stage for st in feature.steps] == [
+        Stage.FEATURES, Stage.FEATURES, Stage.VERIFICATION, Stage.VERIFICATION]
+    assert feature.steps[1].timeout == DEFAULT_OTP_TIMEOUT
+    # a feature's inner stages do not leak to the steps after it
+    assert s.steps[2].stage is Stage.FEATURES
+
+
 def test_good_scenario_timeouts(good: Scenario) -> None:
     t = [s.timeout for s in good.steps]
     assert t[0] == 20.0                    # defaults.timeout
@@ -622,8 +641,6 @@ def test_load_yaml_keys_become_strings(tmp_path: Path) -> None:
     assert doc.data == {"1": "a", "True": "b"}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: harness/yamlfile.py _construct silently keeps the "
-                   "last of two equal keys, so `- tap: A` + `tap: B` in one item loses a step")
 def test_load_yaml_reports_duplicate_keys(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         load_yaml(write(tmp_path, "steps:\n  - tap: A\n    tap: B\n"))
@@ -654,8 +671,6 @@ def test_validation_errors_lines_and_examples(tmp_path: Path) -> None:
     assert by_field["name"].example is None
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: harness/scenarios.py reads `optional` with bool(), "
-                   "so the string 'false' makes a step optional instead of being refused")
 def test_optional_must_be_a_boolean(tmp_path: Path) -> None:
     err = step_error(tmp_path, '  - tap: x\n    optional: "false"\n')
     assert err.field == "steps[1].optional"

@@ -90,8 +90,6 @@ def test_mask_url_unparseable() -> None:
     assert mask_url("http://[::1") == "<unparseable URL>"
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="BUG: mask_url reads parts.port outside its try (harness/secrets.py)")
 @pytest.mark.parametrize("url", ["http://u:p@h:99999", "http://u:p@h:abc"])
 def test_mask_url_with_bad_port_does_not_raise(url: str) -> None:
     assert "p@" not in mask_url(url)
@@ -204,8 +202,6 @@ def test_secret_equality_and_hash() -> None:
     assert len({a, b}) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: hmac.compare_digest refuses non-ASCII str "
-                   "(harness/secrets.py Secret.__eq__)")
 def test_secret_equality_with_non_ascii_value() -> None:
     assert Secret("pässwort") == Secret("pässwort")
 

@@ -375,9 +375,6 @@ def test_xpaths_compile_for_every_kind() -> None:
             etree.XPath(x)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Selector.find (harness/selectors.py) also matches "
-                   "system UI nodes, so a notification (e.g. the OTP SMS) can satisfy a wait "
-                   "or receive a tap; Screen.texts already excludes them")
 def test_find_by_text_ignores_system_notifications(uia2: Screen, mine: Screen) -> None:
     assert sel(SelectorKind.TEXT_CONTAINS, "实名认证").find(uia2) is None
     assert sel(SelectorKind.TEXT_CONTAINS, "云空间").find(mine) is None
