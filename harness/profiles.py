@@ -32,7 +32,7 @@ from harness.secrets import (
     mask_phone,
     mask_url,
 )
-from harness.yamlfile import LoadedYaml, load_yaml, validation_errors
+from harness.yamlfile import LoadedYaml, load_many, load_yaml, validation_errors
 
 PROFILE_EXAMPLE = """\
 id: DE
@@ -425,25 +425,8 @@ def load_profiles(directory: Path) -> list[Profile]:
     if not directory.is_dir():
         raise ConfigError(display_path(directory), None, "profile directory not found",
                           "Pass --profiles DIR or run from the project root")
-    profiles: list[Profile] = []
-    errors: list[ConfigError] = []
-    for path in sorted(directory.glob("*.y*ml")):
-        try:
-            profiles.append(load_profile(path))
-        except ConfigErrors as exc:
-            errors.extend(exc.errors)
-        except ConfigError as exc:
-            errors.append(exc)
-    seen: dict[str, Profile] = {}
-    for p in profiles:
-        if p.id in seen:
-            errors.append(ConfigError(display_path(p.source), "id",
-                                      f"profile id {p.id!r} is also used by "
-                                      f"{display_path(seen[p.id].source)}",
-                                      "Give each profile a unique id"))
-        seen[p.id] = p
-    if errors:
-        raise ConfigErrors(errors)
+    profiles = load_many(sorted(directory.glob("*.y*ml")), load_profile,
+                         lambda p: (p.id, p.source), "profile")
     return sorted(profiles, key=lambda p: p.id)
 
 

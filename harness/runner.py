@@ -237,21 +237,13 @@ class Runner:
 
         return again
 
-    def _await(self, step: Step, target: Selector) -> tuple[Screen, Node]:
-        sel = target.render(self.vars)
-        again = self._polls(step)
-        screen: Screen | None = None
-        while again():
-            screen = self._read(step.stage)
-            node = sel.find(screen)
-            if node is not None:
-                return screen, node
-        raise _Stop(self._unrecognized(step, f"{sel.describe()} did not appear within "
-                                             f"{step.timeout:g} s"), screen)
+    def _await(self, step: Step, target: Selector,
+               action: Callable[[list[tuple[str, str]]], None] | None = None
+               ) -> tuple[Screen, Node]:
+        """Poll until the target is on screen, then act on it (if given).
 
-    def _act(self, step: Step, target: Selector,
-             action: Callable[[list[tuple[str, str]]], None]) -> Screen:
-        """Wait for the target, then act; if it vanished in between, read again."""
+        If the element vanished between the read and the action, read again.
+        """
         sel = target.render(self.vars)
         again = self._polls(step)
         screen: Screen | None = None
@@ -260,13 +252,19 @@ class Runner:
             node = sel.find(screen)
             if node is None:
                 continue
+            if action is None:
+                return screen, node
             try:
                 action(sel.locators(node))
-                return screen
+                return screen, node
             except ElementGone:
                 continue
         raise _Stop(self._unrecognized(step, f"{sel.describe()} did not appear within "
                                              f"{step.timeout:g} s"), screen)
+
+    def _act(self, step: Step, target: Selector,
+             action: Callable[[list[tuple[str, str]]], None]) -> Screen:
+        return self._await(step, target, action)[0]
 
     # ------------------------------------------------------------------ compound steps
 

@@ -22,7 +22,7 @@ from harness.outcomes import Stage
 from harness.rules import Rule, parse_rules
 from harness.selectors import Selector, SelectorKind
 from harness.templates import VARIABLES, unknown_variables
-from harness.yamlfile import LoadedYaml, dotted, load_yaml, validation_errors
+from harness.yamlfile import LoadedYaml, dotted, load_many, load_yaml, validation_errors
 
 DEFAULT_TIMEOUT = 15.0
 DEFAULT_OTP_TIMEOUT = 90.0
@@ -515,24 +515,8 @@ def find_scenario_files(paths: Iterable[Path]) -> list[Path]:
 
 def load_scenarios(paths: Iterable[Path]) -> list[Scenario]:
     """Every scenario under ``paths``; all errors from all files reported together."""
-    scenarios: list[Scenario] = []
-    errors: list[ConfigError] = []
-    for path in find_scenario_files(paths):
-        try:
-            scenarios.append(load_scenario(path))
-        except ConfigErrors as exc:
-            errors.extend(exc.errors)
-        except ConfigError as exc:
-            errors.append(exc)
-    ids: dict[str, Scenario] = {}
-    for s in scenarios:
-        if s.id in ids:
-            errors.append(ConfigError(s.name, "id", f"scenario id {s.id!r} is also used by "
-                                      f"{ids[s.id].name}", "Give each scenario a unique id"))
-        ids[s.id] = s
-    if errors:
-        raise ConfigErrors(errors)
-    return scenarios
+    return load_many(find_scenario_files(paths), load_scenario,
+                     lambda s: (s.id, s.source), "scenario")
 
 
 __all__ = [

@@ -8,16 +8,17 @@ validation errors into ``ConfigError``s at the right line.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import ValidationError
 
-from harness.errors import ConfigError, display_path
+from harness.errors import ConfigError, ConfigErrors, display_path
 
+T = TypeVar("T")
 PathKey = tuple[str | int, ...]
 
 
@@ -54,6 +55,32 @@ class LoadedYaml:
         example: str | None = None,
     ) -> ConfigError:
         return ConfigError(self.where(loc), dotted(loc) or None, problem, fix, example)
+
+
+def load_many(paths: Iterable[Path], load: Callable[[Path], T],
+              ident: Callable[[T], tuple[str, Path]], what: str) -> list[T]:
+    """Load every file, report every problem of every file together, refuse duplicate ids."""
+    items: list[T] = []
+    errors: list[ConfigError] = []
+    for path in paths:
+        try:
+            items.append(load(path))
+        except ConfigErrors as exc:
+            errors.extend(exc.errors)
+        except ConfigError as exc:
+            errors.append(exc)
+    seen: dict[str, Path] = {}
+    for item in items:
+        key, path = ident(item)
+        if key in seen:
+            errors.append(ConfigError(display_path(path), "id",
+                                      f"{what} id {key!r} is also used by "
+                                      f"{display_path(seen[key])}",
+                                      f"Give each {what} a unique id"))
+        seen.setdefault(key, path)
+    if errors:
+        raise ConfigErrors(errors)
+    return items
 
 
 def dotted(loc: Sequence[str | int]) -> str:
