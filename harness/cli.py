@@ -7,6 +7,7 @@ input; it never shows a traceback for a mistake the user can fix.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import shlex
@@ -21,6 +22,15 @@ from harness import __version__
 from harness.config import DEFAULT_APPIUM_URL, RunConfig
 from harness.errors import ConfigError, ConfigErrors, HarnessError
 from harness.outcomes import Backend
+
+#: Modules that add their own subcommands: each has ``register(subparsers)`` and sets
+#: ``func`` (taking the parsed arguments, returning the exit status) on its parsers.
+EXTENSIONS: tuple[str, ...] = (
+    "harness.stores.cli",     # harness stores check|changes|verify
+    "harness.export.cli",     # harness export, harness report
+    "harness.classify_cli",   # harness classify, harness reclassify
+    "harness.vantage_cli",    # harness vantage check
+)
 
 EXIT_OK = 0
 EXIT_FAILURES = 1
@@ -70,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     pcheck.add_argument("dir", nargs="?", type=Path, default=Path("device_profiles"))
     pcheck.add_argument("--backend", choices=[b.value for b in Backend], default=None,
                         help="also resolve secrets from the environment for this backend")
+    pnew = psub.add_parser("new", help="scaffold device_profiles/XX.yaml from country data")
+    pnew.add_argument("country", help="ISO 3166-1 alpha-2 code, e.g. DE")
+    pnew.add_argument("--dir", type=Path, default=Path("device_profiles"))
+    pnew.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     scen = sub.add_parser("scenarios", help="scenarios")
     ssub = scen.add_subparsers(dest="action", metavar="ACTION")
@@ -86,6 +100,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = sub.add_parser("sim", help="run the simulator in the foreground")
     sim.add_argument("--port", type=int, default=4723)
+
+    for name in EXTENSIONS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and name.startswith(exc.name):
+                continue  # that part of the package is not installed in this build
+            raise
+        module.register(sub)
     return parser
 
 
@@ -113,9 +136,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    func = getattr(args, "func", None)
+    if func is not None:
+        return int(func(args))
     if args.command in ("demo", "run"):
         return cmd_run(args)
     if args.command == "profiles":
+        if args.action == "new":
+            from harness.scaffold import new_profile_command
+
+            return new_profile_command(args)
         if args.action != "check":
             parser.parse_args(["profiles", "--help"])
         return cmd_profiles_check(args)

@@ -107,6 +107,11 @@ class Measurement(Base):
     timezone_match: Mapped[bool | None] = mapped_column(Boolean)
     gps_country_match: Mapped[bool | None] = mapped_column(Boolean)
     vantage_source: Mapped[str | None] = mapped_column(String(32))
+    vantage_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    geoip_country: Mapped[str | None] = mapped_column(String(2))
+    ip_sources_agree: Mapped[bool | None] = mapped_column(Boolean)
+    device_sim_operator: Mapped[str | None] = mapped_column(String(64))
+    network_country: Mapped[str | None] = mapped_column(String(2))
     proxy_masked: Mapped[str | None] = mapped_column(String(255))
     capabilities: Mapped[dict[str, object] | None] = mapped_column(JSON)
 
@@ -155,3 +160,81 @@ class Artifact(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     measurement: Mapped[Measurement] = relationship(back_populates="artifacts")
+
+
+class StoreCheck(Base):
+    """One availability check of one app in one country's app store."""
+
+    __tablename__ = "store_checks"
+    __table_args__ = (
+        Index("ix_store_checks_app_store_country", "app_id", "store", "country"),
+        Index("ix_store_checks_checked_at", "checked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str | None] = mapped_column(String(32))
+    app_id: Mapped[str] = mapped_column(String(128))
+    store: Mapped[str] = mapped_column(String(16))
+    store_app_id: Mapped[str] = mapped_column(String(255))
+    country: Mapped[str] = mapped_column(String(2))
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    result: Mapped[str] = mapped_column(String(16))
+    available: Mapped[bool | None] = mapped_column(Boolean)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    failure: Mapped[str | None] = mapped_column(String(40))
+    detail: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(String(512))
+    version: Mapped[str | None] = mapped_column(String(64))
+    bundle_id: Mapped[str | None] = mapped_column(String(255))
+    request_url: Mapped[str | None] = mapped_column(Text)
+    proxy_masked: Mapped[str | None] = mapped_column(String(255))
+    egress_country: Mapped[str | None] = mapped_column(String(2))
+    artifact_path: Mapped[str | None] = mapped_column(String(512))
+    artifact_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class VantageCheck(Base):
+    """One egress check through a profile's proxy (or direct)."""
+
+    __tablename__ = "vantage_checks"
+    __table_args__ = (Index("ix_vantage_checks_proxy", "proxy_hash", "checked_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str | None] = mapped_column(String(32))
+    profile_id: Mapped[str] = mapped_column(String(64))
+    country: Mapped[str] = mapped_column(String(2))
+    proxy_masked: Mapped[str | None] = mapped_column(String(255))
+    proxy_hash: Mapped[str | None] = mapped_column(String(64))
+    endpoint: Mapped[str | None] = mapped_column(String(512))
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    egress_ip_masked: Mapped[str | None] = mapped_column(String(64))
+    egress_ip_hash: Mapped[str | None] = mapped_column(String(64))
+    asn: Mapped[str | None] = mapped_column(String(32))
+    ip_country: Mapped[str | None] = mapped_column(String(2))
+    geoip_country: Mapped[str | None] = mapped_column(String(2))
+    sources_agree: Mapped[bool | None] = mapped_column(Boolean)
+    verdict: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class Reclassification(Base):
+    """A later verdict on a stored measurement's evidence under a newer rules version.
+
+    Never overwrites the measurement's own verdict: both are kept side by side.
+    """
+
+    __tablename__ = "reclassifications"
+    __table_args__ = (Index("ix_reclassifications_measurement", "measurement_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    measurement_id: Mapped[str] = mapped_column(ForeignKey("measurements.id"))
+    classified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    rules_version: Mapped[str] = mapped_column(String(32))
+    previous_rules_version: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str | None] = mapped_column(String(16))
+    barrier: Mapped[str | None] = mapped_column(String(40))
+    rule_id: Mapped[str | None] = mapped_column(String(128))
+    matched_text: Mapped[str | None] = mapped_column(Text)
+    artifact_path: Mapped[str | None] = mapped_column(String(512))
+    changed: Mapped[bool] = mapped_column(Boolean)

@@ -34,7 +34,7 @@ def store(tmp_path: Path) -> Store:
 
 
 def test_schema_is_migrated_and_wal(store: Store, tmp_path: Path) -> None:
-    assert current_revision(store.engine) == head_revision() == "0001"
+    assert current_revision(store.engine) == head_revision() == "0002"
     tables = set(inspect(store.engine).get_table_names())
     assert {"runs", "measurements", "steps", "artifacts", "alembic_version"} <= tables
     conn = sqlite3.connect(tmp_path / "results.db")
@@ -131,3 +131,24 @@ def test_bad_database_paths_are_clear_errors(tmp_path: Path) -> None:
     junk.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(ConfigError, match="cannot open or migrate"):
         Store.open(str(junk))
+
+
+def test_upgrade_from_the_first_schema_keeps_rows(tmp_path: Path) -> None:
+    from alembic import command
+
+    from harness.storage.db import _alembic_config, make_engine, migrate
+
+    db = str(tmp_path / "old.db")
+    engine = make_engine(db)
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    old = Store(engine, tmp_path / "artifacts")
+    rid = old.start_run("sim", "r1")
+    assert current_revision(engine) == "0001"
+    migrate(engine)
+    assert current_revision(engine) == head_revision()
+    assert [r.id for r, _ in Store(engine, tmp_path).recent_runs()] == [rid]
+    assert "store_checks" in inspect(engine).get_table_names()
+    engine.dispose()
