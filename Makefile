@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# A real Appium 3 server with the fake driver, for the Appium-path tests (committed lockfile)
+APPIUM_STAMP := tests/appium/node_modules/.installed-stamp
 
 .PHONY: demo test lint typecheck check clean help
 
@@ -19,10 +21,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
+$(APPIUM_STAMP): tests/appium/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node 20+) is needed for the real-Appium tests"; exit 1; }
+	cd tests/appium && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(APPIUM_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/harness demo
 
-test: $(STAMP)
+test: $(STAMP) $(APPIUM_STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -24,6 +24,7 @@ from selenium.common.exceptions import (
     NoSuchElementException,
     SessionNotCreatedException,
     StaleElementReferenceException,
+    UnknownMethodException,
     WebDriverException,
 )
 from tenacity import (
@@ -43,6 +44,7 @@ from harness.devices.base import (
     Locator,
     SessionLost,
     Sms,
+    UnsupportedCommand,
 )
 from harness.outcomes import Backend
 from harness.secrets import mask_url, scrub
@@ -150,8 +152,12 @@ class AppiumDevice:
                 raise
             except InvalidSessionIdException as exc:
                 raise SessionLost(f"the session was lost: {_message(exc)}") from None
+            except UnknownMethodException as exc:
+                raise UnsupportedCommand(_message(exc)) from None
             except WebDriverException as exc:
                 text = str(exc)
+                if "unknown command" in text or "not implemented" in text.lower():
+                    raise UnsupportedCommand(_message(exc)) from None
                 if _is_connection_error(exc) or "Connection refused" in text:
                     raise _Transient(exc) from None
                 if "invalid session id" in text or "A session is either terminated" in text:
@@ -208,7 +214,16 @@ class AppiumDevice:
             raise ElementGone("the element went stale before typing") from None
 
     def launch_app(self, package: str, clear: bool = False) -> None:
-        installed = self._execute("mobile: isAppInstalled", {"appId": package})
+        """Start ``package`` (resetting its data first if ``clear``).
+
+        On a driver without the UiAutomator2 ``mobile:`` app commands (a farm's other
+        driver, the fake driver) the app the session was opened with is taken as started.
+        """
+        try:
+            installed = self._execute("mobile: isAppInstalled", {"appId": package})
+        except UnsupportedCommand:
+            log.info("driver cannot query installed apps; using the session's app")
+            return
         if installed is False:
             raise AppNotInstalled(f"{package} is not installed on device {self._device_id}")
         if clear:
@@ -267,7 +282,14 @@ class AppiumDevice:
         return out
 
     def set_location(self, latitude: float, longitude: float, altitude: float = 0.0) -> None:
-        self._call(lambda: self._driver.set_location(latitude, longitude, altitude), True)
+        """UiAutomator2's ``mobile: setGeolocation``; the older W3C-extension endpoint
+        (deprecated in Appium 3) where the driver lacks it."""
+        try:
+            self._execute("mobile: setGeolocation", {"latitude": latitude,
+                                                     "longitude": longitude,
+                                                     "altitude": altitude})
+        except UnsupportedCommand:
+            self._call(lambda: self._driver.set_location(latitude, longitude, altitude), True)
 
 
 def _retry(fn: Callable[[], T], attempts: int) -> T:

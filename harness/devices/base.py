@@ -46,6 +46,11 @@ class AppNotInstalled(DeviceError):
     failure = Failure.APP_NOT_INSTALLED
 
 
+class UnsupportedCommand(DeviceError):
+    """The driver does not implement a command (e.g. ``mobile: listSms`` on a driver for
+    another platform). Callers fall back where a fallback exists."""
+
+
 class ElementGone(Exception):
     """The element seen on the last screen read is not there any more (the UI moved on).
 

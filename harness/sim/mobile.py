@@ -141,6 +141,8 @@ COMMANDS: Mapping[str, MobileCommand] = {
     "getDeviceTime": _device_time,
     "getDisplayDensity": lambda s, a: 420,
     "listSms": _list_sms,
+    "setGeolocation": lambda s, a: s.set_location(a),
+    "getGeolocation": lambda s, a: dict(s.location),
     "sendSms": _send_sms,
     "shell": _shell,
     "pressKey": _press_key,
