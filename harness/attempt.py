@@ -15,6 +15,7 @@ from typing import Any
 from harness.countries import get_country
 from harness.devices.base import Device, DeviceError, DeviceInfo
 from harness.devices.capabilities import build_capabilities, masked_capabilities
+from harness.otp import make_source
 from harness.outcomes import Backend, Failure, Stage, Status, Verdict
 from harness.profiles import PhoneNumber, Profile
 from harness.rules import RuleSet, shared_rules
@@ -176,9 +177,16 @@ def run_attempt(
             store.record_vantage(mid, observed_vantage(profile, info, device.device_id,
                                                        backend))
             variables = template_variables(profile, phone)
-            runner = Runner(device, scenario, ruleset, variables,
-                            sink=StoreSink(store, run_id, mid), settings=settings)
-            result = runner.run()
+            otp = make_source(profile.otp, device, phone.e164.reveal(),
+                              phone.national.reveal(),
+                              f"{scenario.id} from {profile.id} ({phone.masked})",
+                              profile.where("phone.otp"))
+            try:
+                runner = Runner(device, scenario, ruleset, variables,
+                                sink=StoreSink(store, run_id, mid), settings=settings, otp=otp)
+                result = runner.run()
+            finally:
+                otp.close()
             verdict, steps_done, features = result.verdict, result.steps_done, result.features
     except DeviceError as exc:
         verdict = Verdict(status=Status.FAILURE, stage=Stage.LAUNCH, failure=exc.failure,

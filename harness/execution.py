@@ -19,6 +19,7 @@ from harness.attempt import AttemptResult, run_attempt
 from harness.backends import device_factory, endpoint
 from harness.config import RunConfig
 from harness.errors import ConfigError, ConfigErrors
+from harness.otp import check_config as check_otp_config
 from harness.profiles import PhoneNumber, Profile
 from harness.rules import shared_rules
 from harness.runner import RunnerSettings
@@ -50,6 +51,7 @@ def resolve_phones(profiles: list[Profile], config: RunConfig) -> dict[str, Phon
     for p in profiles:
         try:
             phones[p.id] = p.resolve_phone(config.backend)
+            check_otp_config(p.otp, p.where("phone.otp"))
         except ConfigError as exc:
             errors.append(exc)
     if errors:

@@ -17,10 +17,18 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from harness.countries import Region, get_country, suggest_countries
 from harness.errors import ConfigError, ConfigErrors, display_path
+from harness.otp import OtpConfig
 from harness.outcomes import Backend
 from harness.secrets import (
     MissingEnv,
@@ -77,10 +85,45 @@ class GpsIn(_Strict):
     altitude: float = 0.0
 
 
+class OtpIn(_Strict):
+    source: Literal["device", "http", "webhook", "manual"] = "device"
+    url: str | None = None
+    method: Literal["GET", "POST"] = "GET"
+    headers: dict[str, str] = Field(default_factory=dict)
+    code_json: str | None = None
+    code_regex: str | None = None
+    poll_interval: float = Field(default=5.0, gt=0, le=300)
+    listen: str = "127.0.0.1:8765"
+    path: str = "/sms"
+    token: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> OtpIn:
+        if self.source == "http" and not self.url:
+            raise ValueError("the http source needs `url` (a template, e.g. "
+                             "https://provider.example/sms?number={phone.e164}&key=${SMS_KEY})")
+        if self.code_regex:
+            try:
+                re.compile(self.code_regex)
+            except re.error as exc:
+                raise ValueError(f"code_regex is not a valid regular expression: {exc}"
+                                 ) from None
+        if self.url and "://" in self.url and not has_env_ref(self.url.split("?")[0]) and \
+                re.search(r"[?&](key|token|api_key|apikey|secret)=[^$&{]", self.url):
+            raise ValueError("the URL carries a key in clear; put it in the environment: "
+                             "...&key=${HARNESS_SMS_KEY}")
+        return self
+
+
 class PhoneIn(_Strict):
     number: str | None = None
     foreign_sim: bool = False
-    otp: Literal["device"] = "device"
+    otp: OtpIn = Field(default_factory=OtpIn)
+
+    @field_validator("otp", mode="before")
+    @classmethod
+    def _otp_short(cls, v: Any) -> Any:
+        return {"source": v} if isinstance(v, str) else v
 
 
 class DeviceIn(_Strict):
@@ -201,7 +244,7 @@ class Profile:
     gps: Gps | None
     phone_ref: str | None
     foreign_sim: bool
-    otp_source: str
+    otp: OtpConfig
     proxy_ref: str | None
     device: DeviceTarget
     source: Path
@@ -362,7 +405,7 @@ def parse_profile(doc: LoadedYaml) -> Profile:
         gps=Gps(raw.gps.latitude, raw.gps.longitude, raw.gps.altitude) if raw.gps else None,
         phone_ref=number,
         foreign_sim=raw.phone.foreign_sim,
-        otp_source=raw.phone.otp,
+        otp=OtpConfig(**raw.phone.otp.model_dump()),
         proxy_ref=raw.proxy,
         device=DeviceTarget(
             emulator=raw.device.emulator,

@@ -19,8 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from harness.devices.base import Device, DeviceError, ElementGone, Sms
+from harness.devices.base import Device, DeviceError, ElementGone
 from harness.evidence import redact_screenshot
+from harness.otp import DeviceSmsSource, OtpSource, OtpSourceError
 from harness.outcomes import AccessLevel, Barrier, Failure, Stage, Status, Verdict
 from harness.rules import RuleMatch, RuleSet
 from harness.scenarios import (
@@ -99,8 +100,10 @@ class Runner:
                  variables: dict[str, str], sink: EvidenceSink | None = None,
                  settings: RunnerSettings | None = None,
                  clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 otp: OtpSource | None = None) -> None:
         self.device = device
+        self.otp: OtpSource = otp or DeviceSmsSource(device)
         self.scenario = scenario
         self.rules = rules.with_app_rules(scenario.rules)
         self.vars = dict(variables)
@@ -113,7 +116,6 @@ class Runner:
         self._deadline = 0.0
         self._index = 0
         self._account = False
-        self._sms_seen: set[str] = set()
         self._features: dict[str, str] = {}
         self._last_screen: Screen | None = None
 
@@ -190,7 +192,7 @@ class Runner:
         if isinstance(step, ChooseCallingCode):
             return self._choose_calling_code(step)
         if isinstance(step, RequestOtp):
-            self._sms_seen = {m.key for m in self.device.list_sms()}
+            self.otp.prepare()
             return self._act(step, step.target, lambda locs: self.device.tap(locs))
         if isinstance(step, EnterOtp):
             return self._enter_otp(step)
@@ -317,17 +319,27 @@ class Runner:
         screen, node = self._await(step, step.target)
         pattern = re.compile(step.pattern)
         again = self._polls(step)
+        started = self.clock()
         code: str | None = None
+        last_error: str | None = None
         while again():
-            for sms in self.device.list_sms():
-                if sms.key in self._sms_seen:
-                    continue
-                code = self._code_in(sms, pattern)
-                if code:
+            remaining = max(step.timeout - (self.clock() - started), 0.0)
+            try:
+                texts = self.otp.poll(remaining)
+            except OtpSourceError as exc:
+                texts, last_error = [], str(exc)
+            for text in texts:
+                m = pattern.search(text)
+                if m:
+                    code = m.group(1)
                     break
             if code:
                 break
             screen = self._read(step.stage)  # rules may fire while waiting (rate limits)
+        if not code and not self.otp.answered and last_error is not None:
+            raise _Stop(self._failure(step, Failure.UNKNOWN_FAILURE,
+                                      f"the {self.otp.kind} SMS source never answered: "
+                                      f"{last_error}"), screen)
         if not code:
             raise _Stop(Verdict(
                 status=Status.BARRIER, stage=Stage.OTP, barrier=Barrier.SMS_NOT_DELIVERED,
@@ -346,11 +358,6 @@ class Runner:
             except ElementGone:
                 screen, node = self._await(step, step.target)
         raise _Stop(self._unrecognized(step, "the code field vanished"), screen)
-
-    @staticmethod
-    def _code_in(sms: Sms, pattern: re.Pattern[str]) -> str | None:
-        m = pattern.search(sms.body)
-        return m.group(1) if m else None
 
     # ------------------------------------------------------------------ verdicts
 
