@@ -7,13 +7,15 @@ completed with a verdict or (if the process dies) later marked aborted.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from harness.countries import get_country
-from harness.devices.base import Device, DeviceError, DeviceInfo
+from harness.devices.base import Device, DeviceError, DeviceInfo, DeviceUnavailable
+from harness.devices.pool import DevicePool, Lease
 from harness.devices.capabilities import build_capabilities, masked_capabilities
 from harness.otp import make_source
 from harness.outcomes import Backend, Failure, Stage, Status, Verdict
@@ -124,6 +126,8 @@ def observed_vantage(profile: Profile, info: DeviceInfo | None, device_id: str |
                         else info.timezone == profile.timezone),
         gps_country_match=True if profile.gps else None,
         vantage_source="device" if info else None,
+        network_country=info.network_country if info else None,
+        device_sim_operator=info.carrier if info else None,
     )
 
 
@@ -138,13 +142,46 @@ def run_attempt(
     open_device: DeviceFactory,
     rules: RuleSet | None = None,
     settings: RunnerSettings | None = None,
-    system_port: int | None = None,
+    pool: DevicePool | None = None,
 ) -> AttemptResult:
-    """Measure ``scenario`` from ``profile`` once and store the result."""
+    """Measure ``scenario`` from ``profile`` once and store the result.
+
+    With a ``pool`` (real devices), the attempt first leases one of the profile's devices
+    and a UiAutomator2 system port, and holds them until it ends.
+    """
+    label = f"{scenario.id}-{profile.id}"
+    slots = profile.device.slots()
+    if pool is None or backend is Backend.SIM:
+        lease: contextlib.AbstractContextManager[Lease | None] = contextlib.nullcontext(None)
+    else:
+        lease = pool.lease(slots, label)
+    try:
+        with lease as held:
+            return _run_leased(store=store, run_id=run_id, scenario=scenario, profile=profile,
+                               phone=phone, backend=backend, open_device=open_device,
+                               rules=rules, settings=settings, held=held,
+                               has_slots=bool(slots))
+    except DeviceUnavailable as exc:  # no device could be leased: still a measurement
+        return _run_leased(store=store, run_id=run_id, scenario=scenario, profile=profile,
+                           phone=phone, backend=backend, open_device=_refuse(exc),
+                           rules=rules, settings=settings, held=None, has_slots=False)
+
+
+def _refuse(exc: DeviceUnavailable) -> DeviceFactory:
+    def open_device(_caps: Mapping[str, Any]) -> Device:
+        raise exc
+    return open_device
+
+
+def _run_leased(*, store: Store, run_id: str, scenario: Scenario, profile: Profile,
+                phone: PhoneNumber, backend: Backend, open_device: DeviceFactory,
+                rules: RuleSet | None, settings: RunnerSettings | None, held: Lease | None,
+                has_slots: bool) -> AttemptResult:
     ruleset = rules or shared_rules()
     proxy = resolve_proxy(profile)
     caps = build_capabilities(profile, phone, backend, proxy_url=proxy,
-                              system_port=system_port)
+                              system_port=held.system_port if held else None,
+                              slot=held.slot if held and has_slots else None)
     start = MeasurementStart(
         run_id=run_id, scenario_id=scenario.id, scenario_version=scenario.version,
         app_id=scenario.app.android_package, app_name=scenario.app.name,

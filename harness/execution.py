@@ -18,7 +18,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from harness.attempt import AttemptResult, run_attempt
 from harness.backends import device_factory, endpoint
 from harness.config import RunConfig
+from harness.devices.pool import DevicePool
 from harness.errors import ConfigError, ConfigErrors
+from harness.outcomes import Backend
 from harness.otp import check_config as check_otp_config
 from harness.profiles import PhoneNumber, Profile
 from harness.rules import shared_rules
@@ -85,6 +87,7 @@ def run_batch(
             planned=len(pairs))
         batch = BatchResult(run_id=run_id, aborted_before=aborted)
         open_device = device_factory(url, config)
+        devices = DevicePool(url) if config.backend is Backend.APPIUM else None
         progress = Progress(
             TextColumn("[bold]measuring[/]"), BarColumn(bar_width=30), MofNCompleteColumn(),
             TimeElapsedColumn(), TextColumn("{task.description}"),
@@ -99,7 +102,7 @@ def run_batch(
                     fut = pool.submit(
                         run_attempt, store=store, run_id=run_id, scenario=scenario,
                         profile=profile, phone=phones[profile.id], backend=config.backend,
-                        open_device=open_device, rules=ruleset, settings=settings)
+                        open_device=open_device, rules=ruleset, settings=settings, pool=devices)
                     futures[fut] = (scenario, profile)
                 for fut in as_completed(futures):
                     res = fut.result()

@@ -28,6 +28,7 @@ from pydantic import (
 
 from harness.countries import Region, get_country, suggest_countries
 from harness.errors import ConfigError, ConfigErrors, display_path
+from harness.devices.pool import DeviceSlot
 from harness.otp import OtpConfig
 from harness.outcomes import Backend
 from harness.secrets import (
@@ -126,11 +127,27 @@ class PhoneIn(_Strict):
         return {"source": v} if isinstance(v, str) else v
 
 
+class SlotIn(_Strict):
+    emulator: str | None = None
+    udid: str | None = None
+    system_port: int | None = Field(default=None, ge=1024, le=65535)
+    capabilities: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> SlotIn:
+        if bool(self.emulator) == bool(self.udid):
+            raise ValueError("each pool entry needs exactly one of `emulator` or `udid`")
+        return self
+
+
 class DeviceIn(_Strict):
     emulator: str | None = None
     udid: str | None = None
+    system_port: int | None = Field(default=None, ge=1024, le=65535)
+    pool: list[SlotIn] = Field(default_factory=list)
     platform_version: str | None = None
     app_path: str | None = None
+    reset: Literal["none", "full"] = "none"
     capabilities: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -222,6 +239,19 @@ class DeviceTarget:
     platform_version: str | None = None
     app_path: str | None = None
     capabilities: Mapping[str, Any] = field(default_factory=dict)
+    system_port: int | None = None
+    pool: tuple[DeviceSlot, ...] = ()
+    reset: str = "none"
+
+    def slots(self) -> list[DeviceSlot]:
+        """The devices an attempt may lease: the pool, else the one device; none for a
+        farm endpoint that allocates devices itself."""
+        if self.pool:
+            return list(self.pool)
+        if self.emulator or self.udid:
+            return [DeviceSlot(emulator=self.emulator, udid=self.udid,
+                               system_port=self.system_port)]
+        return []
 
 
 @dataclass(frozen=True)
@@ -392,6 +422,16 @@ def parse_profile(doc: LoadedYaml) -> Profile:
     if raw.device.emulator and raw.device.udid:
         errors.append(doc.error(("device",), "give either `emulator` or `udid`, not both",
                                 example=_EXAMPLES["device"]))
+    if raw.device.pool and (raw.device.emulator or raw.device.udid):
+        errors.append(doc.error(("device", "pool"), "give either a `pool` or one "
+                                "`emulator`/`udid`, not both"))
+    labels = [s.udid or s.emulator for s in raw.device.pool]
+    if len(set(labels)) != len(labels):
+        errors.append(doc.error(("device", "pool"), "a device is listed twice in the pool"))
+    if raw.device.reset == "full" and not raw.device.app_path:
+        errors.append(doc.error(("device", "reset"), "`reset: full` reinstalls the app and "
+                                "needs `app_path` (the APK)", example="device:\n  emulator: "
+                                "harness_DE\n  app_path: /apks/app.apk\n  reset: full"))
     if errors:
         raise ConfigErrors(errors)
     lines = {".".join(str(p) for p in k): v for k, v in doc.lines.items()}
@@ -413,6 +453,11 @@ def parse_profile(doc: LoadedYaml) -> Profile:
             platform_version=raw.device.platform_version,
             app_path=raw.device.app_path,
             capabilities=dict(raw.device.capabilities),
+            system_port=raw.device.system_port,
+            pool=tuple(DeviceSlot(emulator=s.emulator, udid=s.udid, system_port=s.system_port,
+                                  capabilities=dict(s.capabilities))
+                       for s in raw.device.pool),
+            reset=raw.device.reset,
         ),
         source=doc.path,
         source_lines=lines,

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from harness.devices.pool import DeviceSlot
 from harness.errors import ConfigError
 from harness.outcomes import Backend
 from harness.profiles import PhoneNumber, Profile
@@ -44,8 +45,13 @@ def build_capabilities(
     proxy_url: str | None = None,
     system_port: int | None = None,
     extra: Mapping[str, Any] | None = None,
+    slot: DeviceSlot | None = None,
 ) -> dict[str, Any]:
-    """W3C capabilities (``appium:``-prefixed) for one attempt from ``profile``."""
+    """W3C capabilities (``appium:``-prefixed) for one attempt from ``profile``.
+
+    ``slot`` is the device leased from the profile's pool (it replaces the profile's
+    emulator / udid); ``system_port`` the UiAutomator2 port leased for this session.
+    """
     language, locale = locale_parts(profile)
     caps: dict[str, Any] = {
         "platformName": "Android",
@@ -54,14 +60,17 @@ def build_capabilities(
         "appium:locale": locale,
         "appium:timeZone": profile.timezone,
         "appium:newCommandTimeout": DEFAULT_NEW_COMMAND_TIMEOUT,
-        "appium:noReset": True,
+        "appium:noReset": profile.device.reset != "full",
+        "appium:fullReset": profile.device.reset == "full",
         "appium:autoGrantPermissions": True,
     }
     dev = profile.device
-    if dev.udid:
-        caps["appium:udid"] = dev.udid
-    elif dev.emulator:
-        caps["appium:avd"] = dev.emulator
+    udid = slot.udid if slot else dev.udid
+    emulator = slot.emulator if slot else dev.emulator
+    if udid:
+        caps["appium:udid"] = udid
+    elif emulator:
+        caps["appium:avd"] = emulator
         args = []
         if proxy_url:
             scheme = urlsplit(proxy_url).scheme
@@ -85,6 +94,8 @@ def build_capabilities(
         caps["harness:ipCountry"] = profile.country
         caps["harness:phoneNumber"] = phone.e164.reveal()
     caps.update(dev.capabilities)
+    if slot is not None:
+        caps.update(slot.capabilities)
     if extra:
         caps.update(extra)
     return caps

@@ -15,7 +15,8 @@ import pytest
 from harness.attempt import AttemptResult, run_attempt
 from harness.backends import device_factory, endpoint
 from harness.errors import ConfigError
-from harness.outcomes import Status
+from harness.devices.pool import DevicePool
+from harness.outcomes import Backend, Status
 from harness.profiles import Profile
 from harness.pytest_plugin.state import CONFIG_KEY, get_state
 from harness.rules import shared_rules
@@ -45,6 +46,8 @@ class ScenarioItem(pytest.Item):
             state.stack.callback(state.store.close)
             url = state.stack.enter_context(endpoint(config))
             state.open_device = device_factory(url, config)
+            if config.backend is Backend.APPIUM:
+                state.pool = DevicePool(url)
         if not state.run_started:
             state.store.ensure_run(state.run_id, backend=config.backend.value,
                                    rules_version=shared_rules().version,
@@ -55,7 +58,7 @@ class ScenarioItem(pytest.Item):
         result = run_attempt(
             store=state.store, run_id=state.run_id, scenario=self.scenario,
             profile=self.profile, phone=phone, backend=config.backend,
-            open_device=state.open_device,
+            open_device=state.open_device, pool=state.pool,
             settings=RunnerSettings(attempt_timeout=config.attempt_timeout,
                                     poll_interval=config.poll_interval,
                                     screenshots=config.screenshots),

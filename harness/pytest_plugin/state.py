@@ -17,6 +17,7 @@ import pytest
 
 from harness.attempt import DeviceFactory
 from harness.config import RunConfig
+from harness.devices.pool import DevicePool
 from harness.profiles import Profile, load_profiles, select_profiles
 from harness.storage.store import Store
 
@@ -37,6 +38,7 @@ class RunState:
     store: Store | None = None
     stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     open_device: DeviceFactory | None = None
+    pool: DevicePool | None = None
     run_started: bool = False
     outcomes: list[dict[str, Any]] = field(default_factory=list)
     profiles: list[Profile] | None = None

@@ -96,6 +96,11 @@ class Vantage:
     timezone_match: bool | None = None
     gps_country_match: bool | None = None
     vantage_source: str | None = None
+    network_country: str | None = None
+    device_sim_operator: str | None = None
+    vantage_checked_at: datetime | None = None
+    geoip_country: str | None = None
+    ip_sources_agree: bool | None = None
 
 
 class Store:

@@ -66,6 +66,7 @@ def test_emulator_capabilities_exactly(tmp_path: Path) -> None:
         "appium:timeZone": "Asia/Taipei",
         "appium:newCommandTimeout": DEFAULT_NEW_COMMAND_TIMEOUT,
         "appium:noReset": True,
+        "appium:fullReset": False,
         "appium:autoGrantPermissions": True,
         "appium:avd": "harness_TW",
         "appium:avdArgs": "-http-proxy alice:hunter2@proxy.example.net:3128 "

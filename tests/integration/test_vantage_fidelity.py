@@ -1,0 +1,51 @@
+"""What the device reports about itself is stored beside the target country."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.attempt import run_attempt
+from harness.devices.appium import AppiumDevice
+from harness.outcomes import Backend
+from harness.profiles import load_profile
+from harness.scenarios import load_scenario
+from harness.sim import SimServer
+from harness.storage import Store
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def sim_url() -> Iterator[str]:
+    with SimServer() as server:
+        yield server.url
+
+
+def test_an_emulator_sim_that_says_us_is_visible(tmp_path: Path, sim_url: str) -> None:
+    # an emulator's SIM is always a US one (310260); the simulator models that with
+    # harness:simCountry, set here as a farm-style capability override
+    prof = tmp_path / "DE.yaml"
+    prof.write_text("country: DE\nlocale: de_DE\nlanguage: de\ntimezone: Europe/Berlin\n"
+                    "gps: [52.52, 13.405]\ndevice:\n  emulator: harness_DE\n"
+                    "  capabilities: {harness:simCountry: US, appium:timeZone: UTC}\n",
+                    encoding="utf-8")
+    profile = load_profile(prof)
+    store = Store.open(str(tmp_path / "r.db"))
+    try:
+        result = run_attempt(
+            store=store, run_id=store.start_run("sim", "t"),
+            scenario=load_scenario(REPO / "scenarios" / "demo" / "openchat.yaml"),
+            profile=profile, phone=profile.resolve_phone(Backend.SIM), backend=Backend.SIM,
+            open_device=lambda caps: AppiumDevice.open(sim_url, caps, backend=Backend.SIM))
+        m = store.get_measurement(result.measurement_id)
+    finally:
+        store.close()
+    assert m is not None
+    assert (m.country, m.sim_country, m.sim_country_match) == ("DE", "US", False)
+    assert (m.device_timezone, m.timezone_match) == ("UTC", False)
+    assert (m.device_locale, m.locale_match) == ("de_DE", True)
+    assert m.gps_country == "DE" and m.vantage_source == "device"
+    assert m.device_sim_operator  # the carrier name the device reports
