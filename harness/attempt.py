@@ -15,8 +15,8 @@ from typing import Any
 
 from harness.countries import get_country
 from harness.devices.base import Device, DeviceError, DeviceInfo, DeviceUnavailable
-from harness.devices.pool import DevicePool, Lease
 from harness.devices.capabilities import build_capabilities, masked_capabilities
+from harness.devices.pool import DevicePool, Lease
 from harness.otp import make_source
 from harness.outcomes import Backend, Failure, Stage, Status, Verdict
 from harness.profiles import PhoneNumber, Profile

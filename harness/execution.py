@@ -20,8 +20,8 @@ from harness.backends import device_factory, endpoint
 from harness.config import RunConfig
 from harness.devices.pool import DevicePool
 from harness.errors import ConfigError, ConfigErrors
-from harness.outcomes import Backend
 from harness.otp import check_config as check_otp_config
+from harness.outcomes import Backend
 from harness.profiles import PhoneNumber, Profile
 from harness.rules import shared_rules
 from harness.runner import RunnerSettings

@@ -27,8 +27,8 @@ from pydantic import (
 )
 
 from harness.countries import Region, get_country, suggest_countries
-from harness.errors import ConfigError, ConfigErrors, display_path
 from harness.devices.pool import DeviceSlot
+from harness.errors import ConfigError, ConfigErrors, display_path
 from harness.otp import OtpConfig
 from harness.outcomes import Backend
 from harness.secrets import (

@@ -14,8 +14,8 @@ import pytest
 
 from harness.attempt import AttemptResult, run_attempt
 from harness.backends import device_factory, endpoint
-from harness.errors import ConfigError
 from harness.devices.pool import DevicePool
+from harness.errors import ConfigError
 from harness.outcomes import Backend, Status
 from harness.profiles import Profile
 from harness.pytest_plugin.state import CONFIG_KEY, get_state

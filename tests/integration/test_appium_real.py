@@ -157,7 +157,7 @@ def test_killed_server_is_a_session_error_and_the_next_attempt_recovers(
 
     store = Store.open(str(tmp_path / "r.db"))
     try:
-        mid, verdict = _attempt(store, server, tmp_path, "signup.xml")
+        _mid, verdict = _attempt(store, server, tmp_path, "signup.xml")
         assert verdict.status is Status.FAILURE  # type: ignore[attr-defined]
         assert verdict.failure is Failure.DEVICE_UNAVAILABLE  # type: ignore[attr-defined]
         server.start()  # the server comes back on the same port

@@ -7,6 +7,7 @@ the attempts' time intervals must not overlap.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -72,8 +73,7 @@ def intervals(db: Path) -> dict[str, list[tuple[datetime, datetime]]]:
 
 def no_overlap(spans: list[tuple[datetime, datetime]]) -> bool:
     spans = sorted(spans)
-    return all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:],
-                                                                     strict=False))
+    return all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(spans))
 
 
 @pytest.mark.parametrize("pool", [["fake-1"], ["fake-1", "fake-2"]])

@@ -22,9 +22,9 @@ def test_two_holders_get_two_devices_and_two_ports(tmp_path: Path) -> None:
         assert {one.slot.label, two.slot.label} == {"emu-a", "R58M-B"}
         assert one.system_port != two.system_port
         assert one.system_port is not None and 8200 <= one.system_port < 8300
-        with pytest.raises(DeviceUnavailable, match="every device of the pool"):
-            with pool.lease([A, B], "z"):
-                pass
+        with pytest.raises(DeviceUnavailable, match="every device of the pool"), \
+                pool.lease([A, B], "z"):
+            pass
     with pool.lease([A], "again") as three:  # released at the end of the block
         assert three.slot == A
 
