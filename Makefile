@@ -7,11 +7,12 @@ STAMP  := $(VENV)/.installed-stamp
 # A real Appium 3 server with the fake driver, for the Appium-path tests (committed lockfile)
 APPIUM_STAMP := tests/appium/node_modules/.installed-stamp
 
-.PHONY: demo test lint typecheck check clean help
+.PHONY: demo test bench lint typecheck check clean help
 
 help:
 	@echo "make demo   - every demo app from every profile on the simulator, then the barrier table and report"
 	@echo "make test   - the whole test suite"
+	@echo "make bench  - the benchmarks in benchmarks/, printing their figures"
 	@echo "make check  - ruff and mypy --strict"
 
 $(STAMP): pyproject.toml
@@ -31,6 +32,9 @@ demo: $(STAMP)
 
 test: $(STAMP) $(APPIUM_STAMP)
 	$(BIN)/python -m pytest -q
+
+bench: $(STAMP) $(APPIUM_STAMP)
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 lint: $(STAMP)
 	$(BIN)/ruff check harness tests

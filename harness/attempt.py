@@ -11,6 +11,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from harness.countries import get_country
@@ -41,26 +42,33 @@ class AttemptResult:
 
 
 class StoreSink:
-    """Writes steps and their evidence to the store as they happen."""
+    """Writes each step, with its evidence, to the store as soon as it ends.
+
+    One transaction per step; the measurement row itself was written when the attempt
+    started, so a crash loses at most the step in progress.
+    """
 
     def __init__(self, store: Store, run_id: str, mid: str) -> None:
         self.store = store
         self.run_id = run_id
         self.mid = mid
+        self._started: dict[int, tuple[Step, str, datetime]] = {}
 
     def step_started(self, index: int, step: Step, description: str) -> None:
-        self.store.add_step(self.mid, index, step.kind, step.name, step.stage.value,
-                            step.line, description)
+        self._started[index] = (step, description, datetime.now(UTC))
 
     def step_finished(self, index: int, outcome: str, detail: str | None,
                       source: str | None, screenshot: bytes | None) -> None:
+        step, description, started = self._started.pop(index)
+        evidence: list[tuple[str, bytes, str]] = []
         if source is not None:
-            self.store.add_artifact(self.mid, self.run_id, index, "page_source",
-                                    source.encode("utf-8"), ".xml")
+            evidence.append(("page_source", source.encode("utf-8"), ".xml"))
         if screenshot is not None:
-            self.store.add_artifact(self.mid, self.run_id, index, "screenshot", screenshot,
-                                    ".png")
-        self.store.finish_step(self.mid, index, outcome, detail)
+            evidence.append(("screenshot", screenshot, ".png"))
+        self.store.record_step(self.mid, self.run_id, index, kind=step.kind, name=step.name,
+                               stage=step.stage.value, line=step.line,
+                               description=description, started_at=started, outcome=outcome,
+                               detail=detail, evidence=evidence)
 
 
 def template_variables(profile: Profile, phone: PhoneNumber) -> dict[str, str]:

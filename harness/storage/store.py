@@ -268,9 +268,10 @@ class Store:
             update(StepRecord).where(StepRecord.measurement_id == mid, StepRecord.idx == idx)
             .values(ended_at=utcnow(), outcome=outcome, detail=detail)))
 
-    def add_artifact(self, mid: str, run_id: str, step_idx: int | None, kind: str,
-                     data: bytes, suffix: str) -> Path:
-        """Write ``data`` under the artifacts folder, then reference it from the database."""
+    def _write_file(self, mid: str, run_id: str, step_idx: int | None, kind: str,
+                    data: bytes, suffix: str) -> tuple[Path, Artifact]:
+        """Write an evidence file atomically (temporary name, then rename): a crash leaves
+        either the whole file or none, never a truncated one under the final name."""
         rel = Path(run_id) / mid / (f"{step_idx:03d}-{kind}{suffix}" if step_idx is not None
                                     else f"{kind}{suffix}")
         path = self.artifacts_dir / rel
@@ -278,14 +279,34 @@ class Store:
         tmp = path.with_name(path.name + ".tmp")
         with open(tmp, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
         os.replace(tmp, path)
         art = Artifact(measurement_id=mid, step_idx=step_idx, kind=kind, path=rel.as_posix(),
                        sha256=hashlib.sha256(data).hexdigest(), size=len(data),
                        created_at=utcnow())
+        return path, art
+
+    def add_artifact(self, mid: str, run_id: str, step_idx: int | None, kind: str,
+                     data: bytes, suffix: str) -> Path:
+        """Write ``data`` under the artifacts folder, then reference it from the database."""
+        path, art = self._write_file(mid, run_id, step_idx, kind, data, suffix)
         self._write(lambda s: s.add(art))
         return path
+
+    def record_step(self, mid: str, run_id: str, idx: int, *, kind: str, name: str,
+                    stage: str, line: int | None, description: str, started_at: datetime,
+                    outcome: str, detail: str | None,
+                    evidence: list[tuple[str, bytes, str]]) -> None:
+        """A finished step and its evidence files, in one transaction."""
+        arts = [self._write_file(mid, run_id, idx, k, data, suffix)[1]
+                for k, data, suffix in evidence]
+        rec = StepRecord(measurement_id=mid, idx=idx, kind=kind, name=name, stage=stage,
+                         line=line, description=description, started_at=started_at,
+                         ended_at=utcnow(), outcome=outcome, detail=detail)
+
+        def fn(s: Session) -> None:
+            s.add(rec)
+            s.add_all(arts)
+        self._write(fn)
 
     # ------------------------------------------------------------------ reads
 
