@@ -24,8 +24,9 @@ from harness.profiles import PhoneNumber, Profile
 from harness.rules import RuleSet, shared_rules
 from harness.runner import Runner, RunnerSettings
 from harness.scenarios import Scenario, Step
-from harness.secrets import MissingEnv, expand_env, scrub
+from harness.secrets import MissingEnv, expand_env, register_secret, scrub, url_secrets
 from harness.storage.store import MeasurementStart, Store, Vantage
+from harness.vantage import VantageChecker, VantageResult
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ def resolve_proxy(profile: Profile) -> str | None:
                           "write ${" + exc.var + ":-} to allow a direct connection") from None
     if not value:
         return None
+    register_secret(*url_secrets(value))
     from harness.profiles import proxy_url_problem
 
     problem = proxy_url_problem(value)
@@ -113,11 +115,14 @@ def resolve_proxy(profile: Profile) -> str | None:
 
 
 def observed_vantage(profile: Profile, info: DeviceInfo | None, device_id: str | None,
-                     backend: Backend) -> Vantage:
+                     backend: Backend, egress: VantageResult | None = None) -> Vantage:
     """Compare what the device reports with the profile's target country."""
     def match(a: str | None, b: str) -> bool | None:
         return None if not a else a.upper() == b.upper()
 
+    sources = ([f"egress:{egress.source or egress.verdict}"] if egress else []) + (
+        ["device"] if info else [])
+    vantage_source = "+".join(sources) or None
     locale_country = None
     if info and info.locale:
         parts = info.locale.replace("-", "_").split("_")
@@ -133,7 +138,7 @@ def observed_vantage(profile: Profile, info: DeviceInfo | None, device_id: str |
         timezone_match=(None if not (info and info.timezone)
                         else info.timezone == profile.timezone),
         gps_country_match=True if profile.gps else None,
-        vantage_source="device" if info else None,
+        vantage_source=vantage_source,
         network_country=info.network_country if info else None,
         device_sim_operator=info.carrier if info else None,
     )
@@ -151,6 +156,7 @@ def run_attempt(
     rules: RuleSet | None = None,
     settings: RunnerSettings | None = None,
     pool: DevicePool | None = None,
+    vantage: VantageChecker | None = None,
 ) -> AttemptResult:
     """Measure ``scenario`` from ``profile`` once and store the result.
 
@@ -168,11 +174,27 @@ def run_attempt(
             return _run_leased(store=store, run_id=run_id, scenario=scenario, profile=profile,
                                phone=phone, backend=backend, open_device=open_device,
                                rules=rules, settings=settings, held=held,
-                               has_slots=bool(slots))
+                               has_slots=bool(slots), vantage=vantage)
     except DeviceUnavailable as exc:  # no device could be leased: still a measurement
         return _run_leased(store=store, run_id=run_id, scenario=scenario, profile=profile,
                            phone=phone, backend=backend, open_device=_refuse(exc),
-                           rules=rules, settings=settings, held=None, has_slots=False)
+                           rules=rules, settings=settings, held=None, has_slots=False,
+                           vantage=vantage)
+
+
+class _Concluded(Exception):
+    """The attempt has its verdict before any device session (vantage failed)."""
+
+
+def egress_vantage(profile: Profile, r: VantageResult) -> Vantage:
+    """The egress check's answer as the measurement's network vantage columns."""
+    return Vantage(
+        egress_ip_masked=r.ip_masked, egress_ip_hash=r.ip_hash, egress_asn=r.asn,
+        ip_country=r.ip_country,
+        ip_country_match=None if r.ip_country is None else r.ip_country == profile.country,
+        geoip_country=r.geoip_country, ip_sources_agree=r.sources_agree,
+        vantage_checked_at=r.checked_at,
+        vantage_source=f"egress:{r.source or r.verdict}" + (" (cached)" if r.cached else ""))
 
 
 def _refuse(exc: DeviceUnavailable) -> DeviceFactory:
@@ -184,12 +206,13 @@ def _refuse(exc: DeviceUnavailable) -> DeviceFactory:
 def _run_leased(*, store: Store, run_id: str, scenario: Scenario, profile: Profile,
                 phone: PhoneNumber, backend: Backend, open_device: DeviceFactory,
                 rules: RuleSet | None, settings: RunnerSettings | None, held: Lease | None,
-                has_slots: bool) -> AttemptResult:
+                has_slots: bool, vantage: VantageChecker | None) -> AttemptResult:
     ruleset = rules or shared_rules()
     proxy = resolve_proxy(profile)
     caps = build_capabilities(profile, phone, backend, proxy_url=proxy,
                               system_port=held.system_port if held else None,
-                              slot=held.slot if held and has_slots else None)
+                              slot=held.slot if held and has_slots else None,
+                              ip_echo_url=vantage.endpoint if vantage else None)
     start = MeasurementStart(
         run_id=run_id, scenario_id=scenario.id, scenario_version=scenario.version,
         app_id=scenario.app.android_package, app_name=scenario.app.name,
@@ -204,7 +227,17 @@ def _run_leased(*, store: Store, run_id: str, scenario: Scenario, profile: Profi
     device: Device | None = None
     steps_done = 0
     features: dict[str, str] = {}
+    egress = vantage.check(profile, proxy) if vantage is not None else None
+    if egress is not None:
+        store.record_vantage(mid, egress_vantage(profile, egress))
     try:
+        if egress is not None and not egress.ok:
+            failure = {"proxy_unreachable": Failure.PROXY_UNREACHABLE,
+                       "vantage_mismatch": Failure.VANTAGE_MISMATCH}.get(
+                           egress.verdict, Failure.UNKNOWN_FAILURE)
+            verdict = Verdict(status=Status.FAILURE, stage=Stage.VANTAGE, failure=failure,
+                              detail=scrub(egress.detail or egress.verdict, secrets))
+            raise _Concluded
         try:
             device = open_device(caps)
         except DeviceError as exc:
@@ -220,7 +253,7 @@ def _run_leased(*, store: Store, run_id: str, scenario: Scenario, profile: Profi
             except DeviceError as exc:
                 log.debug("device info unavailable: %s", exc.message)
             store.record_vantage(mid, observed_vantage(profile, info, device.device_id,
-                                                       backend))
+                                                       backend, egress))
             variables = template_variables(profile, phone)
             otp = make_source(profile.otp, device, phone.e164.reveal(),
                               phone.national.reveal(),
@@ -233,6 +266,8 @@ def _run_leased(*, store: Store, run_id: str, scenario: Scenario, profile: Profi
             finally:
                 otp.close()
             verdict, steps_done, features = result.verdict, result.steps_done, result.features
+    except _Concluded:
+        pass
     except DeviceError as exc:
         verdict = Verdict(status=Status.FAILURE, stage=Stage.LAUNCH, failure=exc.failure,
                           detail=scrub(exc.message, secrets))

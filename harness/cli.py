@@ -53,6 +53,15 @@ def _add_run_options(p: argparse.ArgumentParser, backend_default: str) -> None:
     p.add_argument("--workers", type=int, default=4, help="attempts in parallel (default 4)")
     p.add_argument("--attempt-timeout", type=float, default=900.0)
     p.add_argument("--no-screenshots", action="store_true")
+    p.add_argument("--ip-echo-url", default=os.environ.get("HARNESS_IP_ECHO_URL"),
+                   help="IP-echo endpoint for the egress check (default: ipinfo.io on "
+                        "appium, none on sim)")
+    p.add_argument("--no-vantage-check", action="store_true",
+                   help="skip the egress check (recorded as unchecked)")
+    p.add_argument("--vantage-ttl", type=float, default=3600.0,
+                   help="seconds an egress check of a proxy stays valid (default 3600)")
+    p.add_argument("--full-tunnel-confirmed", default="",
+                   help="profiles whose full tunnel is up, comma-separated")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -175,7 +184,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = RunConfig(backend=Backend(args.backend), appium_url=args.appium_url, db=args.db,
                        artifacts_dir=args.artifacts, profiles_dir=args.profiles,
                        attempt_timeout=args.attempt_timeout,
-                       screenshots=not args.no_screenshots)
+                       screenshots=not args.no_screenshots,
+                       ip_echo_url=echo_url(args), vantage_ttl=args.vantage_ttl,
+                       full_tunnel_confirmed=frozenset(
+                           x.strip() for x in args.full_tunnel_confirmed.split(",")
+                           if x.strip()))
     profiles = select_profiles(load_profiles(args.profiles), args.country, args.region)
     scenarios = load_scenarios(args.scenarios)
     if args.app:
@@ -330,6 +343,17 @@ def cmd_show(args: argparse.Namespace) -> int:
         flag = "" if path.exists() else "  [red](missing)[/]"
         out.print(f"  step {a.step_idx}: {a.kind} {path} ({a.size} bytes){flag}")
     return EXIT_OK
+
+
+def echo_url(args: argparse.Namespace) -> str | None:
+    """The egress-check endpoint: given, else ipinfo.io for real devices, none on sim."""
+    from harness.vantage import DEFAULT_ECHO_URL
+
+    if args.no_vantage_check:
+        return None
+    if args.ip_echo_url:
+        return str(args.ip_echo_url)
+    return DEFAULT_ECHO_URL if args.backend == Backend.APPIUM.value else None
 
 
 def _console() -> Console:

@@ -25,6 +25,11 @@ class RunConfig:
     poll_interval: float = 0.2
     screenshots: bool = True
     session_attempts: int = 3
+    #: IP-echo endpoint for the egress check; None = no check (the simulator's default).
+    ip_echo_url: str | None = None
+    vantage_ttl: float = 3600.0
+    #: Profiles whose full-tunnel mode (VPN app, network namespace) the operator confirmed.
+    full_tunnel_confirmed: frozenset[str] = frozenset()
 
     def with_(self, **changes: object) -> RunConfig:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -20,7 +20,9 @@ from harness.backends import device_factory, endpoint
 from harness.config import RunConfig
 from harness.devices.pool import DevicePool
 from harness.errors import ConfigError, ConfigErrors
+from harness.attempt import resolve_proxy
 from harness.otp import check_config as check_otp_config
+from harness.vantage import VantageChecker, check_full_tunnel
 from harness.outcomes import Backend
 from harness.profiles import PhoneNumber, Profile
 from harness.rules import shared_rules
@@ -54,6 +56,8 @@ def resolve_phones(profiles: list[Profile], config: RunConfig) -> dict[str, Phon
         try:
             phones[p.id] = p.resolve_phone(config.backend)
             check_otp_config(p.otp, p.where("phone.otp"))
+            check_full_tunnel(p, config.full_tunnel_confirmed)
+            resolve_proxy(p)
         except ConfigError as exc:
             errors.append(exc)
     if errors:
@@ -88,6 +92,8 @@ def run_batch(
         batch = BatchResult(run_id=run_id, aborted_before=aborted)
         open_device = device_factory(url, config)
         devices = DevicePool(url) if config.backend is Backend.APPIUM else None
+        vantage = (VantageChecker(store, config.ip_echo_url, config.vantage_ttl, run_id=run_id)
+                   if config.ip_echo_url else None)
         progress = Progress(
             TextColumn("[bold]measuring[/]"), BarColumn(bar_width=30), MofNCompleteColumn(),
             TimeElapsedColumn(), TextColumn("{task.description}"),
@@ -102,7 +108,8 @@ def run_batch(
                     fut = pool.submit(
                         run_attempt, store=store, run_id=run_id, scenario=scenario,
                         profile=profile, phone=phones[profile.id], backend=config.backend,
-                        open_device=open_device, rules=ruleset, settings=settings, pool=devices)
+                        open_device=open_device, rules=ruleset, settings=settings, pool=devices,
+                        vantage=vantage)
                     futures[fut] = (scenario, profile)
                 for fut in as_completed(futures):
                     res = fut.result()

@@ -36,7 +36,7 @@ import httpx
 if TYPE_CHECKING:
     from harness.devices.base import Device
 from harness.errors import ConfigError
-from harness.secrets import MissingEnv, expand_env, scrub
+from harness.secrets import MissingEnv, expand_env, register_secret, scrub
 
 log = logging.getLogger(__name__)
 
@@ -425,9 +425,11 @@ def make_source(config: OtpConfig, device: Device, e164: str, national: str, lab
         assert config.url is not None
         url = _expand(config.url, where, {k: quote(v, safe="") for k, v in values.items()})
         headers = {k: _expand(v, where, values) for k, v in config.headers.items()}
+        register_secret(url, *headers.values())
         return HttpSmsSource(url, headers, config.method, config.code_json, config.code_regex,
                              config.poll_interval, secrets=[url, e164, national])
     token = _expand(config.token, where, values) if config.token else None
+    register_secret(token)
     receiver = WebhookReceiver.acquire(config.listen, config.path, token)
     return WebhookSmsSource(receiver, e164)
 

@@ -40,6 +40,7 @@ from harness.secrets import (
     keyed_hash,
     mask_phone,
     mask_url,
+    register_secret,
 )
 from harness.yamlfile import LoadedYaml, load_many, load_yaml, validation_errors
 
@@ -161,6 +162,7 @@ class ProfileIn(_Strict):
     gps: GpsIn | None = None
     phone: PhoneIn = Field(default_factory=PhoneIn)
     proxy: str | None = None
+    full_tunnel: bool = False
     device: DeviceIn = Field(default_factory=DeviceIn)
     notes: str | None = None
 
@@ -276,6 +278,7 @@ class Profile:
     foreign_sim: bool
     otp: OtpConfig
     proxy_ref: str | None
+    full_tunnel: bool
     device: DeviceTarget
     source: Path
     source_lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
@@ -342,6 +345,8 @@ def _cc(country: str) -> int:
 def _phone(num: phonenumbers.PhoneNumber, source: Literal["profile", "example"]) -> PhoneNumber:
     e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
     national = phonenumbers.national_significant_number(num)
+    if source == "profile":
+        register_secret(e164, national)
     region = phonenumbers.region_code_for_number(num) or ""
     return PhoneNumber(
         e164=Secret(e164, mask_phone(e164)),
@@ -447,6 +452,7 @@ def parse_profile(doc: LoadedYaml) -> Profile:
         foreign_sim=raw.phone.foreign_sim,
         otp=OtpConfig(**raw.phone.otp.model_dump()),
         proxy_ref=raw.proxy,
+        full_tunnel=raw.full_tunnel,
         device=DeviceTarget(
             emulator=raw.device.emulator,
             udid=raw.device.udid,

@@ -13,12 +13,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import logging
 import os
 import re
 import secrets as _stdlib_secrets
+import threading
 from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -125,6 +128,19 @@ def mask_url(url: str) -> str:
     return urlunsplit((parts.scheme, f"{cred}@{host}", parts.path, parts.query, parts.fragment))
 
 
+def url_secrets(url: str) -> list[str]:
+    """The credentials inside a URL (as written and percent-decoded), for scrubbing."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return [url]
+    out = [url]
+    for v in (parts.password, parts.username if parts.password else None):
+        if v:
+            out += [v, unquote(v)]
+    return out
+
+
 def mask_ip(ip: str) -> str:
     """Keep the network, drop the host: IPv4 /24 (``203.0.113.x``), IPv6 /48."""
     try:
@@ -166,6 +182,42 @@ _SCRUBBERS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\+\d[\d \-]{6,}\d"), "+<phone>"),
     (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"), "<ip>"),
 ]
+
+
+_REGISTERED: set[str] = set()
+_REGISTRY_LOCK = threading.Lock()
+_FACTORY_INSTALLED = False
+
+
+def register_secret(*values: str | None) -> None:
+    """Scrub these values from every log record from now on, whoever logs them.
+
+    Libraries log what they send (httpcore's debug trace includes SOCKS credentials);
+    a log-record factory replaces each registered value before any handler sees it.
+    """
+    global _FACTORY_INSTALLED
+    with _REGISTRY_LOCK:
+        for v in values:
+            if v and len(v) >= 4:
+                _REGISTERED.add(v)
+        if _FACTORY_INSTALLED:
+            return
+        previous = logging.getLogRecordFactory()
+
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            if _REGISTERED:
+                try:
+                    message = record.getMessage()
+                except Exception:
+                    return record
+                clean = scrub(message, sorted(_REGISTERED, key=len, reverse=True))
+                if clean != message:
+                    record.msg, record.args = clean, ()
+            return record
+
+        logging.setLogRecordFactory(factory)
+        _FACTORY_INSTALLED = True
 
 
 def scrub(text: str, extra: list[str] | None = None) -> str:

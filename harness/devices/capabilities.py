@@ -46,6 +46,7 @@ def build_capabilities(
     system_port: int | None = None,
     extra: Mapping[str, Any] | None = None,
     slot: DeviceSlot | None = None,
+    ip_echo_url: str | None = None,
 ) -> dict[str, Any]:
     """W3C capabilities (``appium:``-prefixed) for one attempt from ``profile``.
 
@@ -72,7 +73,7 @@ def build_capabilities(
     elif emulator:
         caps["appium:avd"] = emulator
         args = []
-        if proxy_url:
+        if proxy_url and backend is not Backend.SIM:
             scheme = urlsplit(proxy_url).scheme
             if scheme != "http":
                 raise ConfigError(
@@ -91,8 +92,13 @@ def build_capabilities(
         caps["appium:systemPort"] = system_port
     if backend is Backend.SIM:
         caps["harness:simCountry"] = phone.region or profile.country
-        caps["harness:ipCountry"] = profile.country
         caps["harness:phoneNumber"] = phone.e164.reveal()
+        if proxy_url and ip_echo_url:
+            # the simulated apps see the country the proxy exits in, as real apps would
+            caps["harness:ipEchoUrl"] = ip_echo_url
+            caps["harness:proxy"] = proxy_url
+        else:
+            caps["harness:ipCountry"] = profile.country
     caps.update(dev.capabilities)
     if slot is not None:
         caps.update(slot.capabilities)

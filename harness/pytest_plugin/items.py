@@ -23,6 +23,7 @@ from harness.rules import shared_rules
 from harness.runner import RunnerSettings
 from harness.scenarios import Scenario
 from harness.storage.store import Store
+from harness.vantage import VantageChecker
 
 RESULT_KEY = pytest.StashKey[AttemptResult]()
 
@@ -48,6 +49,9 @@ class ScenarioItem(pytest.Item):
             state.open_device = device_factory(url, config)
             if config.backend is Backend.APPIUM:
                 state.pool = DevicePool(url)
+            if config.ip_echo_url:
+                state.vantage = VantageChecker(state.store, config.ip_echo_url,
+                                               config.vantage_ttl, run_id=state.run_id)
         if not state.run_started:
             state.store.ensure_run(state.run_id, backend=config.backend.value,
                                    rules_version=shared_rules().version,
@@ -58,7 +62,7 @@ class ScenarioItem(pytest.Item):
         result = run_attempt(
             store=state.store, run_id=state.run_id, scenario=self.scenario,
             profile=self.profile, phone=phone, backend=config.backend,
-            open_device=state.open_device, pool=state.pool,
+            open_device=state.open_device, pool=state.pool, vantage=state.vantage,
             settings=RunnerSettings(attempt_timeout=config.attempt_timeout,
                                     poll_interval=config.poll_interval,
                                     screenshots=config.screenshots),

@@ -32,6 +32,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="device profile folder (default device_profiles)")
     group.addoption("--attempt-timeout", default=None, type=float, metavar="SECONDS",
                     help="time budget of one attempt (default 900)")
+    group.addoption("--ip-echo-url", default=None, metavar="URL",
+                    help="IP-echo endpoint for the egress check (default ipinfo.io on appium, "
+                         "none on sim)")
+    group.addoption("--no-vantage-check", action="store_true", default=False,
+                    help="skip the egress check")
+    group.addoption("--full-tunnel-confirmed", default="", metavar="ID[,ID]",
+                    help="profiles whose full tunnel (VPN app / netns) is up")
     parser.addini("harness_backend", "default --backend", default="appium")
     parser.addini("harness_appium_url", "default --appium-url", default=DEFAULT_APPIUM_URL)
     parser.addini("harness_db", "default --db", default="results.db")
@@ -45,6 +52,17 @@ def _pick(config: pytest.Config, option: str, ini: str, env: str) -> str:
     if env in os.environ:
         return os.environ[env]
     return str(config.getini(ini))
+
+
+def _echo(config: pytest.Config, backend: Backend) -> str | None:
+    from harness.vantage import DEFAULT_ECHO_URL
+
+    if config.getoption("no_vantage_check"):
+        return None
+    given = config.getoption("ip_echo_url") or os.environ.get("HARNESS_IP_ECHO_URL")
+    if given:
+        return str(given)
+    return DEFAULT_ECHO_URL if backend is Backend.APPIUM else None
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -68,6 +86,10 @@ def pytest_configure(config: pytest.Config) -> None:
         artifacts_dir=Path(artifacts) if artifacts else None,
         profiles_dir=profiles,
         attempt_timeout=float(timeout) if timeout else 900.0,
+        ip_echo_url=_echo(config, backend_enum),
+        full_tunnel_confirmed=frozenset(
+            x.strip() for x in str(config.getoption("full_tunnel_confirmed")).split(",")
+            if x.strip()),
     )
     config.stash[SELECTION_KEY] = Selection(
         countries=config.getoption("country"),

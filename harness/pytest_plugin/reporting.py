@@ -38,11 +38,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if hasattr(config, "workerinput") or not _scenario_run(config):
         return
     get_state(config)
+    run_config = config.stash[CONFIG_KEY]
     try:
-        selected_profiles(config)
+        from harness.execution import resolve_phones
+
+        resolve_phones(selected_profiles(config), run_config)
     except (ConfigError, ConfigErrors) as exc:
         raise pytest.UsageError(str(exc)) from None
-    run_config = config.stash[CONFIG_KEY]
     if run_config.backend is Backend.APPIUM:
         try:
             check_appium(run_config.appium_url)

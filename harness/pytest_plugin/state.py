@@ -20,6 +20,7 @@ from harness.config import RunConfig
 from harness.devices.pool import DevicePool
 from harness.profiles import Profile, load_profiles, select_profiles
 from harness.storage.store import Store
+from harness.vantage import VantageChecker
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class RunState:
     stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     open_device: DeviceFactory | None = None
     pool: DevicePool | None = None
+    vantage: VantageChecker | None = None
     run_started: bool = False
     outcomes: list[dict[str, Any]] = field(default_factory=list)
     profiles: list[Profile] | None = None

@@ -91,6 +91,22 @@ def parse_avd_args(avd_args: str) -> dict[str, str]:
     return found
 
 
+def egress_country(proxy: str, echo_url: str) -> str | None:
+    """The country the device's network exits in: ask the IP-echo endpoint through the
+    device's proxy, as an app's server would see the connection. None if it can't tell
+    (the device then has no working network country; apps fall back to the SIM's)."""
+    import httpx
+
+    from harness.vantage import EchoFormatError, parse_echo
+
+    try:
+        with httpx.Client(proxy=proxy, timeout=5, trust_env=False) as client:
+            answer = parse_echo(client.get(echo_url).json())
+    except (httpx.HTTPError, ValueError, EchoFormatError, OSError, RuntimeError):
+        return None  # a dead or refusing proxy: no network country
+    return answer.country
+
+
 @dataclass(frozen=True)
 class DeviceProfile:
     """What the device says about where it is and whose SIM it holds.
@@ -132,9 +148,15 @@ class DeviceProfile:
             locale_cap = re.split(r"[-_]", locale_cap)[-1]
             if not _ALPHA2.match(locale_cap):
                 raise SessionNotCreated(f"appium:locale must be a country code, got {locale_cap!r}")
+        ip_country = _country(caps, "harness:ipCountry", None)
+        proxy = caps.get("harness:proxy") or (
+            f"http://{avd['http-proxy']}" if "http-proxy" in avd else None)
+        echo = caps.get("harness:ipEchoUrl")
+        if ip_country is None and isinstance(proxy, str) and isinstance(echo, str):
+            ip_country = egress_country(proxy, echo)
         return cls(
             sim_country=sim or "US",
-            ip_country=_country(caps, "harness:ipCountry", None),
+            ip_country=ip_country,
             phone_number=phone,
             language=_string(caps, "appium:language", "en"),
             locale=(locale_cap or "US").upper(),

@@ -225,7 +225,11 @@ class Store:
         return mid
 
     def record_vantage(self, mid: str, v: Vantage) -> None:
-        values = {k: getattr(v, k) for k in Vantage.__dataclass_fields__}
+        """Add what is known of the vantage; fields left None keep what was recorded."""
+        values = {k: getattr(v, k) for k in Vantage.__dataclass_fields__
+                  if getattr(v, k) is not None}
+        if not values:
+            return
         self._write(lambda s: s.execute(
             update(Measurement).where(Measurement.id == mid).values(**values)))
 

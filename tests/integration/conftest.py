@@ -1,97 +1,17 @@
-"""A real Appium 3 server with the fake driver, from the committed npm lockfile.
-
-`make test` installs tests/appium/node_modules with `npm ci --ignore-scripts`. The server
-listens on 127.0.0.1 on a free port with APPIUM_HOME set to tests/appium, and is stopped
-by its process id when the session ends. Under CI=true a missing install is an error,
-not a skip.
-"""
+"""Fixtures for the real-Appium tests (the server itself is in ``_appium``)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-
-APPIUM_HOME = Path(__file__).resolve().parents[1] / "appium"
-APPIUM_MAIN = APPIUM_HOME / "node_modules" / "appium" / "index.js"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class AppiumServer:
-    def __init__(self, log: Path) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self, timeout: float = 90) -> None:
-        node = shutil.which("node")
-        assert node is not None
-        env = dict(os.environ, APPIUM_HOME=str(APPIUM_HOME), NO_COLOR="1")
-        with open(self.log, "ab") as fh:
-            self.proc = subprocess.Popen(
-                [node, str(APPIUM_MAIN), "--address", "127.0.0.1", "--port", str(self.port),
-                 "--log-level", "info", "--log-no-colors"],
-                env=env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"Appium exited with {self.proc.returncode}; see {self.log}")
-            try:
-                if httpx.get(self.url + "/status", timeout=2).json()["value"]["ready"]:
-                    return
-            except (httpx.HTTPError, ValueError, KeyError):
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"Appium did not answer /status within {timeout} s; see {self.log}")
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=15)
-
-    def kill(self) -> None:
-        """Die as a crashed server would: SIGKILL, no goodbye."""
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=15)
-
-
-def _require_install() -> None:
-    problem = None
-    if shutil.which("node") is None:
-        problem = "node is not on PATH"
-    elif not APPIUM_MAIN.exists():
-        problem = ("tests/appium/node_modules is missing: run `make test` (it runs "
-                   "`npm ci --ignore-scripts` in tests/appium)")
-    if problem:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"real-Appium tests cannot run under CI: {problem}")
-        pytest.skip(problem)
+from _appium import AppiumServer, require_install
 
 
 @pytest.fixture(scope="session")
 def appium_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppiumServer]:
-    _require_install()
+    require_install()
     server = AppiumServer(tmp_path_factory.mktemp("appium") / "appium.log")
     server.start()
     yield server
@@ -101,7 +21,7 @@ def appium_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppiumSe
 @pytest.fixture
 def own_appium_server(tmp_path: Path) -> Iterator[AppiumServer]:
     """A server of this test's own, for tests that kill it."""
-    _require_install()
+    require_install()
     server = AppiumServer(tmp_path / "appium.log")
     server.start()
     yield server

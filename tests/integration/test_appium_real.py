@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import AppiumServer
+from _appium import AppiumServer
 
 from harness.attempt import run_attempt
 from harness.devices.appium import AppiumDevice

@@ -84,3 +84,22 @@ def test_show_unknown_measurement(tmp_path: Path) -> None:
     proc = harness(["show", "abc", "--db", str(tmp_path / "none.db")], tmp_path)
     assert proc.returncode == 2
     check(proc.stderr, "no such database yet")
+
+
+def test_full_tunnel_profile_refuses_unless_confirmed(tmp_path: Path) -> None:
+    d = tmp_path / "profiles"
+    d.mkdir()
+    (d / "DE.yaml").write_text("country: DE\nlocale: de_DE\nlanguage: de\n"
+                               "timezone: Europe/Berlin\nfull_tunnel: true\n",
+                               encoding="utf-8")
+    args = ["demo", "--app", "demo-openchat", f"--profiles={d}", "--db",
+            str(tmp_path / "r.db"), "--report", str(tmp_path / "r.html")]
+    proc = harness(args, tmp_path)
+    assert proc.returncode == 2
+    check(proc.stderr, "DE.yaml:5: field `full_tunnel`", "refusing to measure",
+          "--full-tunnel-confirmed=DE")
+    assert not (tmp_path / "r.db").exists()
+    ok = harness([*args, "--full-tunnel-confirmed=DE"], tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    ok = harness(args, tmp_path, extra_env={"HARNESS_FULL_TUNNEL_DE": "confirmed"})
+    assert ok.returncode == 0, ok.stderr

@@ -13,8 +13,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from _appium import AppiumServer
 from _cli import run_pytest
-from conftest import AppiumServer
 
 FAKEAPP = Path(__file__).resolve().parents[1] / "fixtures" / "fakeapp" / "signup.xml"
 
@@ -82,7 +82,8 @@ def test_workers_never_share_a_device(appium_server: AppiumServer, tmp_path: Pat
     profiles, scen = write_project(tmp_path, pool)
     db = tmp_path / "r.db"
     proc = run_pytest([str(scen), "--country=all", "-n", "2", f"--profiles={profiles}",
-                       f"--appium-url={appium_server.url}", f"--db={db}"], tmp_path)
+                       f"--appium-url={appium_server.url}", f"--db={db}",
+                       "--no-vantage-check"], tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "6 passed" in proc.stdout
     spans = intervals(db)

@@ -199,9 +199,10 @@ def test_sim_example_number(tmp_path: Path) -> None:
 def test_masked_capabilities_hide_number_and_password_everywhere(tmp_path: Path) -> None:
     p = emulator_tw(tmp_path)
     phone = phone_of(p, TW_NUMBER)
-    caps = build_capabilities(p, phone, Backend.SIM, proxy_url=PROXY,
+    caps = build_capabilities(p, phone, Backend.APPIUM, proxy_url=PROXY,
                               extra={"harness:proxy": PROXY, "appium:proxyPassword": "hunter2",
-                                     "df:accessToken": "tok-123", "appium:note": "x"})
+                                     "df:accessToken": "tok-123", "appium:note": "x",
+                                     "harness:phoneNumber": phone.e164.reveal()})
     masked = masked_capabilities(caps, phone)
     dumped = json.dumps(masked, ensure_ascii=False)
     assert "hunter2" not in dumped
@@ -216,8 +217,7 @@ def test_masked_capabilities_hide_number_and_password_everywhere(tmp_path: Path)
     assert masked["df:accessToken"] == "***"
     # everything that is not secret is unchanged
     for key in ("platformName", "appium:avd", "appium:locale", "appium:timeZone",
-                "appium:noReset", "appium:newCommandTimeout", "appium:note",
-                "harness:simCountry"):
+                "appium:noReset", "appium:newCommandTimeout", "appium:note"):
         assert masked[key] == caps[key]
     # the original is untouched: the device still needs the clear values
     assert caps["harness:phoneNumber"] == TW_NUMBER

@@ -13,6 +13,7 @@ from harness.sim.apps.base import AppContext, SimApp
 from harness.sim.apps.dialcode import DialCode
 from harness.sim.apps.friendcheck import FriendCheck
 from harness.sim.apps.gatedpost import GatedPost
+from harness.sim.apps.geofence import GeoFence
 from harness.sim.apps.openchat import OpenChat
 from harness.sim.apps.quietsms import QuietSMS
 from harness.sim.apps.signup import Dialog, PhoneSignupApp
@@ -22,7 +23,8 @@ from harness.sim.apps.zhenming import Zhenming
 AppFactory = Callable[[], SimApp]
 
 DEMO_APPS: Mapping[str, AppFactory] = MappingProxyType(
-    {app.package: app for app in (OpenChat, DialCode, QuietSMS, Zhenming, GatedPost, FriendCheck)}
+    {app.package: app for app in (OpenChat, DialCode, QuietSMS, Zhenming, GatedPost, FriendCheck,
+                                  GeoFence)}
 )
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "Dialog",
     "FriendCheck",
     "GatedPost",
+    "GeoFence",
     "OpenChat",
     "PhoneSignupApp",
     "QuietSMS",
