@@ -104,6 +104,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     width = max(getattr(terminalreporter._tw, "fullwidth", 100), 80)
     terminalreporter.section("harness barrier table")
     terminalreporter.write(render_text(
-        cells, title=f"run {state.run_id[:8]}, backend {run_config.backend.value}, "
-                     f"stored in {run_config.db}", width=width,
-        color=terminalreporter.hasmarkup))
+        cells, title=f"run {state.run_id[:8]}, backend {run_config.backend.value}",
+        width=width, color=terminalreporter.hasmarkup))
+    terminalreporter.write_line(f"{len(cells)} measurements stored in {run_config.db} "
+                                f"(harness runs --db {run_config.db})")
