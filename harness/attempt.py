@@ -31,6 +31,9 @@ from harness.vantage import VantageChecker, VantageResult
 log = logging.getLogger(__name__)
 
 DeviceFactory = Callable[[Mapping[str, Any]], Device]
+#: The store stage: (scenario, profile, egress country) -> a store_unavailable barrier or
+#: None. Built by ``harness.stores.stage`` for a run; None = no store check.
+StoreStage = Callable[["Scenario", "Profile", "str | None"], "Verdict | None"]
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,20 @@ def template_variables(profile: Profile, phone: PhoneNumber) -> dict[str, str]:
         "profile.id": profile.id,
         "profile.locale": profile.locale,
         "profile.language": profile.language,
+        "account.password": account_password(),
     }
+
+
+def account_password() -> str:
+    """``HARNESS_ACCOUNT_PASSWORD`` (to log in later and delete the account), else a strong
+    random password for this attempt that is never stored."""
+    import os
+    import secrets as stdlib_secrets
+
+    value = os.environ.get("HARNESS_ACCOUNT_PASSWORD") or (
+        "Hx-" + stdlib_secrets.token_urlsafe(12))
+    register_secret(value)
+    return value
 
 
 def resolve_proxy(profile: Profile) -> str | None:
@@ -157,6 +173,8 @@ def run_attempt(
     settings: RunnerSettings | None = None,
     pool: DevicePool | None = None,
     vantage: VantageChecker | None = None,
+    store_stage: StoreStage | None = None,
+    sideload: bool = False,
 ) -> AttemptResult:
     """Measure ``scenario`` from ``profile`` once and store the result.
 
@@ -174,12 +192,13 @@ def run_attempt(
             return _run_leased(store=store, run_id=run_id, scenario=scenario, profile=profile,
                                phone=phone, backend=backend, open_device=open_device,
                                rules=rules, settings=settings, held=held,
-                               has_slots=bool(slots), vantage=vantage)
+                               has_slots=bool(slots), vantage=vantage,
+                               store_stage=store_stage, sideload=sideload)
     except DeviceUnavailable as exc:  # no device could be leased: still a measurement
         return _run_leased(store=store, run_id=run_id, scenario=scenario, profile=profile,
                            phone=phone, backend=backend, open_device=_refuse(exc),
                            rules=rules, settings=settings, held=None, has_slots=False,
-                           vantage=vantage)
+                           vantage=vantage, store_stage=store_stage, sideload=sideload)
 
 
 class _Concluded(Exception):
@@ -206,7 +225,9 @@ def _refuse(exc: DeviceUnavailable) -> DeviceFactory:
 def _run_leased(*, store: Store, run_id: str, scenario: Scenario, profile: Profile,
                 phone: PhoneNumber, backend: Backend, open_device: DeviceFactory,
                 rules: RuleSet | None, settings: RunnerSettings | None, held: Lease | None,
-                has_slots: bool, vantage: VantageChecker | None) -> AttemptResult:
+                has_slots: bool, vantage: VantageChecker | None,
+                store_stage: StoreStage | None = None, sideload: bool = False
+                ) -> AttemptResult:
     ruleset = rules or shared_rules()
     proxy = resolve_proxy(profile)
     caps = build_capabilities(profile, phone, backend, proxy_url=proxy,
@@ -238,6 +259,12 @@ def _run_leased(*, store: Store, run_id: str, scenario: Scenario, profile: Profi
             verdict = Verdict(status=Status.FAILURE, stage=Stage.VANTAGE, failure=failure,
                               detail=scrub(egress.detail or egress.verdict, secrets))
             raise _Concluded
+        if store_stage is not None:
+            store_verdict = store_stage(scenario, profile,
+                                        egress.ip_country if egress is not None else None)
+            if store_verdict is not None and not sideload:
+                verdict = store_verdict  # the store said no: no device session needed
+                raise _Concluded
         try:
             device = open_device(caps)
         except DeviceError as exc:

@@ -62,6 +62,10 @@ def _add_run_options(p: argparse.ArgumentParser, backend_default: str) -> None:
                    help="seconds an egress check of a proxy stays valid (default 3600)")
     p.add_argument("--full-tunnel-confirmed", default="",
                    help="profiles whose full tunnel is up, comma-separated")
+    p.add_argument("--no-store-check", action="store_true",
+                   help="skip the Google Play check before each attempt")
+    p.add_argument("--sideload", action="store_true",
+                   help="go on after a store barrier (the app is sideloaded)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -188,7 +192,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                        ip_echo_url=echo_url(args), vantage_ttl=args.vantage_ttl,
                        full_tunnel_confirmed=frozenset(
                            x.strip() for x in args.full_tunnel_confirmed.split(",")
-                           if x.strip()))
+                           if x.strip()),
+                       store_check=not args.no_store_check, sideload=args.sideload)
     profiles = select_profiles(load_profiles(args.profiles), args.country, args.region)
     scenarios = load_scenarios(args.scenarios)
     if args.app:

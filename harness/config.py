@@ -30,6 +30,10 @@ class RunConfig:
     vantage_ttl: float = 3600.0
     #: Profiles whose full-tunnel mode (VPN app, network namespace) the operator confirmed.
     full_tunnel_confirmed: frozenset[str] = frozenset()
+    #: Check the app store before each attempt (Google Play through the profile's proxy).
+    store_check: bool = True
+    #: Go on after a store barrier (the tester sideloads the app).
+    sideload: bool = False
 
     def with_(self, **changes: object) -> RunConfig:
         return replace(self, **changes)  # type: ignore[arg-type]

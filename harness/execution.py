@@ -15,21 +15,21 @@ from dataclasses import dataclass, field
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from harness.attempt import AttemptResult, run_attempt
+from harness.attempt import AttemptResult, resolve_proxy, run_attempt
 from harness.backends import device_factory, endpoint
 from harness.config import RunConfig
 from harness.devices.pool import DevicePool
 from harness.errors import ConfigError, ConfigErrors
-from harness.attempt import resolve_proxy
 from harness.otp import check_config as check_otp_config
-from harness.vantage import VantageChecker, check_full_tunnel
 from harness.outcomes import Backend
 from harness.profiles import PhoneNumber, Profile
 from harness.rules import shared_rules
 from harness.runner import RunnerSettings
 from harness.scenarios import Scenario
 from harness.storage.store import Store
+from harness.store_stage_hook import make_store_stage
 from harness.table import Cell
+from harness.vantage import VantageChecker, check_full_tunnel
 
 
 @dataclass
@@ -94,6 +94,7 @@ def run_batch(
         devices = DevicePool(url) if config.backend is Backend.APPIUM else None
         vantage = (VantageChecker(store, config.ip_echo_url, config.vantage_ttl, run_id=run_id)
                    if config.ip_echo_url else None)
+        store_stage = make_store_stage(store, config, run_id)
         progress = Progress(
             TextColumn("[bold]measuring[/]"), BarColumn(bar_width=30), MofNCompleteColumn(),
             TimeElapsedColumn(), TextColumn("{task.description}"),
@@ -109,7 +110,7 @@ def run_batch(
                         run_attempt, store=store, run_id=run_id, scenario=scenario,
                         profile=profile, phone=phones[profile.id], backend=config.backend,
                         open_device=open_device, rules=ruleset, settings=settings, pool=devices,
-                        vantage=vantage)
+                        vantage=vantage, store_stage=store_stage, sideload=config.sideload)
                     futures[fut] = (scenario, profile)
                 for fut in as_completed(futures):
                     res = fut.result()

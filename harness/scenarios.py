@@ -18,6 +18,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.errors import ConfigError, ConfigErrors, display_path
+from harness.flows import (
+    EXTENDS_EXAMPLE,
+    compose,
+    find_flow_files,
+    is_flow_document,
+    is_flow_path,
+    load_flow,
+)
 from harness.outcomes import Stage
 from harness.rules import Rule, parse_rules
 from harness.selectors import Selector, SelectorKind
@@ -100,17 +108,31 @@ _SELECTOR_KEYS = {
 
 @dataclass(frozen=True)
 class Step:
-    """What every step shares: its funnel stage, its timeout and where it was written."""
+    """What every step shares: its funnel stage, its timeout and where it was written.
+
+    ``line`` is the line in the file that holds the step: the scenario, or the flow it
+    extends; ``origin`` names that file and line (``scenarios/flows/phone_signup.yaml:31``).
+    """
 
     stage: Stage
     timeout: float
     optional: bool
     line: int | None
     name: str
+    origin: str | None = None
 
     @property
     def kind(self) -> str:
         return type(self).__name__.lower()
+
+
+@dataclass(frozen=True)
+class FlowRef:
+    """The flow a scenario extends (``extends:``)."""
+
+    name: str
+    version: int
+    source: Path
 
 
 @dataclass(frozen=True)
@@ -169,6 +191,7 @@ class App:
     apple_id: int | None = None
     bundle_id: str | None = None
     demo: bool = False
+    category: str | None = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +203,7 @@ class Scenario:
     rules: tuple[Rule, ...]
     source: Path
     verified: bool = False
+    flow: FlowRef | None = None
 
     @property
     def name(self) -> str:
@@ -221,7 +245,10 @@ class ScenarioIn(BaseModel):
     app: AppIn
     defaults: DefaultsIn = Field(default_factory=DefaultsIn)
     rules: list[Any] | None = None
-    steps: list[Any] = Field(min_length=1)
+    steps: list[Any] | None = Field(default=None, min_length=1)
+    extends: str | None = Field(default=None, min_length=1)
+    with_: dict[str, Any] | None = Field(default=None, alias="with")
+    append: list[Any] | None = None
 
 
 class _StepParser:
@@ -361,7 +388,7 @@ class _StepParser:
         optional = self.flag(raw, "optional", False, loc)
         name = str(raw.get("name") or written)
         common = {"stage": stage, "timeout": timeout, "optional": optional,
-                  "line": self.doc.line_of(loc), "name": name}
+                  "line": self.doc.line_of(loc), "name": name, "origin": self.doc.where(loc)}
         return self._build(kind, value, vloc, loc, raw, common)
 
     def _fields(self, value: Any, vloc: Sequence[str | int], allowed: Iterable[str],
@@ -414,10 +441,12 @@ class _StepParser:
             sels: dict[str, Selector | None] = {}
             for key in ("open", "search", "list"):
                 sels[key] = self.selector(f[key], (*vloc, key)) if f.get(key) else None
-            if not (sels["open"] or sels["search"] or sels["list"]):
+            if not any(f.get(key) for key in ("open", "search", "list")):
                 self.err(vloc, "needs at least one of `open`, `search`, `list`",
                          example=STEP_EXAMPLES[kind])
                 return None
+            if not (sels["open"] or sels["search"] or sels["list"]):
+                return None  # the selectors' own errors were reported
             entry = str(f.get("entry", "+{phone.calling_code}"))
             search_text = str(f.get("search_text", "{phone.calling_code}"))
             self.template(entry, (*vloc, "entry"))
@@ -460,19 +489,56 @@ class _StepParser:
         return Feature(**common, feature=value.strip(), steps=tuple(inner))
 
 
+def _compose(doc: LoadedYaml, raw: ScenarioIn) -> tuple[LoadedYaml, list[Any], FlowRef | None]:
+    """The document the steps are read from and the raw steps: the scenario's own, or
+    those of the flow it extends filled with its ``with:`` values (see harness/flows.py)."""
+    if raw.extends is None:
+        errors = []
+        for key in ("with", "append"):
+            if key in doc.data:
+                errors.append(doc.error((key,), f"`{key}:` only goes with `extends:`",
+                                        "Add `extends: flows/<flow>.yaml`, or write the "
+                                        "steps under `steps:`", EXTENDS_EXAMPLE))
+        if raw.steps is None:
+            errors.append(doc.error(("steps",), "is required but missing",
+                                    "Write the steps, or extend a flow with `extends:`",
+                                    SCENARIO_EXAMPLE))
+        if errors:
+            raise ConfigErrors(errors)
+        assert raw.steps is not None
+        return doc, raw.steps, None
+    if raw.steps is not None:
+        raise ConfigErrors([doc.error(
+            ("steps",), "a scenario that extends a flow takes no `steps:`",
+            "Fill the flow's parameters under `with:` (its step lists too) and add steps "
+            "after the flow's with `append:`", EXTENDS_EXAMPLE)])
+    composed, flow = compose(doc, raw.extends, doc.data.get("with"), doc.data.get("append"),
+                             _MODIFIERS)
+    return composed, composed.data["steps"], FlowRef(flow.name, flow.version, flow.path)
+
+
 def parse_scenario(doc: LoadedYaml) -> Scenario:
     if not isinstance(doc.data, dict):
         raise ConfigErrors([doc.error((), "a scenario must be a YAML mapping",
                                       example=SCENARIO_EXAMPLE)])
+    if is_flow_document(doc.data):
+        raise ConfigErrors([doc.error(
+            ("flow",), "this is a flow, not a scenario",
+            "Scenarios use it with `extends:`; keep flows in a `flows/` folder (or name the "
+            "file with a leading _) so they are not collected as scenarios",
+            EXTENDS_EXAMPLE)])
     try:
         raw = ScenarioIn.model_validate(doc.data)
     except ValidationError as exc:
         raise ConfigErrors(validation_errors(
             doc, exc, {"app": SCENARIO_EXAMPLE, "steps": SCENARIO_EXAMPLE,
+                       "extends": EXTENDS_EXAMPLE, "with": EXTENDS_EXAMPLE,
+                       "append": EXTENDS_EXAMPLE,
                        "id": "id: demo-openchat   # lowercase letters, digits, - and _"}
         )) from None
-    parser = _StepParser(doc, raw.defaults.timeout)
-    steps, _ = parser.steps(raw.steps, ("steps",), Stage.LAUNCH)
+    steps_doc, raw_steps, flow = _compose(doc, raw)
+    parser = _StepParser(steps_doc, raw.defaults.timeout)
+    steps, _ = parser.steps(raw_steps, ("steps",), Stage.LAUNCH)
     errors = list(parser.errors)
     rules: list[Rule] = []
     try:
@@ -480,8 +546,8 @@ def parse_scenario(doc: LoadedYaml) -> Scenario:
     except ConfigErrors as exc:
         errors.extend(exc.errors)
     if steps and not any(isinstance(s, Launch) for s in steps):
-        errors.append(doc.error(("steps",), "the steps never launch the app",
-                                "Start with `- launch: {clear: true}`"))
+        errors.append(steps_doc.error(("steps",), "the steps never launch the app",
+                                      "Start with `- launch: {clear: true}`"))
     if errors:
         raise ConfigErrors(errors)
     app = raw.app
@@ -490,10 +556,12 @@ def parse_scenario(doc: LoadedYaml) -> Scenario:
         version=raw.version,
         verified=raw.verified,
         app=App(name=app.name, android_package=app.android_package, developer=app.developer,
-                apple_id=app.apple_id, bundle_id=app.bundle_id, demo=app.demo),
+                apple_id=app.apple_id, bundle_id=app.bundle_id, demo=app.demo,
+                category=app.category),
         steps=tuple(steps),
         rules=tuple(rules),
         source=doc.path,
+        flow=flow,
     )
 
 
@@ -502,10 +570,13 @@ def load_scenario(path: Path) -> Scenario:
 
 
 def find_scenario_files(paths: Iterable[Path]) -> list[Path]:
+    """Scenario files: the files given, and every ``*.yaml`` / ``*.yml`` below the folders
+    given, except flows (files under a ``flows/`` folder) and files named ``_*``."""
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*.y*ml") if q.suffix in (".yaml", ".yml")))
+            out.extend(sorted(q for q in p.rglob("*.y*ml")
+                              if q.suffix in (".yaml", ".yml") and not is_flow_path(q, p)))
         elif p.exists():
             out.append(p)
         else:
@@ -514,13 +585,36 @@ def find_scenario_files(paths: Iterable[Path]) -> list[Path]:
 
 
 def load_scenarios(paths: Iterable[Path]) -> list[Scenario]:
-    """Every scenario under ``paths``; all errors from all files reported together."""
-    return load_many(find_scenario_files(paths), load_scenario,
-                     lambda s: (s.id, s.source), "scenario")
+    """Every scenario under ``paths``; all errors from all files reported together.
+
+    Flow files below the folders are checked on their own as well, and an error in a flow
+    that several scenarios extend is reported once.
+    """
+    paths = list(paths)
+    errors: list[ConfigError] = []
+    for flow_path in find_flow_files(paths):
+        try:
+            load_flow(flow_path)
+        except ConfigErrors as exc:
+            errors.extend(exc.errors)
+        except ConfigError as exc:
+            errors.append(exc)
+    scenarios: list[Scenario] = []
+    try:
+        scenarios = load_many(find_scenario_files(paths), load_scenario,
+                              lambda s: (s.id, s.source), "scenario")
+    except ConfigErrors as exc:
+        errors.extend(exc.errors)
+    if errors:
+        unique: dict[str, ConfigError] = {}
+        for e in errors:
+            unique.setdefault(str(e), e)
+        raise ConfigErrors(list(unique.values()))
+    return scenarios
 
 
 __all__ = [
-    "App", "ChooseCallingCode", "EnterOtp", "Feature", "Input", "Launch", "RequestOtp",
-    "Scenario", "Step", "Tap", "Wait", "dotted", "find_scenario_files", "load_scenario",
-    "load_scenarios", "parse_scenario",
+    "App", "ChooseCallingCode", "EnterOtp", "Feature", "FlowRef", "Input", "Launch",
+    "RequestOtp", "Scenario", "Step", "Tap", "Wait", "dotted", "find_scenario_files",
+    "load_scenario", "load_scenarios", "parse_scenario",
 ]

@@ -18,10 +18,12 @@ VARIABLES: dict[str, str] = {
     "profile.locale": "The profile's locale, e.g. de_DE.",
     "profile.language": "The profile's language, e.g. de.",
     "otp": "The SMS code read by the latest request_otp / enter_otp step (secret).",
+    "account.password": "A password for the new account: HARNESS_ACCOUNT_PASSWORD, else a "
+                        "random one per attempt (secret).",
 }
 
 #: Variables whose values must never be written to logs, steps or evidence in clear.
-SECRET_VARIABLES = frozenset({"phone.e164", "phone.national", "otp"})
+SECRET_VARIABLES = frozenset({"phone.e164", "phone.national", "otp", "account.password"})
 
 _VAR = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 

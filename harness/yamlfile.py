@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from harness.errors import ConfigError, ConfigErrors, display_path
 
 T = TypeVar("T")
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 PathKey = tuple[str | int, ...]
 
 
@@ -132,7 +133,9 @@ def load_yaml(path: Path) -> LoadedYaml:
     except UnicodeDecodeError as exc:
         raise ConfigError(name, None, f"not UTF-8 text ({exc.reason})",
                           "Save the file as UTF-8") from None
-    loader = yaml.SafeLoader(text)
+    # libyaml's parser when PyYAML was built with it (about 15x faster; same nodes, marks
+    # and errors), so that loading every profile and scenario stays cheap
+    loader = _LOADER(text)
     lines: dict[PathKey, int] = {}
     try:
         node = loader.get_single_node()

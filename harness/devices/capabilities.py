@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from harness.devices.pool import DeviceSlot
 from harness.errors import ConfigError
 from harness.outcomes import Backend
-from harness.profiles import PhoneNumber, Profile
+
+if TYPE_CHECKING:
+    from harness.profiles import PhoneNumber, Profile
 from harness.secrets import mask_phone, mask_url
 
 DEFAULT_NEW_COMMAND_TIMEOUT = 300

@@ -10,13 +10,17 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ConfigError, ConfigErrors
+from harness.flows import is_flow_path
 from harness.pytest_plugin.items import ScenarioItem
 from harness.pytest_plugin.state import SELECTION_KEY, selected_profiles
 from harness.scenarios import load_scenario
 
 
 def is_scenario_path(path: Path) -> bool:
-    return path.suffix in (".yaml", ".yml") and "scenarios" in path.parts[:-1]
+    """A ``*.yaml`` below a ``scenarios`` folder, except flows (``scenarios/flows/``) and
+    files named ``_*``, which scenarios extend but which are not scenarios themselves."""
+    return (path.suffix in (".yaml", ".yml") and "scenarios" in path.parts[:-1]
+            and not is_flow_path(path))
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:

@@ -8,24 +8,18 @@ that shows the evidence. The verdict is kept in ``item.stash`` and sent to the c
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from harness.attempt import AttemptResult, run_attempt
-from harness.backends import device_factory, endpoint
-from harness.devices.pool import DevicePool
 from harness.errors import ConfigError
-from harness.outcomes import Backend, Status
-from harness.profiles import Profile
 from harness.pytest_plugin.state import CONFIG_KEY, get_state
-from harness.rules import shared_rules
-from harness.runner import RunnerSettings
-from harness.scenarios import Scenario
-from harness.storage.store import Store
-from harness.vantage import VantageChecker
 
-RESULT_KEY = pytest.StashKey[AttemptResult]()
+if TYPE_CHECKING:  # run-time imports are inside runtest: collection stays fast
+    from harness.profiles import Profile
+    from harness.scenarios import Scenario
+
+RESULT_KEY = pytest.StashKey["AttemptResult"]()
 
 
 class AttemptFailed(Exception):
@@ -40,6 +34,16 @@ class ScenarioItem(pytest.Item):
         self.add_marker(pytest.mark.harness)
 
     def runtest(self) -> None:
+        from harness.attempt import run_attempt
+        from harness.backends import device_factory, endpoint
+        from harness.devices.pool import DevicePool
+        from harness.outcomes import Backend, Status
+        from harness.rules import shared_rules
+        from harness.runner import RunnerSettings
+        from harness.storage.store import Store
+        from harness.store_stage_hook import make_store_stage
+        from harness.vantage import VantageChecker
+
         config = self.config.stash[CONFIG_KEY]
         state = get_state(self.config)
         if state.store is None:
@@ -52,6 +56,7 @@ class ScenarioItem(pytest.Item):
             if config.ip_echo_url:
                 state.vantage = VantageChecker(state.store, config.ip_echo_url,
                                                config.vantage_ttl, run_id=state.run_id)
+            state.store_stage = make_store_stage(state.store, config, state.run_id)
         if not state.run_started:
             state.store.ensure_run(state.run_id, backend=config.backend.value,
                                    rules_version=shared_rules().version,
@@ -63,6 +68,7 @@ class ScenarioItem(pytest.Item):
             store=state.store, run_id=state.run_id, scenario=self.scenario,
             profile=self.profile, phone=phone, backend=config.backend,
             open_device=state.open_device, pool=state.pool, vantage=state.vantage,
+            store_stage=state.store_stage, sideload=config.sideload,
             settings=RunnerSettings(attempt_timeout=config.attempt_timeout,
                                     poll_interval=config.poll_interval,
                                     screenshots=config.screenshots),

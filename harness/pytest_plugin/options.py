@@ -39,6 +39,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="skip the egress check")
     group.addoption("--full-tunnel-confirmed", default="", metavar="ID[,ID]",
                     help="profiles whose full tunnel (VPN app / netns) is up")
+    group.addoption("--no-store-check", action="store_true", default=False,
+                    help="skip the Google Play check before each attempt")
+    group.addoption("--sideload", action="store_true", default=False,
+                    help="go on after a store barrier (the app is sideloaded)")
     parser.addini("harness_backend", "default --backend", default="appium")
     parser.addini("harness_appium_url", "default --appium-url", default=DEFAULT_APPIUM_URL)
     parser.addini("harness_db", "default --db", default="results.db")
@@ -90,6 +94,8 @@ def pytest_configure(config: pytest.Config) -> None:
         full_tunnel_confirmed=frozenset(
             x.strip() for x in str(config.getoption("full_tunnel_confirmed")).split(",")
             if x.strip()),
+        store_check=not config.getoption("no_store_check"),
+        sideload=bool(config.getoption("sideload")),
     )
     config.stash[SELECTION_KEY] = Selection(
         countries=config.getoption("country"),

@@ -12,12 +12,10 @@ from typing import Any
 
 import pytest
 
-from harness.backends import check_appium
 from harness.errors import ConfigError, ConfigErrors, HarnessError
 from harness.outcomes import Backend
 from harness.pytest_plugin.collection import is_scenario_path
 from harness.pytest_plugin.state import CONFIG_KEY, STATE_KEY, get_state, selected_profiles
-from harness.table import Cell, render_text
 
 
 def _scenario_run(config: pytest.Config) -> bool:
@@ -37,6 +35,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
     if hasattr(config, "workerinput") or not _scenario_run(config):
         return
+    if config.option.collectonly:
+        return  # listing items needs no secrets and no Appium
     get_state(config)
     run_config = config.stash[CONFIG_KEY]
     try:
@@ -46,6 +46,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     except (ConfigError, ConfigErrors) as exc:
         raise pytest.UsageError(str(exc)) from None
     if run_config.backend is Backend.APPIUM:
+        from harness.backends import check_appium
+
         try:
             check_appium(run_config.appium_url)
         except HarnessError as exc:
@@ -98,6 +100,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     state = config.stash.get(STATE_KEY, None)
     if state is None or not state.outcomes:
         return
+    from harness.table import Cell, render_text
+
     cells = [Cell(o["app"], o["country"], o["status"], o.get("barrier"), o.get("failure"),
                   o.get("access_level")) for o in state.outcomes]
     run_config = config.stash[CONFIG_KEY]

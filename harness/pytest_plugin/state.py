@@ -11,16 +11,18 @@ from __future__ import annotations
 import contextlib
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from harness.attempt import DeviceFactory
 from harness.config import RunConfig
-from harness.devices.pool import DevicePool
 from harness.profiles import Profile, load_profiles, select_profiles
-from harness.storage.store import Store
-from harness.vantage import VantageChecker
+
+if TYPE_CHECKING:
+    from harness.attempt import DeviceFactory, StoreStage
+    from harness.devices.pool import DevicePool
+    from harness.storage.store import Store
+    from harness.vantage import VantageChecker
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class RunState:
     open_device: DeviceFactory | None = None
     pool: DevicePool | None = None
     vantage: VantageChecker | None = None
+    store_stage: StoreStage | None = None
     run_started: bool = False
     outcomes: list[dict[str, Any]] = field(default_factory=list)
     profiles: list[Profile] | None = None

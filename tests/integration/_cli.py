@@ -38,5 +38,6 @@ def harness(args: list[str], tmp: Path, timeout: float = 300, cwd: Path = REPO,
 def run_pytest(args: list[str], tmp: Path, timeout: float = 300,
                extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
-                          cwd=REPO, env={**env(tmp), **(extra_env or {})}, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+                          cwd=REPO, env={**env(tmp), **(extra_env or {})},
+                          capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)

@@ -524,7 +524,9 @@ def test_select_by_region(shipped: list[Profile]) -> None:
     assert all(p.region is Region.EUROPE for p in shipped if p.id in europe)
     assert not {"US", "JP", "TW"} & set(europe)
     both = ids(select_profiles(shipped, "all", "europe,north_america"))
-    assert set(both) == set(europe) | {"US"}
+    america = {p.id for p in shipped if p.region is Region.NORTH_AMERICA}
+    assert "US" in america
+    assert set(both) == set(europe) | america
     assert select_profiles(shipped, "DE", "asia_pacific") == []
 
 
@@ -541,7 +543,8 @@ def test_select_unknown_country_is_an_error(shipped: list[Profile]) -> None:
     text = str(info.value)
     assert info.value.location == "--country=DE,XX"
     assert "'XX'" in text
-    assert "Profiles exist for: AE, AU" in text
+    have = ", ".join(sorted({p.country for p in shipped}))
+    assert f"Profiles exist for: {have}" in text
 
 
 def test_select_uk_suggests_gb(shipped: list[Profile]) -> None:

@@ -1,0 +1,120 @@
+"""App-store availability per country: the first barrier, before any sign-up.
+
+Apple's App Store is asked through the iTunes lookup API (many apps per request, one
+request per storefront); Google Play through each app's details page, country by
+country, through the country's own vantage point. Answers are ``available``,
+``unavailable`` or ``failure`` (the instrument could not tell; never counted as
+unavailable). See docs/stores.md.
+
+The public names below are imported lazily (PEP 562): the ``harness`` CLI registers the
+``stores`` command on every start, and must not pay for HTTP and database libraries
+then.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from harness.stores.apple import AppleLookup, AppleRecord, parse_lookup
+    from harness.stores.confirm import (
+        ConfirmationRule,
+        ConfirmedState,
+        Point,
+        SeriesStatus,
+        confirm,
+    )
+    from harness.stores.fetch import Fetcher, RetryPolicy
+    from harness.stores.model import (
+        CheckResult,
+        RawResponse,
+        StoreFailure,
+        StoreName,
+        StoreObservation,
+        StoreTarget,
+    )
+    from harness.stores.play import PlayDetails, PlayPage, parse_details_page
+    from harness.stores.ratelimit import RateLimiter, TokenBucket
+    from harness.stores.repository import load_checks, save_observations, timelines
+    from harness.stores.settings import DEFAULT_APPLE_URL, DEFAULT_PLAY_URL, StoreSettings
+    from harness.stores.stage import check_store_stage
+    from harness.stores.storefronts import (
+        USER_ASSIGNED_CODES,
+        Storefront,
+        parse_stores,
+        select_countries,
+        storefronts,
+    )
+    from harness.stores.sweep import StoreClients, SweepReport, SweepUnit, plan_sweep, run_sweep
+
+__all__ = [
+    "DEFAULT_APPLE_URL",
+    "DEFAULT_PLAY_URL",
+    "USER_ASSIGNED_CODES",
+    "AppleLookup",
+    "AppleRecord",
+    "CheckResult",
+    "ConfirmationRule",
+    "ConfirmedState",
+    "Fetcher",
+    "PlayDetails",
+    "PlayPage",
+    "Point",
+    "RateLimiter",
+    "RawResponse",
+    "RetryPolicy",
+    "SeriesStatus",
+    "StoreClients",
+    "StoreFailure",
+    "StoreName",
+    "StoreObservation",
+    "StoreSettings",
+    "StoreTarget",
+    "Storefront",
+    "SweepReport",
+    "SweepUnit",
+    "TokenBucket",
+    "check_store_stage",
+    "confirm",
+    "load_checks",
+    "parse_details_page",
+    "parse_lookup",
+    "parse_stores",
+    "plan_sweep",
+    "run_sweep",
+    "save_observations",
+    "select_countries",
+    "storefronts",
+    "timelines",
+]
+
+_HOME = {
+    "apple": ("AppleLookup", "AppleRecord", "parse_lookup"),
+    "confirm": ("ConfirmationRule", "ConfirmedState", "Point", "SeriesStatus", "confirm"),
+    "fetch": ("Fetcher", "RetryPolicy"),
+    "model": ("CheckResult", "RawResponse", "StoreFailure", "StoreName", "StoreObservation",
+              "StoreTarget"),
+    "play": ("PlayDetails", "PlayPage", "parse_details_page"),
+    "ratelimit": ("RateLimiter", "TokenBucket"),
+    "repository": ("load_checks", "save_observations", "timelines"),
+    "settings": ("DEFAULT_APPLE_URL", "DEFAULT_PLAY_URL", "StoreSettings"),
+    "stage": ("check_store_stage",),
+    "storefronts": ("USER_ASSIGNED_CODES", "Storefront", "parse_stores", "select_countries",
+                    "storefronts"),
+    "sweep": ("StoreClients", "SweepReport", "SweepUnit", "plan_sweep", "run_sweep"),
+}
+_MODULE_OF = {name: module for module, names in _HOME.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'harness.stores' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"harness.stores.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

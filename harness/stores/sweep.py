@@ -1,0 +1,199 @@
+"""A sweep: every selected app in every selected country of every selected store.
+
+``harness stores check`` and the ``store`` stage of a scenario run both go through the
+same clients built here from one immutable ``StoreSettings``. A sweep is cut into
+*units*: one Apple unit per storefront (all apps in a few lookup requests, usually one)
+and one Play unit per (app, country). Units run on a small thread pool; each request
+waits for its (host, vantage) budget, and every unit's observations are stored as it
+finishes (in batches of at most about a second), so an interrupted sweep keeps what it
+measured.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+
+import httpx
+
+from harness.catalog import Catalog, CatalogApp
+from harness.storage.store import Store
+from harness.stores.apple import AppleLookup
+from harness.stores.fetch import Fetcher
+from harness.stores.model import CheckResult, StoreName, StoreObservation, StoreTarget
+from harness.stores.play import PlayDetails
+from harness.stores.ratelimit import Clock, RateLimiter, Sleep
+from harness.stores.repository import save_observations
+from harness.stores.settings import StoreSettings
+
+
+class StoreClients:
+    """The Apple and Play clients of one run, sharing one fetcher and one rate limiter."""
+
+    def __init__(self, settings: StoreSettings | None = None, *, clock: Clock = time.monotonic,
+                 sleep: Sleep = time.sleep, transport: httpx.BaseTransport | None = None
+                 ) -> None:
+        self.settings = settings = settings or StoreSettings()
+        limiter = RateLimiter({AppleLookup.budget: settings.apple_per_minute,
+                               PlayDetails.budget: settings.play_per_minute},
+                              burst=settings.burst, clock=clock, sleep=sleep)
+        self.fetcher = Fetcher(limiter, settings.retry_policy(), timeout=settings.timeout,
+                               sleep=sleep, transport=transport)
+        self.apple = AppleLookup(self.fetcher, settings.apple_url, settings.chunk_size)
+        self.play = PlayDetails(self.fetcher, settings.play_url, settings.play_language)
+
+    @property
+    def requests(self) -> int:
+        return self.fetcher.requests
+
+    def close(self) -> None:
+        self.fetcher.close()
+
+    def __enter__(self) -> StoreClients:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def targets_from_catalog(catalog: Catalog, app_ids: Iterable[str] | None = None
+                         ) -> list[StoreTarget]:
+    apps: Sequence[CatalogApp] = catalog.apps
+    if app_ids is not None:
+        wanted = list(app_ids)
+        apps = [a for a in catalog.apps if a.id in wanted]
+    return [StoreTarget(a.id, a.android_package, a.apple_id, a.bundle_id) for a in apps]
+
+
+@dataclass(frozen=True)
+class SweepUnit:
+    """One piece of work: a storefront (Apple, every app) or one app in one country (Play)."""
+
+    store: StoreName
+    country: str
+    targets: tuple[StoreTarget, ...]
+    proxy: str | None = None
+    egress_country: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.store is StoreName.APPLE:
+            return f"apple {self.country}"
+        return f"play {self.targets[0].app_id} {self.country}"
+
+
+def plan_sweep(targets: Sequence[StoreTarget], countries: Mapping[StoreName, Sequence[str]],
+               proxies: Mapping[str, str | None] | None = None) -> list[SweepUnit]:
+    """The units of a sweep. ``proxies`` maps a country to its vantage (None = direct)."""
+    proxies = proxies or {}
+    units: list[SweepUnit] = []
+    apple = tuple(t for t in targets if t.apple_id is not None)
+    if apple:
+        for c in countries.get(StoreName.APPLE, ()):
+            units.append(SweepUnit(StoreName.APPLE, c, apple, proxies.get(c)))
+    play = [t for t in targets if t.android_package]
+    # country-major, so consecutive Play units spread over vantage points
+    for c in countries.get(StoreName.PLAY, ()):
+        for t in play:
+            units.append(SweepUnit(StoreName.PLAY, c, (t,), proxies.get(c)))
+    return units
+
+
+def run_unit(clients: StoreClients, unit: SweepUnit) -> list[StoreObservation]:
+    if unit.store is StoreName.APPLE:
+        return clients.apple.check(unit.targets, unit.country, proxy=unit.proxy,
+                                   egress_country=unit.egress_country)
+    out: list[StoreObservation] = []
+    for t in unit.targets:
+        obs = clients.play.check(t, unit.country, proxy=unit.proxy,
+                                 egress_country=unit.egress_country)
+        if obs is not None:
+            out.append(obs)
+    return out
+
+
+@dataclass
+class SweepReport:
+    """What a sweep did: counts by store and result, failures by code, requests, time."""
+
+    run_id: str
+    units: int = 0
+    observations: list[StoreObservation] = field(default_factory=list)
+    requests: int = 0
+    elapsed: float = 0.0
+    interrupted: bool = False
+
+    def counts(self) -> Counter[tuple[StoreName, CheckResult]]:
+        return Counter((o.store, o.result) for o in self.observations)
+
+    @property
+    def failures(self) -> list[StoreObservation]:
+        return [o for o in self.observations if o.result is CheckResult.FAILURE]
+
+
+UnitCallback = Callable[[SweepUnit, list[StoreObservation], int, int], None]
+
+
+def run_sweep(clients: StoreClients, units: Sequence[SweepUnit], store: Store | None = None,
+              *, run_id: str | None = None, workers: int | None = None,
+              on_unit: UnitCallback | None = None, keep: bool = True,
+              flush_seconds: float = 1.0, flush_rows: int = 500,
+              flush_bytes: int = 32 << 20) -> SweepReport:
+    """Run ``units`` and store their observations as they finish.
+
+    Writes are batched (every ``flush_seconds``, ``flush_rows`` or ``flush_bytes`` of raw
+    responses, and at the end, also on an interrupt), so a crash loses at most about a
+    second of checks while a large sweep does not pay one transaction per Play page.
+    ``on_unit(unit, observations, done, total)`` is called in the calling thread.
+    The report keeps the observations without their raw bodies (1.2 MB per Play page);
+    ``keep=False`` keeps none (very large sweeps).
+    """
+    report = SweepReport(run_id=run_id or uuid.uuid4().hex)
+    start = time.perf_counter()
+    before = clients.requests
+    n = max(1, workers or clients.settings.workers)
+    pending: list[StoreObservation] = []
+    pending_bytes = 0
+    last_flush = time.monotonic()
+
+    def flush() -> None:
+        nonlocal last_flush, pending_bytes
+        batch = list(pending)
+        pending.clear()
+        pending_bytes = 0
+        last_flush = time.monotonic()
+        if store is not None and batch:
+            save_observations(store, batch, report.run_id)
+
+    pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="store-check")
+    try:
+        futures: dict[Future[list[StoreObservation]], SweepUnit] = {
+            pool.submit(run_unit, clients, u): u for u in units}
+        for fut in as_completed(futures):
+            unit = futures.pop(fut)  # drop the finished future: it holds the raw bodies
+            observations = fut.result()
+            pending.extend(observations)
+            pending_bytes += sum(len(o.raw.body) for o in observations if o.raw)
+            if (len(pending) >= flush_rows or pending_bytes >= flush_bytes
+                    or time.monotonic() - last_flush >= flush_seconds):
+                flush()
+            report.units += 1
+            if keep:
+                report.observations.extend(replace(o, raw=None) for o in observations)
+            if on_unit is not None:
+                on_unit(unit, observations, report.units, len(units))
+        flush()
+    except KeyboardInterrupt:
+        report.interrupted = True
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        flush()
+        pool.shutdown(wait=True, cancel_futures=True)
+        report.requests = clients.requests - before
+        report.elapsed = time.perf_counter() - start
+    return report

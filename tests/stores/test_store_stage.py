@@ -1,0 +1,118 @@
+"""The ``store`` stage of a scenario run: a barrier verdict, or None."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from store_helpers import socks_proxy
+
+from harness.outcomes import Barrier, Stage, Status
+from harness.profiles import Profile, load_profile
+from harness.scenarios import App, Scenario
+from harness.storage.store import Store
+from harness.stores.model import StoreName
+from harness.stores.replay import PLAY_AVAILABLE, PLAY_NOT_FOUND, ReplayServer
+from harness.stores.repository import load_checks
+from harness.stores.stage import check_store_stage
+from harness.stores.sweep import StoreClients
+
+REPO = Path(__file__).resolve().parents[2]
+Clients = Callable[..., StoreClients]
+
+WECHAT = Scenario(id="wechat-signup", version=1,
+                  app=App(name="WeChat", android_package="com.tencent.mm", apple_id=414478124,
+                          bundle_id="com.tencent.xin"),
+                  steps=(), rules=(), source=REPO / "scenarios" / "wechat.yaml")
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Store]:
+    store = Store.open(str(tmp_path / "results.db"))
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def profile_de(monkeypatch: pytest.MonkeyPatch) -> Profile:
+    monkeypatch.delenv("HARNESS_PROXY_DE", raising=False)
+    return load_profile(REPO / "device_profiles" / "DE.yaml")
+
+
+def test_unavailable_on_play_is_a_store_barrier(db: Store, profile_de: Profile,
+                                                make_replay: Callable[..., ReplayServer],
+                                                make_clients: Clients) -> None:
+    server = make_replay(play_state=lambda c, p: PLAY_NOT_FOUND if c == "DE"
+                         else PLAY_AVAILABLE)
+    verdict = check_store_stage(db, WECHAT, profile_de, run_id="run1",
+                                clients=make_clients(server))
+    assert verdict is not None
+    assert (verdict.status, verdict.stage, verdict.barrier) == (
+        Status.BARRIER, Stage.STORE, Barrier.STORE_UNAVAILABLE)
+    assert verdict.rule_id == "store.play.unavailable"
+    assert verdict.matched_text and verdict.matched_text.startswith("play.http_404")
+    assert verdict.outcome == "barrier:store_unavailable"
+    [row] = load_checks(db)
+    # named like the sweeps name it (the catalog id), so both extend one series
+    assert (row.app_id, row.store, row.country, row.result, row.run_id) == (
+        "wechat", "play", "DE", "unavailable", "run1")
+
+
+def test_available_means_go_on(db: Store, profile_de: Profile, replay: ReplayServer,
+                               make_clients: Clients) -> None:
+    assert check_store_stage(db, WECHAT, profile_de, clients=make_clients(replay)) is None
+    assert [r.result for r in load_checks(db)] == ["available"]
+
+
+def test_a_failed_check_never_stops_the_attempt(db: Store, profile_de: Profile,
+                                                make_replay: Callable[..., ReplayServer],
+                                                make_clients: Clients) -> None:
+    server = make_replay(play_state=lambda c, p: PLAY_NOT_FOUND)
+    server.inject("429", "play", times=10)
+    verdict = check_store_stage(db, WECHAT, profile_de,
+                                clients=make_clients(server, max_attempts=2))
+    assert verdict is None
+    [row] = load_checks(db)
+    assert (row.result, row.failure, row.available) == ("failure", "store_rate_limited", None)
+
+
+def test_apple_on_request(db: Store, profile_de: Profile,
+                          make_replay: Callable[..., ReplayServer],
+                          make_clients: Clients) -> None:
+    server = make_replay(apple_available=lambda c, i: c != "DE")
+    verdict = check_store_stage(db, WECHAT, profile_de, stores=("apple", "play"),
+                                clients=make_clients(server))
+    assert verdict is not None and verdict.rule_id == "store.apple.unavailable"
+    assert sorted(r.store for r in load_checks(db)) == ["apple", "play"]
+
+
+def test_demo_apps_and_unlisted_countries_are_not_checked(
+        db: Store, profile_de: Profile, replay: ReplayServer, make_clients: Clients) -> None:
+    demo = replace(WECHAT, app=replace(WECHAT.app, demo=True))
+    assert check_store_stage(db, demo, profile_de, clients=make_clients(replay)) is None
+    in_cn = replace(profile_de, id="CN", country="CN")  # Play does not operate in CN
+    assert check_store_stage(db, WECHAT, in_cn, clients=make_clients(replay)) is None
+    assert replay.requests == [] and load_checks(db) == []
+
+
+def test_checks_go_through_the_profiles_proxy(db: Store, monkeypatch: pytest.MonkeyPatch,
+                                              replay: ReplayServer,
+                                              make_clients: Clients) -> None:
+    with socks_proxy() as proxy:
+        monkeypatch.setenv("HARNESS_PROXY_DE", proxy)
+        profile = load_profile(REPO / "device_profiles" / "DE.yaml")
+        assert check_store_stage(db, WECHAT, profile, clients=make_clients(replay)) is None
+        [row] = load_checks(db)
+        assert row.result == "available"
+        assert row.proxy_masked is not None and "s3cret" not in row.proxy_masked
+        assert row.proxy_masked.startswith("socks5://harness:***@127.0.0.1:")
+        # a wrong password is the proxy's failure, not the app's
+        monkeypatch.setenv("HARNESS_PROXY_DE", proxy.replace("s3cret", "wrong"))
+        profile = load_profile(REPO / "device_profiles" / "DE.yaml")
+        assert check_store_stage(db, WECHAT, profile,
+                                 clients=make_clients(replay, max_attempts=1)) is None
+    rows = load_checks(db, stores=[StoreName.PLAY])
+    assert rows[-1].failure == "store_proxy_error" and "s3cret" not in (rows[-1].detail or "")
+    assert "wrong" not in (rows[-1].detail or "")

@@ -1,0 +1,361 @@
+"""`harness classify` on one saved screen and `harness reclassify` over stored evidence:
+which screens are replayed at which stage, what a new rule changes, that measurements
+are never rewritten, and that a second run under the same rules adds nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from harness.classify import (
+    all_matches,
+    find_scenario,
+    read_page_source,
+    reclassify,
+    rules_for,
+)
+from harness.cli import main
+from harness.errors import ConfigError, HarnessError
+from harness.outcomes import AccessLevel, Barrier, Failure, Stage, Status, Verdict
+from harness.rules import shared_rules
+from harness.scenarios import Scenario, load_scenario
+from harness.storage import MeasurementStart, Store
+from harness.storage.models import Measurement, Reclassification
+
+SCREENS = Path(__file__).resolve().parents[1] / "fixtures" / "screens"
+REPO = Path(__file__).resolve().parents[2]
+OLD = "2020.1.1"
+
+
+def screen_bytes(name: str) -> bytes:
+    return (SCREENS / name).read_bytes()
+
+
+# --------------------------------------------------------------------------- classify
+
+
+def test_all_matches_lists_rules_in_the_order_tried() -> None:
+    screen = read_page_source(SCREENS / "synthetic_alipay_bank_card_zh_hans.xml")
+    ids = [m.rule.id for m in all_matches(screen, shared_rules(), None)]
+    assert ids[0] == "verify.bank_card.zh_hans"
+    assert "verify.id.zh_hans" in ids  # it would match too, but comes later
+
+
+def test_app_rules_are_tried_first() -> None:
+    wechat = find_scenario("wechat", [REPO / "scenarios"])
+    screen = read_page_source(SCREENS / "synthetic_wechat_friend_verification_zh_hans.xml")
+    matches = all_matches(screen, rules_for(wechat), Stage.VERIFICATION)
+    assert matches[0].rule.id == "wechat.friend_scan"
+    assert matches[1].rule.id == "verify.friend.zh_hans"
+
+
+def test_find_scenario_by_id_path_or_suggestion(tmp_path: Path) -> None:
+    assert find_scenario("bilibili", [REPO / "scenarios"]).app.android_package == \
+        "tv.danmaku.bili"
+    assert find_scenario(str(REPO / "scenarios" / "qq.yaml"), []).id == "qq"
+    with pytest.raises(ConfigError) as info:
+        find_scenario("bilbili", [REPO / "scenarios"])
+    assert "Did you mean bilibili?" in str(info.value)
+
+
+def test_read_page_source_errors(tmp_path: Path) -> None:
+    with pytest.raises(HarnessError, match="no such file"):
+        read_page_source(tmp_path / "missing.xml")
+    png = tmp_path / "shot.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff\xfe")
+    with pytest.raises(HarnessError, match="not UTF-8"):
+        read_page_source(png)
+    txt = tmp_path / "notes.xml"
+    txt.write_text("hello", encoding="utf-8")
+    with pytest.raises(HarnessError, match="not a UiAutomator page source"):
+        read_page_source(txt)
+
+
+def test_cli_classify_prints_barrier_and_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["classify", str(SCREENS / "synthetic_wechat_security_verification_zh_hant.xml")])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "barrier: risk_control_block" in out
+    assert "risk.challenge.zh_hant" in out
+    assert "安全驗證" in out
+    assert shared_rules().version in out
+
+
+def test_cli_classify_no_match_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["classify", str(SCREENS / "bilibili_consent_dialog.xml"),
+               "--scenarios", str(REPO / "scenarios"), "--scenario", "bilibili", "--texts"])
+    out = capsys.readouterr().out
+    assert rc == 1
+    assert "no rule matched" in out and "ui_unrecognized" in out
+    assert "of scenario bilibili" in out
+    # the texts the rules saw: the app's, not the system navigation bar's
+    assert "'同意并继续'" in out and "'返回'" not in out
+
+
+def test_cli_classify_stage_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(SCREENS / "synthetic_weibo_post_bind_phone_zh_hans.xml")
+    assert main(["classify", path]) == 0
+    out = capsys.readouterr().out
+    assert "feature.post_requires_rnr.zh_hans" in out
+    assert "only applies at stages account, features" in out
+    assert main(["classify", path, "--stage", "signup", "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["matched"] is False and data["stage"] == "signup"
+    assert main(["classify", path, "--stage", "features", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["barrier"], data["rule_id"]) == ("feature_restricted",
+                                                  "feature.post_requires_rnr.zh_hans")
+
+
+def test_cli_classify_package_filter(capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(SCREENS / "synthetic_tieba_region_unavailable_en.xml")
+    assert main(["classify", path, "--package", "com.example.other"]) == 0  # unknown: all
+    capsys.readouterr()
+    assert main(["classify", path, "--package", "com.baidu.tieba", "--all"]) == 0
+    assert "geo.region_unavailable.en" in capsys.readouterr().out
+
+
+def test_cli_classify_bad_input_exits_2(capsys: pytest.CaptureFixture[str],
+                                        tmp_path: Path) -> None:
+    assert main(["classify", str(tmp_path / "none.xml")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(["classify", str(SCREENS / "atzuche_sms_login.xml"), "--scenario", "nope",
+                 "--scenarios", str(REPO / "scenarios")]) == 2
+    assert "no scenario with id 'nope'" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- reclassify
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store.open(str(tmp_path / "results.db"))
+    yield s
+    s.close()
+
+
+def measure(store: Store, run_id: str, steps: list[tuple[str, str, bytes | None]],
+            verdict: Verdict, *, scenario_id: str = "demo-x", app_id: str = "com.tencent.mm",
+            rules_version: str = OLD) -> str:
+    """One stored attempt: (stage, step outcome, page source) per step, then the verdict."""
+    mid = store.begin_measurement(MeasurementStart(
+        run_id=run_id, scenario_id=scenario_id, scenario_version=1, app_id=app_id,
+        app_name="X", country="DE", region="europe", profile_id="DE", backend="appium",
+        rules_version=rules_version))
+    for idx, (stage, outcome, source) in enumerate(steps):
+        store.add_step(mid, idx, "tap", f"step {idx}", stage, idx + 10, f"step {idx}")
+        if source is not None:
+            store.add_artifact(mid, run_id, idx, "page_source", source, ".xml")
+        store.finish_step(mid, idx, outcome, None)
+    if verdict.status is not Status.RUNNING:
+        store.complete_measurement(mid, verdict, len(steps))
+    return mid
+
+
+ORDINARY = screen_bytes("synthetic_wechat_signup_form_zh_hans.xml")
+FRIEND = screen_bytes("synthetic_wechat_friend_verification_zh_hans.xml")
+UPSTREAM = screen_bytes("synthetic_qq_sms_upstream_zh_hans.xml")
+ID_SCREEN = screen_bytes("synthetic_zhihu_id_verification_zh_hans.xml")
+POST_GATE = screen_bytes("synthetic_weibo_post_bind_phone_zh_hans.xml")
+
+ACCESS = Verdict(status=Status.ACCESS, stage=Stage.ACCOUNT, access_level=AccessLevel.FULL)
+
+
+def barrier(code: Barrier, rule: str, stage: Stage = Stage.VERIFICATION) -> Verdict:
+    return Verdict(status=Status.BARRIER, stage=stage, barrier=code, rule_id=rule,
+                   matched_text="x")
+
+
+def failure(code: Failure, stage: Stage = Stage.VERIFICATION) -> Verdict:
+    return Verdict(status=Status.FAILURE, stage=stage, failure=code, detail="d")
+
+
+def rows(store: Store) -> list[Reclassification]:
+    with store.session() as s:
+        return list(s.scalars(select(Reclassification).order_by(Reclassification.id)))
+
+
+def test_a_screen_that_passed_is_checked_at_the_next_steps_stage(store: Store) -> None:
+    rid = store.start_run("appium", OLD)
+    mid = measure(store, rid, [("otp", "ok", ORDINARY), ("otp", "ok", FRIEND),
+                               ("verification", "ok", ORDINARY), ("account", "ok", ORDINARY)],
+                  ACCESS)
+    report = reclassify(store)
+    (r,) = report.results
+    assert r.measurement_id == mid and r.changed
+    assert (r.old.status, r.new.status) == ("access", "barrier")
+    assert r.new.barrier == "friend_verification_required"
+    assert r.new.rule_id == "verify.friend.zh_hans"
+    # the friend screen was saved after step 1's action: step 2 (verification) saw it
+    assert r.new.stage == "verification"
+    assert r.artifact_path is not None and r.artifact_path.endswith("001-page_source.xml")
+
+
+def test_a_stage_limited_rule_respects_the_replayed_stage(store: Store) -> None:
+    rid = store.start_run("appium", OLD)
+    # the posting gate before an account exists is not a feature barrier
+    measure(store, rid, [("otp", "ok", POST_GATE), ("otp", "ok", ORDINARY)], ACCESS)
+    measure(store, rid, [("account", "ok", ORDINARY), ("features", "ok", POST_GATE)], ACCESS)
+    first, second = reclassify(store).results
+    assert not first.changed
+    assert second.changed and second.new.barrier == "feature_restricted"
+    assert second.new.stage == "features"
+
+
+def test_an_unrecognized_screen_is_now_a_barrier(store: Store) -> None:
+    rid = store.start_run("appium", OLD)
+    measure(store, rid, [("otp", "ok", ORDINARY), ("verification", "failure:ui_unrecognized",
+                                                   UPSTREAM)],
+            failure(Failure.UI_UNRECOGNIZED))
+    (r,) = reclassify(store).results
+    assert r.changed
+    assert (r.old.label, r.new.label) == ("failure", "barrier: risk_control_block")
+    assert (r.new.rule_id, r.new.stage) == ("risk.sms_upstream.zh_hans", "verification")
+    assert r.new.matched_text is not None and "1069" in r.new.matched_text
+
+
+def test_a_barrier_that_still_matches_is_unchanged(store: Store) -> None:
+    rid = store.start_run("appium", OLD)
+    measure(store, rid, [("otp", "ok", ORDINARY), ("verification", "barrier", ID_SCREEN)],
+            barrier(Barrier.ID_VERIFICATION_REQUIRED, "verify.id.zh_hans"))
+    (r,) = reclassify(store).results
+    assert not r.changed and r.new.key() == r.old.key()
+    assert r.new.matched_text == "实名认证"  # the text matched now
+
+
+def test_a_barrier_no_rule_recognises_any_more(store: Store, tmp_path: Path) -> None:
+    rid = store.start_run("appium", OLD)
+    measure(store, rid, [("verification", "barrier", ORDINARY)],
+            barrier(Barrier.RISK_CONTROL_BLOCK, "demo-x.retired_rule"))
+    # without the scenario file its own rules are unknown: the verdict stands
+    report = reclassify(store, dry_run=True)
+    assert not report.results[0].changed
+    assert report.scenarios_not_found == {"demo-x"}
+    # with it, the rule is gone: the screen is unrecognised now
+    scen = tmp_path / "x.yaml"
+    scen.write_text("id: demo-x\napp: {name: X, android_package: com.tencent.mm}\n"
+                    "steps:\n  - launch\n", encoding="utf-8")
+    (r,) = reclassify(store, [load_scenario(scen)]).results
+    assert r.changed and r.new.status == "failure" and r.new.rule_id is None
+
+
+def test_app_rules_of_the_scenario_apply(store: Store, tmp_path: Path) -> None:
+    rid = store.start_run("appium", OLD)
+    measure(store, rid, [("verification", "failure:ui_unrecognized", ORDINARY)],
+            failure(Failure.UI_UNRECOGNIZED))
+    scen = tmp_path / "x.yaml"
+    scen.write_text("id: demo-x\napp: {name: X, android_package: com.tencent.mm}\n"
+                    "rules:\n  - id: demo-x.password\n    barrier: risk_control_block\n"
+                    "    match: 请填写密码\nsteps:\n  - launch\n", encoding="utf-8")
+    scenario: Scenario = load_scenario(scen)
+    (r,) = reclassify(store, [scenario]).results
+    assert r.new.rule_id == "demo-x.password"
+
+
+def test_builtin_verdicts_stand_unless_a_rule_now_matches(store: Store) -> None:
+    rid = store.start_run("appium", OLD)
+    measure(store, rid, [("otp", "barrier", ORDINARY)],
+            barrier(Barrier.SMS_NOT_DELIVERED, "builtin.sms_timeout", Stage.OTP))
+    measure(store, rid, [("otp", "barrier", UPSTREAM)],
+            barrier(Barrier.SMS_NOT_DELIVERED, "builtin.sms_timeout", Stage.OTP))
+    kept, found = reclassify(store).results
+    assert not kept.changed and kept.new.rule_id == "builtin.sms_timeout"
+    assert found.changed and found.new.rule_id == "risk.sms_upstream.zh_hans"
+
+
+def test_what_is_skipped(store: Store) -> None:
+    rid = store.start_run("appium", OLD)
+    measure(store, rid, [("launch", "failure:device_unavailable", ORDINARY)],
+            failure(Failure.DEVICE_UNAVAILABLE, Stage.LAUNCH))
+    measure(store, rid, [("otp", "ok", FRIEND)],
+            Verdict(status=Status.RUNNING, stage=Stage.OTP))
+    measure(store, rid, [("otp", "ok", FRIEND)], ACCESS, rules_version=shared_rules().version)
+    measure(store, rid, [("otp", "ok", None)], ACCESS)
+    gone = measure(store, rid, [("otp", "ok", FRIEND)], ACCESS)
+    path = store.get_measurement(gone)
+    assert path is not None
+    (store.artifacts_dir / path.artifacts[0].path).unlink()
+    report = reclassify(store)
+    assert report.results == []
+    assert report.not_applicable == 2      # instrument failure, running
+    assert report.current == 1             # measured under these rules
+    assert report.without_evidence == 2    # nothing saved; file deleted
+    assert report.missing_files == 1
+
+
+def test_rows_are_added_beside_the_measurement_and_never_twice(store: Store) -> None:
+    rid = store.start_run("appium", OLD)
+    mid = measure(store, rid, [("otp", "ok", ORDINARY), ("verification", "ok", FRIEND)],
+                  ACCESS)
+    measure(store, rid, [("verification", "barrier", ID_SCREEN)],
+            barrier(Barrier.ID_VERIFICATION_REQUIRED, "verify.id.zh_hans"))
+    with store.session() as s:
+        before = [(m.id, m.status, m.barrier, m.rule_id, m.rules_version)
+                  for m in s.scalars(select(Measurement).order_by(Measurement.id))]
+    assert reclassify(store, dry_run=True).results
+    assert rows(store) == []  # a dry run writes nothing
+    report = reclassify(store)
+    assert len(report.results) == 2
+    written = rows(store)
+    assert len(written) == 2
+    by_id = {r.measurement_id: r for r in written}
+    row = by_id[mid]
+    assert (row.rules_version, row.previous_rules_version) == (shared_rules().version, OLD)
+    assert (row.status, row.stage, row.barrier, row.rule_id, row.changed) == (
+        "barrier", "verification", "friend_verification_required", "verify.friend.zh_hans",
+        True)
+    assert row.artifact_path is not None and mid in row.artifact_path
+    with store.session() as s:
+        after = [(m.id, m.status, m.barrier, m.rule_id, m.rules_version)
+                 for m in s.scalars(select(Measurement).order_by(Measurement.id))]
+    assert after == before  # the measurements are untouched
+    again = reclassify(store)
+    assert again.results == [] and again.already_done == 2
+    assert len(rows(store)) == 2
+    forced = reclassify(store, force=True)
+    assert len(forced.results) == 2
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Reclassification)) == 4
+
+
+def test_only_the_runs_asked_for(store: Store) -> None:
+    a = store.start_run("appium", OLD)
+    b = store.start_run("appium", OLD)
+    measure(store, a, [("verification", "ok", FRIEND)], ACCESS)
+    mb = measure(store, b, [("verification", "ok", FRIEND)], ACCESS)
+    report = reclassify(store, run_ids=[b])
+    assert [r.measurement_id for r in report.results] == [mb]
+
+
+def test_cli_reclassify_prints_what_changed(store: Store, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    rid = store.start_run("appium", OLD)
+    mid = measure(store, rid, [("otp", "ok", ORDINARY), ("verification", "ok", FRIEND)],
+                  ACCESS, scenario_id="wechat")
+    measure(store, rid, [("verification", "barrier", ID_SCREEN)],
+            barrier(Barrier.ID_VERIFICATION_REQUIRED, "verify.id.zh_hans"),
+            scenario_id="wechat")
+    db = str(tmp_path / "results.db")
+    args = ["reclassify", "--db", db, "--scenarios", str(REPO / "scenarios")]
+    assert main([*args, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "would record" in out and mid[:12] in out
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert mid[:12] in out
+    assert "wechat.friend_scan" in out          # the scenario's own rule wins
+    assert "1 changed, 1 unchanged" in out
+    assert "barrier: friend_verification_required" in out
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "2 already reclassified under this version" in out
+
+
+def test_cli_reclassify_without_a_database(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["reclassify", "--db", str(tmp_path / "none.db")]) == 2
+    assert "no such database" in capsys.readouterr().err
