@@ -170,5 +170,5 @@ def render_png(root: Node, status: str = "") -> bytes:
     for node in root.walk():
         _draw(draw, node)
     out = io.BytesIO()
-    image.save(out, format="PNG")
+    image.save(out, format="PNG", compress_level=1)  # fast: evidence, not archives
     return out.getvalue()
