@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from harness import __version__
-from harness.config import DEFAULT_APPIUM_URL, RunConfig
+from harness.config import DEFAULT_APPIUM_URL, DEFAULT_MIN_INTERVAL_HOURS, RunConfig
 from harness.errors import ConfigError, ConfigErrors, HarnessError
 from harness.outcomes import Backend
 
@@ -66,6 +66,9 @@ def _add_run_options(p: argparse.ArgumentParser, backend_default: str) -> None:
                    help="skip the Google Play check before each attempt")
     p.add_argument("--sideload", action="store_true",
                    help="go on after a store barrier (the app is sideloaded)")
+    p.add_argument("--min-interval", type=float, default=None, metavar="HOURS",
+                   help="skip an (app, profile) attempted less than HOURS ago (default 20 "
+                        "on real devices, 0 on the simulator)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -193,7 +196,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                        full_tunnel_confirmed=frozenset(
                            x.strip() for x in args.full_tunnel_confirmed.split(",")
                            if x.strip()),
-                       store_check=not args.no_store_check, sideload=args.sideload)
+                       store_check=not args.no_store_check, sideload=args.sideload,
+                       min_interval_hours=(args.min_interval if args.min_interval is not None
+                                           else 0.0 if args.backend == Backend.SIM.value
+                                           else DEFAULT_MIN_INTERVAL_HOURS))
     profiles = select_profiles(load_profiles(args.profiles), args.country, args.region)
     scenarios = load_scenarios(args.scenarios)
     if args.app:

@@ -34,6 +34,19 @@ class RunConfig:
     store_check: bool = True
     #: Go on after a store barrier (the tester sideloads the app).
     sideload: bool = False
+    #: Skip an (app, profile) attempted less than this many hours ago (0 = never skip).
+    #: The polite default on real devices is one attempt per app and country per day.
+    min_interval_hours: float = 0.0
+
+
+DEFAULT_MIN_INTERVAL_HOURS = 20.0
+
+
+def recent_attempt_message(scenario_id: str, profile_id: str, hours_ago: float,
+                           interval: float) -> str:
+    return (f"{scenario_id}-{profile_id} was attempted {hours_ago:.1f} h ago (less than "
+            f"--min-interval {interval:g} h): skipped to keep to one attempt per app and "
+            "country per day; pass --min-interval 0 to measure anyway")
 
     def with_(self, **changes: object) -> RunConfig:
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)

@@ -11,13 +11,14 @@ import sys
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from harness.attempt import AttemptResult, resolve_proxy, run_attempt
 from harness.backends import device_factory, endpoint
-from harness.config import RunConfig
+from harness.config import RunConfig, recent_attempt_message
 from harness.devices.pool import DevicePool
 from harness.errors import ConfigError, ConfigErrors
 from harness.otp import check_config as check_otp_config
@@ -37,6 +38,7 @@ class BatchResult:
     run_id: str
     results: list[AttemptResult] = field(default_factory=list)
     aborted_before: int = 0
+    skipped: list[str] = field(default_factory=list)
 
     def cells(self, scenarios: dict[str, Scenario]) -> list[Cell]:
         return [
@@ -80,6 +82,21 @@ def run_batch(
     ruleset = shared_rules()
     aborted = store.abort_stale()
     pairs = [(s, p) for s in scenarios for p in profiles]
+    skipped: list[str] = []
+    if config.min_interval_hours > 0:
+        now = datetime.now(UTC)
+        keep = []
+        for s, p in pairs:
+            last = store.last_attempt(s.id, p.id, config.backend.value)
+            hours = (now - last).total_seconds() / 3600 if last else None
+            if hours is not None and hours < config.min_interval_hours:
+                skipped.append(recent_attempt_message(s.id, p.id, hours,
+                                                      config.min_interval_hours))
+            else:
+                keep.append((s, p))
+        pairs = keep
+        for line in skipped:
+            console.print(f"skipped: {line}", highlight=False)
     settings = RunnerSettings(attempt_timeout=config.attempt_timeout,
                               poll_interval=config.poll_interval,
                               screenshots=config.screenshots)
@@ -89,7 +106,7 @@ def run_batch(
             selection={"scenarios": [s.id for s in scenarios],
                        "profiles": [p.id for p in profiles]},
             planned=len(pairs))
-        batch = BatchResult(run_id=run_id, aborted_before=aborted)
+        batch = BatchResult(run_id=run_id, aborted_before=aborted, skipped=skipped)
         open_device = device_factory(url, config)
         devices = DevicePool(url) if config.backend is Backend.APPIUM else None
         vantage = (VantageChecker(store, config.ip_echo_url, config.vantage_ttl, run_id=run_id)

@@ -16,10 +16,11 @@ from harness.errors import ConfigError
 from harness.pytest_plugin.state import CONFIG_KEY, get_state
 
 if TYPE_CHECKING:  # run-time imports are inside runtest: collection stays fast
+    from harness.attempt import AttemptResult
     from harness.profiles import Profile
     from harness.scenarios import Scenario
 
-RESULT_KEY = pytest.StashKey["AttemptResult"]()
+RESULT_KEY: pytest.StashKey[AttemptResult] = pytest.StashKey()
 
 
 class AttemptFailed(Exception):
@@ -63,6 +64,17 @@ class ScenarioItem(pytest.Item):
                                    command="pytest " + " ".join(self.config.invocation_params.args))
             state.run_started = True
         assert state.open_device is not None
+        if config.min_interval_hours > 0:
+            from datetime import UTC, datetime
+
+            from harness.config import recent_attempt_message
+
+            last = state.store.last_attempt(self.scenario.id, self.profile.id,
+                                            config.backend.value)
+            hours = (datetime.now(UTC) - last).total_seconds() / 3600 if last else None
+            if hours is not None and hours < config.min_interval_hours:
+                pytest.skip(recent_attempt_message(self.scenario.id, self.profile.id, hours,
+                                                   config.min_interval_hours))
         phone = self.profile.resolve_phone(config.backend)
         result = run_attempt(
             store=state.store, run_id=state.run_id, scenario=self.scenario,

@@ -43,6 +43,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="skip the Google Play check before each attempt")
     group.addoption("--sideload", action="store_true", default=False,
                     help="go on after a store barrier (the app is sideloaded)")
+    group.addoption("--min-interval", type=float, default=None, metavar="HOURS",
+                    help="skip an (app, profile) attempted less than HOURS ago (default 20 on "
+                         "appium, 0 on sim)")
     parser.addini("harness_backend", "default --backend", default="appium")
     parser.addini("harness_appium_url", "default --appium-url", default=DEFAULT_APPIUM_URL)
     parser.addini("harness_db", "default --db", default="results.db")
@@ -56,6 +59,15 @@ def _pick(config: pytest.Config, option: str, ini: str, env: str) -> str:
     if env in os.environ:
         return os.environ[env]
     return str(config.getini(ini))
+
+
+def _interval(config: pytest.Config, backend: Backend) -> float:
+    from harness.config import DEFAULT_MIN_INTERVAL_HOURS
+
+    given = config.getoption("min_interval")
+    if given is not None:
+        return float(given)
+    return 0.0 if backend is Backend.SIM else DEFAULT_MIN_INTERVAL_HOURS
 
 
 def _echo(config: pytest.Config, backend: Backend) -> str | None:
@@ -96,6 +108,7 @@ def pytest_configure(config: pytest.Config) -> None:
             if x.strip()),
         store_check=not config.getoption("no_store_check"),
         sideload=bool(config.getoption("sideload")),
+        min_interval_hours=_interval(config, backend_enum),
     )
     config.stash[SELECTION_KEY] = Selection(
         countries=config.getoption("country"),

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -325,6 +325,17 @@ class Store:
                     counts[status] = counts.get(status, 0) + 1
                 out.append((r, counts))
             return out
+
+    def last_attempt(self, scenario_id: str, profile_id: str, backend: str) -> datetime | None:
+        """When this app was last attempted from this profile on this kind of backend
+        (aborted attempts do not count: they measured nothing)."""
+        with self.session() as s:
+            value = s.scalar(select(func.max(Measurement.started_at)).where(
+                Measurement.scenario_id == scenario_id, Measurement.profile_id == profile_id,
+                Measurement.backend == backend, Measurement.status != Status.ABORTED.value))
+        if value is None:
+            return None
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
 
     def get_measurement(self, mid: str) -> Measurement | None:
         with self.session() as s:

@@ -103,3 +103,21 @@ def test_full_tunnel_profile_refuses_unless_confirmed(tmp_path: Path) -> None:
     assert ok.returncode == 0, ok.stderr
     ok = harness(args, tmp_path, extra_env={"HARNESS_FULL_TUNNEL_DE": "confirmed"})
     assert ok.returncode == 0, ok.stderr
+
+
+def test_min_interval_skips_recent_attempts(tmp_path: Path) -> None:
+    db = str(tmp_path / "r.db")
+    base = ["demo", "--app", "demo-openchat", "--country", "DE,FR", "--db", db, "--report",
+            str(tmp_path / "r.html")]
+    first = harness(base, tmp_path)
+    assert first.returncode == 0, first.stderr
+    again = harness([*base, "--min-interval", "24"], tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.count("skipped: demo-openchat-") == 2
+    assert "pass --min-interval 0 to measure anyway" in again.stderr
+    assert "0 measurements stored" in again.stdout or "Barrier table" not in again.stdout
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    assert conn.execute("select count(*) from measurements").fetchone()[0] == 2
+    conn.close()
