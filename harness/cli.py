@@ -231,6 +231,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                       "dead runs as aborted")
     by_id = {s.id: s for s in scenarios}
     out = _console()
+    if not batch.results:
+        out.print(f"nothing measured: all {len(batch.skipped)} attempts were skipped "
+                  "(see above)")
+        return EXIT_OK
     out.print(render_text(batch.cells(by_id), title=f"Barrier table (run {batch.run_id[:8]}, "
                           f"backend {config.backend.value})",
                           width=out.width if out.is_terminal else 250,

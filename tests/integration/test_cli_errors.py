@@ -115,7 +115,7 @@ def test_min_interval_skips_recent_attempts(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     assert again.stderr.count("skipped: demo-openchat-") == 2
     assert "pass --min-interval 0 to measure anyway" in again.stderr
-    assert "0 measurements stored" in again.stdout or "Barrier table" not in again.stdout
+    assert "nothing measured: all 2 attempts were skipped" in again.stdout
     import sqlite3
 
     conn = sqlite3.connect(db)
