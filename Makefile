@@ -29,6 +29,8 @@ $(APPIUM_STAMP): tests/appium/package-lock.json
 
 demo: $(STAMP)
 	$(BIN)/harness demo
+	$(BIN)/harness export --include-simulated --format all --out exports/demo
+	$(BIN)/harness report --include-simulated --out reports/report.html
 
 test: $(STAMP) $(APPIUM_STAMP)
 	$(BIN)/python -m pytest -q
@@ -45,4 +47,4 @@ typecheck: $(STAMP)
 check: lint typecheck
 
 clean:
-	rm -rf $(VENV) results.db results.db-* artifacts reports .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) results.db results.db-* artifacts reports exports .pytest_cache .mypy_cache .ruff_cache

@@ -57,21 +57,27 @@ class Cell:
         return self.status
 
 
-def barrier_table(cells: Iterable[Cell], title: str = "Barrier table") -> Table:
+def barrier_table(cells: Iterable[Cell], title: str = "Barrier table",
+                  transpose: bool | None = None) -> Table:
+    """App x country. With more countries than fit across (more than 12, and more than
+    apps), countries become the rows and apps the columns, so the table stays readable."""
     cells = list(cells)
     apps = sorted({c.app for c in cells})
     countries = sorted({c.country for c in cells})
+    if transpose is None:
+        transpose = len(countries) > 12 and len(countries) > len(apps)
     grid: dict[tuple[str, str], list[Cell]] = {}
     for c in cells:
-        grid.setdefault((c.app, c.country), []).append(c)
+        grid.setdefault((c.country, c.app) if transpose else (c.app, c.country), []).append(c)
+    rows, cols = (countries, apps) if transpose else (apps, countries)
     table = Table(title=title, show_lines=False, header_style="bold")
-    table.add_column("app \\ country", style="bold")
-    for country in countries:
-        table.add_column(country, justify="center")
-    for app in apps:
-        row: list[Text | str] = [app]
-        for country in countries:
-            found = grid.get((app, country), [])
+    table.add_column("country \\ app" if transpose else "app \\ country", style="bold")
+    for col in cols:
+        table.add_column(col.removeprefix("demo-") if transpose else col, justify="center")
+    for key in rows:
+        row: list[Text | str] = [key]
+        for other in cols:
+            found = grid.get((key, other), [])
             if not found:
                 row.append(Text("·", style="dim"))
                 continue

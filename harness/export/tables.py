@@ -1,0 +1,790 @@
+"""The analyst tables as pandas DataFrames: the API behind ``harness export``, ``harness
+report`` and notebooks.
+
+Open an :class:`Analysis` on a database (a path, a SQLAlchemy URL, an ``Engine`` or a
+``Store``) with :class:`~harness.export.filters.Filters`, then ask for tables::
+
+    with Analysis("results.db", Filters(countries=("DE", "FR"))) as a:
+        a.barrier_matrix(); a.by_region(); a.by_app(); a.funnel(); a.summary(); a.changes()
+
+Every aggregate is computed by the database (see ``harness.export.queries``); the
+per-instance table is materialised once per ``Analysis`` in a temporary table, so asking
+for several tables costs one pass over the measurements. DataFrames have the exact
+columns listed in :data:`SCHEMAS` (documented in docs/data-dictionary.md) with nullable
+dtypes: ``str``, ``Int64``, ``float64``, ``boolean`` and ``datetime64[us, UTC]``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    func,
+    insert,
+    select,
+)
+
+from harness.countries import Region, all_countries
+from harness.errors import ConfigError
+from harness.export import queries as q
+from harness.export.definitions import (
+    NO_RESULT,
+    REGION_LABELS,
+    RNR_BARRIERS,
+    Confirmation,
+)
+from harness.export.filters import Filters
+from harness.export.stats import wilson_columns
+from harness.outcomes import Stage, Status
+from harness.secrets import scrub
+from harness.storage.db import make_engine, migrate, sqlite_path
+from harness.storage.store import Store
+
+Kind = Literal["str", "int", "float", "bool", "datetime", "json"]
+
+#: Columns whose free text could quote a phone number or an IP address from a screen or an
+#: error message: scrubbed again on the way out (``harness.secrets.scrub``).
+SCRUBBED_COLUMNS: tuple[str, ...] = (
+    "matched_text", "failure_detail", "device_id", "phone_masked", "egress_ip_masked",
+    "device_sim_operator", "features", "latest_rule_id")
+
+MEASUREMENT_COLUMNS: tuple[tuple[str, Kind], ...] = (
+    ("measurement_id", "str"), ("run_id", "str"), ("data_format_version", "str"),
+    ("harness_version", "str"), ("scenario_id", "str"), ("scenario_version", "int"),
+    ("app_id", "str"), ("app_name", "str"), ("country", "str"), ("region", "str"),
+    ("profile_id", "str"), ("device_id", "str"), ("backend", "str"),
+    ("started_at", "datetime"), ("ended_at", "datetime"), ("duration_s", "float"),
+    ("status", "str"), ("outcome", "str"), ("stage", "str"), ("barrier", "str"),
+    ("rnr_barrier", "bool"), ("failure", "str"), ("failure_detail", "str"),
+    ("access_level", "str"), ("rule_id", "str"), ("rules_version", "str"),
+    ("matched_text", "str"), ("features", "json"), ("steps_done", "int"),
+    ("phone_masked", "str"), ("phone_source", "str"), ("phone_country", "str"),
+    ("egress_ip_masked", "str"), ("egress_asn", "str"), ("ip_country", "str"),
+    ("geoip_country", "str"), ("ip_sources_agree", "bool"), ("sim_country", "str"),
+    ("network_country", "str"), ("device_sim_operator", "str"), ("device_locale", "str"),
+    ("device_timezone", "str"), ("gps_country", "str"), ("ip_country_match", "bool"),
+    ("sim_country_match", "bool"), ("locale_match", "bool"), ("timezone_match", "bool"),
+    ("gps_country_match", "bool"), ("vantage_source", "str"),
+    ("vantage_checked_at", "datetime"),
+)
+
+MATRIX_COLUMNS: tuple[tuple[str, Kind], ...] = (
+    ("app", "str"), ("app_name", "str"), ("country", "str"), ("country_name", "str"),
+    ("region", "str"), ("outcome", "str"), ("status", "str"), ("barrier", "str"),
+    ("rnr", "bool"), ("confirmed", "bool"), ("confirmation", "str"),
+    ("agreeing_attempts", "int"), ("first_agreeing_at", "datetime"),
+    ("latest_at", "datetime"), ("span_hours", "float"), ("conclusive_attempts", "int"),
+    ("access_attempts", "int"), ("barrier_attempts", "int"), ("failure_attempts", "int"),
+    ("aborted_attempts", "int"), ("distinct_outcomes", "int"),
+    ("latest_measurement_id", "str"), ("latest_run_id", "str"), ("latest_stage", "str"),
+    ("latest_rule_id", "str"),
+)
+
+#: The wide matrix has ``app``, ``app_name``, then one column per country code (``DE``).
+MATRIX_WIDE_COLUMNS: tuple[tuple[str, Kind], ...] = (("app", "str"), ("app_name", "str"))
+
+BY_REGION_COLUMNS: tuple[tuple[str, Kind], ...] = (
+    ("region", "str"), ("region_name", "str"), ("apps", "int"), ("countries", "int"),
+    ("instances", "int"), ("no_result_instances", "int"), ("barrier_instances", "int"),
+    ("barrier_share", "float"), ("barrier_ci_low", "float"), ("barrier_ci_high", "float"),
+    ("rnr_instances", "int"), ("rnr_share", "float"), ("rnr_ci_low", "float"),
+    ("rnr_ci_high", "float"), ("confirmed_instances", "int"),
+    ("confirmed_barrier_instances", "int"),
+)
+
+BY_APP_COLUMNS: tuple[tuple[str, Kind], ...] = (
+    ("app", "str"), ("app_name", "str"), ("countries_tested", "int"),
+    ("no_result_countries", "int"), ("barrier_countries", "int"), ("barrier_share", "float"),
+    ("barrier_ci_low", "float"), ("barrier_ci_high", "float"), ("rnr_countries", "int"),
+    ("rnr_share", "float"), ("enforces_identifiability", "bool"),
+    ("confirmed_rnr_countries", "int"), ("enforces_identifiability_confirmed", "bool"),
+    ("rnr_barriers", "str"),
+    *((f"{code}_countries", "int") for code in RNR_BARRIERS),
+    ("confirmed_countries", "int"),
+)
+
+FUNNEL_COLUMNS: tuple[tuple[str, Kind], ...] = (
+    ("stage", "str"), ("stage_order", "int"), ("reached", "int"), ("reached_share", "float"),
+    ("stopped_by_barrier", "int"), ("ended_with_access", "int"), ("continued", "int"),
+)
+
+SUMMARY_COLUMNS: tuple[tuple[str, Kind], ...] = (
+    ("metric", "str"), ("value", "float"), ("numerator", "int"), ("denominator", "int"),
+    ("ci_low", "float"), ("ci_high", "float"), ("description", "str"),
+)
+
+CHANGES_COLUMNS: tuple[tuple[str, Kind], ...] = (
+    ("app", "str"), ("app_name", "str"), ("country", "str"), ("region", "str"),
+    ("change", "str"), ("previous_outcome", "str"), ("current_outcome", "str"),
+    ("previous_started_at", "datetime"), ("current_started_at", "datetime"),
+    ("previous_run_id", "str"), ("current_run_id", "str"),
+    ("previous_measurement_id", "str"), ("current_measurement_id", "str"),
+)
+
+#: Every exported table and its columns, in export order.
+SCHEMAS: dict[str, tuple[tuple[str, Kind], ...]] = {
+    "measurements": MEASUREMENT_COLUMNS,
+    "barrier_matrix": MATRIX_COLUMNS,
+    "barrier_matrix_wide": MATRIX_WIDE_COLUMNS,
+    "by_region": BY_REGION_COLUMNS,
+    "by_app": BY_APP_COLUMNS,
+    "funnel": FUNNEL_COLUMNS,
+    "summary": SUMMARY_COLUMNS,
+    "changes": CHANGES_COLUMNS,
+}
+
+TABLE_NAMES: tuple[str, ...] = tuple(SCHEMAS)
+
+_INSTANCE_SQL_TYPES: dict[str, Any] = {
+    "app": String(128), "app_name": String(255), "country": String(2),
+    "region": String(32), "outcome": String(64), "status": String(16),
+    "barrier": String(40), "rnr": Integer(), "confirmed": Integer(),
+    "agreeing_attempts": Integer(), "first_agreeing_at": DateTime(timezone=True),
+    "latest_at": DateTime(timezone=True), "span_hours": Float(),
+    "conclusive_attempts": Integer(), "access_attempts": Integer(),
+    "barrier_attempts": Integer(), "failure_attempts": Integer(),
+    "aborted_attempts": Integer(), "distinct_outcomes": Integer(),
+    "latest_measurement_id": String(32), "latest_run_id": String(32),
+    "latest_stage": String(16), "latest_rule_id": String(128),
+}
+
+Source = Store | Engine | str | Path
+
+
+def _as_str(series: pd.Series) -> pd.Series:
+    return series.astype("str")
+
+
+def _as_json(series: pd.Series) -> pd.Series:
+    def dump(v: object) -> object:
+        if v is None or isinstance(v, str) or (isinstance(v, float) and math.isnan(v)):
+            return v
+        return json.dumps(v, ensure_ascii=False, sort_keys=True)
+    if series.dtype == object:
+        series = series.map(dump)
+    return series.astype("str")
+
+
+_CONVERT: dict[Kind, Callable[[pd.Series], pd.Series]] = {
+    "str": _as_str,
+    "json": _as_json,
+    "int": lambda s: pd.to_numeric(s).astype("Int64"),
+    "float": lambda s: pd.to_numeric(s).astype("float64"),
+    "bool": lambda s: s.astype("boolean"),
+    "datetime": lambda s: pd.to_datetime(s, utc=True, format="ISO8601")
+    .astype("datetime64[us, UTC]"),
+}
+
+
+def typed_frame(data: pd.DataFrame | None, columns: Sequence[tuple[str, Kind]],
+                extra: Kind | None = None) -> pd.DataFrame:
+    """``data`` with exactly ``columns``, in order, converted to their nullable dtypes.
+
+    Columns of ``data`` not in ``columns`` are kept after them (converted to ``extra``)
+    when ``extra`` is given (the wide matrix's country columns), dropped otherwise.
+    """
+    data = pd.DataFrame() if data is None else data
+    out: dict[str, pd.Series] = {}
+    for name, kind in columns:
+        col = (data[name] if name in data.columns
+               else pd.Series([None] * len(data), index=data.index, dtype=object))
+        out[name] = _CONVERT[kind](col)
+    if extra is not None:
+        for name in data.columns:
+            if name not in out:
+                out[str(name)] = _CONVERT[extra](data[name])
+    return pd.DataFrame(out, index=pd.RangeIndex(len(data)))
+
+
+#: Arrow type of each column kind: the representation every writer receives.
+ARROW_TYPES: dict[Kind, pa.DataType] = {
+    "str": pa.string(), "json": pa.string(), "int": pa.int64(), "float": pa.float64(),
+    "bool": pa.bool_(), "datetime": pa.timestamp("us", tz="UTC"),
+}
+
+_PANDAS_TYPES: dict[pa.DataType, Any] = {
+    pa.string(): pd.StringDtype("pyarrow", na_value=np.nan),
+    pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan),
+    pa.int64(): pd.Int64Dtype(),
+    pa.bool_(): pd.BooleanDtype(),
+}
+
+
+def arrow_schema(columns: Sequence[tuple[str, Kind]]) -> pa.Schema:
+    """The Arrow schema of a table's columns."""
+    return pa.schema([(name, ARROW_TYPES[kind]) for name, kind in columns])
+
+
+def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table as a DataFrame with the dtypes of :func:`typed_frame`."""
+    frame: pd.DataFrame = table.to_pandas(types_mapper=_PANDAS_TYPES.get)
+    return frame
+
+
+def pandas_to_arrow(df: pd.DataFrame, columns: Sequence[tuple[str, Kind]]) -> pa.Table:
+    """A typed DataFrame (see :func:`typed_frame`) as an Arrow table with ``columns``."""
+    return pa.Table.from_pandas(df, schema=arrow_schema(columns), preserve_index=False)
+
+
+def _first(values: Sequence[object]) -> object:
+    return next((v for v in values if v is not None), None)
+
+
+def column_to_arrow(values: Sequence[object], kind: Kind) -> pa.Array:
+    """One column of driver values as an Arrow array of ``kind``, converted in C.
+
+    Accepts what SQLite and PostgreSQL drivers return: timestamps as UTC text
+    (``2024-03-01 12:00:00.000000``) or datetimes, booleans as 0/1 or bools, JSON as text
+    or parsed objects.
+    """
+    if kind == "datetime":
+        if isinstance(_first(values), str):
+            return pa.array(values, pa.string()).cast(pa.timestamp("us")).cast(
+                ARROW_TYPES["datetime"])
+        return pa.array(values, ARROW_TYPES["datetime"])
+    if kind == "bool":
+        return pa.array(values, from_pandas=True).cast(pa.bool_())
+    if kind == "json":
+        if not isinstance(_first(values), str | None):
+            values = [v if v is None or isinstance(v, str)
+                      else json.dumps(v, ensure_ascii=False, sort_keys=True) for v in values]
+        text = pa.array(values, pa.string())
+        # SQLAlchemy's JSON type stores Python None as the JSON text 'null': missing
+        return pc.if_else(pc.equal(text, "null"), pa.scalar(None, pa.string()), text)
+    return pa.array(values, ARROW_TYPES[kind])
+
+
+def scrub_arrow(array: pa.Array) -> pa.Array:
+    """A string column with phone numbers, IP addresses and credentials scrubbed
+    (``harness.secrets.scrub``), each distinct value once."""
+    if array.null_count == len(array):
+        return array
+    encoded = array.dictionary_encode()
+    cleaned = pa.array([None if v is None else scrub(v)
+                        for v in encoded.dictionary.to_pylist()], pa.string())
+    return pc.take(cleaned, encoded.indices)
+
+
+#: What SQLite hands back for each kind (timestamps as UTC text, booleans as 0/1): rows
+#: are converted to Arrow in one C call as a struct array, then cast column by column.
+_SQLITE_RAW: dict[Kind, pa.DataType] = {
+    "str": pa.string(), "json": pa.string(), "int": pa.int64(), "float": pa.float64(),
+    "bool": pa.int64(), "datetime": pa.string(),
+}
+
+
+def _finish(array: pa.Array, kind: Kind) -> pa.Array:
+    if kind == "datetime":
+        return array.cast(pa.timestamp("us")).cast(ARROW_TYPES["datetime"])
+    if kind == "bool":
+        return array.cast(pa.bool_())
+    if kind == "json":
+        # SQLAlchemy's JSON type stores Python None as the JSON text 'null': missing
+        return pc.if_else(pc.equal(array, "null"), pa.scalar(None, pa.string()), array)
+    return array
+
+
+def measurement_batch(rows: Sequence[Sequence[object]], sqlite_raw: bool = False
+                      ) -> pa.Table:
+    """Driver rows of ``queries.measurements_select`` as a typed, scrubbed Arrow table.
+
+    ``sqlite_raw``: the rows are plain tuples from the sqlite3 module (the fast path);
+    otherwise any driver's values, converted column by column.
+    """
+    names = [n for n, _ in MEASUREMENT_COLUMNS]
+    if sqlite_raw and rows:
+        struct = pa.struct([(n, _SQLITE_RAW[k]) for n, k in MEASUREMENT_COLUMNS])
+        flat = pa.array(rows, type=struct).flatten()
+        arrays = [_finish(a, k) for a, (_, k) in zip(flat, MEASUREMENT_COLUMNS, strict=True)]
+    else:
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+        arrays = [column_to_arrow(values, kind)
+                  for (_, kind), values in zip(MEASUREMENT_COLUMNS, columns, strict=True)]
+    arrays = [scrub_arrow(a) if n in SCRUBBED_COLUMNS else a
+              for a, n in zip(arrays, names, strict=True)]
+    return pa.Table.from_arrays(arrays, schema=arrow_schema(MEASUREMENT_COLUMNS))
+
+
+def scrub_columns(df: pd.DataFrame, columns: Sequence[str] = SCRUBBED_COLUMNS) -> pd.DataFrame:
+    """Phone numbers, IP addresses and credentials in free-text columns replaced.
+
+    Each distinct value is scrubbed once (values repeat: rule texts, messages).
+    """
+    for name in columns:
+        if name not in df.columns:
+            continue
+        col = df[name]
+        present = col.notna()
+        if not present.any():
+            continue
+        codes, uniques = pd.factorize(col[present])
+        cleaned = pd.Series([scrub(str(u)) for u in uniques], dtype="str")
+        df.loc[present, name] = cleaned.to_numpy()[codes]
+    return df
+
+
+def open_store(source: Source) -> tuple[Store, bool]:
+    """A ``Store`` for ``source`` and whether the caller owns (must close) it.
+
+    A path that does not exist is an error, not a new empty database.
+    """
+    if isinstance(source, Store):
+        return source, False
+    if isinstance(source, Engine):
+        path = sqlite_path(str(source.url))
+        base = path.parent if path is not None else Path.cwd()
+        return Store(source, base / "artifacts"), False
+    text = str(source)
+    if "://" not in text and not Path(text).exists():
+        raise ConfigError(f"--db={text}", None, "no such database",
+                          "Run `harness demo` or a scenario run first, or pass --db with "
+                          "the path or URL of a results database")
+    engine = make_engine(text)
+    migrate(engine)
+    path = sqlite_path(str(engine.url))
+    base = path.parent if path is not None else Path.cwd()
+    return Store(engine, base / "artifacts"), True
+
+
+class Analysis:
+    """The analyst tables of one database under one selection (see module docstring).
+
+    Holds one database connection until :meth:`close` (or the end of a ``with`` block).
+    Raises ``ConfigError`` at construction for a run id or app that does not exist.
+    """
+
+    def __init__(self, source: Source, filters: Filters | None = None,
+                 confirmation: Confirmation | None = None) -> None:
+        self.filters = filters or Filters()
+        self.confirmation = confirmation or Confirmation()
+        self.store, self._owns_store = open_store(source)
+        self._conn: Connection = self.store.engine.connect()
+        self._instances: Table | None = None
+        self._counts: dict[str, int] | None = None
+        self._current: tuple[str | None] | None = None
+        self._changes: pd.DataFrame | None = None
+        try:
+            self.runs = q.resolve_runs(self._conn, self.filters)
+            q.check_apps(self._conn, self.filters.apps)
+        except BaseException:
+            self.close()
+            raise
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def __enter__(self) -> Analysis:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Drop the temporary table and release the connection (and owned store)."""
+        try:
+            if self._instances is not None and not self._conn.closed:
+                self._instances.drop(self._conn, checkfirst=True)
+                self._conn.commit()
+        finally:
+            self._instances = None
+            if not self._conn.closed:
+                self._conn.close()
+            if self._owns_store:
+                self.store.close()
+
+    def _frame(self, stmt: Select[Any]) -> pd.DataFrame:
+        result = self._conn.execute(stmt)
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+    def _instance_table(self) -> Table:
+        if self._instances is None:
+            stmt = q.instances_select(self.filters, self.runs, self.confirmation)
+            names = [c.name for c in stmt.selected_columns]
+            table = Table(f"harness_instances_{uuid.uuid4().hex[:12]}", MetaData(),
+                          *(Column(n, _INSTANCE_SQL_TYPES[n]) for n in names),
+                          prefixes=["TEMPORARY"])
+            table.create(self._conn)
+            self._conn.execute(insert(table).from_select(names, stmt))
+            self._conn.commit()
+            self._instances = table
+        return self._instances
+
+    # ------------------------------------------------------------------ measurements
+
+    def count_measurements(self) -> int:
+        """How many rows the measurements export has."""
+        stmt = q.measurements_select(self.filters, self.runs)
+        sub = stmt.order_by(None).subquery()
+        return int(self._conn.execute(select(func.count()).select_from(sub)).scalar() or 0)
+
+    def iter_measurement_batches(self, chunk_rows: int = 25_000) -> Iterator[pa.Table]:
+        """The measurements export as Arrow tables of at most ``chunk_rows`` rows, oldest
+        first, typed and scrubbed. Memory stays bounded by one chunk; at least one
+        (possibly empty) table is yielded, so writers always learn the columns.
+
+        Reads on its own connection, so it may run in another thread than the rest of
+        this ``Analysis`` (``write_export`` overlaps it with the aggregates).
+        """
+        names = [n for n, _ in MEASUREMENT_COLUMNS]
+        stmt = q.measurements_select(self.filters, self.runs)
+        with self.store.engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            # pysqlite cursors are lazy: read them directly, skipping per-row Row objects
+            result = (conn.execute(stmt) if sqlite else
+                      conn.execution_options(stream_results=True).execute(stmt))
+            keys = list(result.keys())
+            if keys != names:
+                raise AssertionError(f"measurement columns out of sync: {keys} != {names}")
+            cursor = getattr(result, "cursor", None) if sqlite else None
+            sent = False
+            while True:
+                rows = (cursor.fetchmany(chunk_rows) if cursor is not None
+                        else result.fetchmany(chunk_rows))
+                if not rows and sent:
+                    break
+                yield measurement_batch(rows, sqlite_raw=cursor is not None)
+                sent = True
+                if not rows:
+                    break
+            result.close()
+
+    def iter_measurements(self, chunk_rows: int = 25_000) -> Iterator[pd.DataFrame]:
+        """:meth:`iter_measurement_batches` as DataFrames."""
+        for batch in self.iter_measurement_batches(chunk_rows):
+            yield arrow_to_pandas(batch)
+
+    def measurements(self) -> pd.DataFrame:
+        """Every exported attempt (access, barrier, failure) in scope, one row each."""
+        batches = list(self.iter_measurement_batches(100_000))
+        return arrow_to_pandas(pa.concat_tables(batches))
+
+    def status_counts(self) -> dict[str, int]:
+        """Rows in scope per status (including running and aborted), and the simulator
+        rows the scope leaves out under ``"simulated_excluded"``."""
+        if self._counts is None:
+            self._counts = self._status_counts(self._conn)
+        return dict(self._counts)
+
+    def _status_counts(self, conn: Connection) -> dict[str, int]:
+        out = {str(s): int(n) for s, n in conn.execute(
+            q.count_select(self.filters, self.runs)).all()}
+        out["simulated_excluded"] = (0 if self.filters.include_simulated else int(
+            conn.execute(q.simulated_excluded_select(self.filters, self.runs)).scalar() or 0))
+        return out
+
+    # ------------------------------------------------------------------ instances
+
+    def barrier_matrix(self) -> pd.DataFrame:
+        """One row per (app, country) tried: the latest conclusive outcome and its support.
+
+        ``outcome`` is ``no_result`` when every attempt failed or was aborted.
+        ``confirmation`` is ``confirmed``, ``unconfirmed`` or ``no_result``.
+        """
+        t = self._instance_table()
+        df = self._frame(select(t).order_by(t.c.app, t.c.country))
+        df = typed_frame(df, [c for c in MATRIX_COLUMNS if c[0] in df.columns])
+        names = {code: c.name for code, c in all_countries().items()}
+        df.insert(3, "country_name", df["country"].map(names).astype("str"))
+        no_result = df["outcome"].isna()
+        df["confirmation"] = "unconfirmed"
+        df.loc[df["confirmed"].fillna(False).astype(bool), "confirmation"] = "confirmed"
+        df.loc[no_result, "confirmation"] = NO_RESULT
+        df.loc[no_result, "outcome"] = NO_RESULT
+        df["span_hours"] = df["span_hours"].round(6)  # see queries.SPAN_TOLERANCE_HOURS
+        return scrub_columns(typed_frame(df, MATRIX_COLUMNS))
+
+    def barrier_matrix_wide(self, matrix: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Apps as rows, country codes as columns, the outcome in each cell.
+
+        An unconfirmed outcome reads ``<outcome> (unconfirmed)``; an instance never tried
+        is empty. Countries are ordered by study region, then code.
+        """
+        m = self.barrier_matrix() if matrix is None else matrix
+        if m.empty:
+            return typed_frame(None, MATRIX_WIDE_COLUMNS)
+        cell = m["outcome"].where(m["confirmation"] != "unconfirmed",
+                                  m["outcome"] + " (unconfirmed)")
+        wide = (m.assign(cell=cell).pivot(index=["app", "app_name"], columns="country",
+                                          values="cell"))
+        order = country_order(m)
+        wide = wide.reindex(columns=order).reset_index()
+        wide.columns = [str(c) for c in wide.columns]
+        return typed_frame(wide, MATRIX_WIDE_COLUMNS, extra="str")
+
+    def by_region(self) -> pd.DataFrame:
+        """Barrier and RNR shares of tested instances per study region, Wilson 95%.
+
+        Lists every region in scope (all seven, or those of ``filters.regions``), in the
+        order of ``REGION_LABELS``, with zero counts and NaN shares where none was tested.
+        Instances in ``DOMESTIC_COUNTRIES`` are left out.
+        """
+        df = self._frame(q.by_region_select(self._instance_table()))
+        regions = [r.value for r in (self.filters.regions or tuple(Region))]
+        extra = sorted(set(df["region"].dropna()) - set(regions)) if not df.empty else []
+        df = df.set_index("region").reindex(regions + extra).rename_axis("region")
+        df = df.fillna(0).reset_index()
+        df["region_name"] = df["region"].map(REGION_LABELS).fillna(df["region"])
+        for key in ("barrier", "rnr"):
+            share, low, high = wilson_columns(df[f"{key}_instances"], df["instances"])
+            df[f"{key}_share"], df[f"{key}_ci_low"], df[f"{key}_ci_high"] = share, low, high
+        return typed_frame(df, BY_REGION_COLUMNS)
+
+    def by_app(self) -> pd.DataFrame:
+        """Per app: countries tested, barrier share (Wilson 95%), and whether it enforces
+        identifiability abroad (an RNR barrier as the latest outcome in some country)."""
+        df = self._frame(q.by_app_select(self._instance_table()))
+        if df.empty:
+            return typed_frame(None, BY_APP_COLUMNS)
+        share, low, high = wilson_columns(df["barrier_countries"], df["countries_tested"])
+        df["barrier_share"], df["barrier_ci_low"], df["barrier_ci_high"] = share, low, high
+        df["rnr_share"], _, _ = wilson_columns(df["rnr_countries"], df["countries_tested"])
+        df["enforces_identifiability"] = df["rnr_countries"] > 0
+        df["enforces_identifiability_confirmed"] = df["confirmed_rnr_countries"] > 0
+        codes = pd.Series("", index=df.index, dtype="str")
+        for code in RNR_BARRIERS:
+            codes = codes.where(df[f"{code}_countries"] == 0, codes + ";" + code)
+        df["rnr_barriers"] = codes.str.lstrip(";").replace("", None)
+        return typed_frame(df, BY_APP_COLUMNS)
+
+    def funnel(self) -> pd.DataFrame:
+        """How far sign-up got: per stage, the instances (abroad, with a result) whose
+        latest attempt reached it, stopped there on a barrier, or ended there with access."""
+        df = self._frame(q.funnel_select(self._instance_table()))
+        stages = [s.value for s in Stage]
+        counts = (df.pivot_table(index="stage", columns="status", values="n", aggfunc="sum")
+                  if not df.empty else pd.DataFrame())
+        counts = counts.reindex(index=stages, columns=[Status.BARRIER.value,
+                                                       Status.ACCESS.value]).fillna(0)
+        barrier = counts[Status.BARRIER.value].astype("int64")
+        access = counts[Status.ACCESS.value].astype("int64")
+        total = int(df["n"].sum()) if not df.empty else 0
+        ended = (barrier + access).cumsum().shift(1, fill_value=0)
+        reached = total - ended
+        out = pd.DataFrame({
+            "stage": stages, "stage_order": range(len(stages)),
+            "reached": reached.to_numpy(),
+            "reached_share": (reached / total).to_numpy() if total else float("nan"),
+            "stopped_by_barrier": barrier.to_numpy(), "ended_with_access": access.to_numpy(),
+            "continued": (reached - barrier - access).to_numpy(),
+        })
+        return typed_frame(out, FUNNEL_COLUMNS)
+
+    def summary(self, by_region: pd.DataFrame | None = None,
+                by_app: pd.DataFrame | None = None) -> pd.DataFrame:
+        """The headline figures, one metric per row, with Wilson 95% intervals for shares."""
+        reg = self.by_region() if by_region is None else by_region
+        app = self.by_app() if by_app is None else by_app
+        counts = self.status_counts()
+        tot = self._conn.execute(q.abroad_totals_select(self._instance_table())).one()
+        n_inst = int(reg["instances"].sum())
+        rows: list[dict[str, object]] = []
+
+        def count(metric: str, value: int, text: str) -> None:
+            rows.append({"metric": metric, "value": value, "description": text})
+
+        def share(metric: str, k: int, n: int, text: str) -> None:
+            s, lo, hi = wilson_columns(pd.Series([k]), pd.Series([n]))
+            rows.append({"metric": metric, "value": s.iloc[0], "numerator": k,
+                         "denominator": n, "ci_low": lo.iloc[0], "ci_high": hi.iloc[0],
+                         "description": text})
+
+        st = Status
+        count("attempts_access", counts.get(st.ACCESS.value, 0),
+              "attempts that obtained an account")
+        count("attempts_barrier", counts.get(st.BARRIER.value, 0),
+              "attempts stopped by a barrier")
+        count("attempts_failure", counts.get(st.FAILURE.value, 0),
+              "attempts the instrument could not measure (never counted as barriers)")
+        count("attempts_aborted", counts.get(st.ABORTED.value, 0),
+              "attempts whose run died (never exported or counted)")
+        count("simulated_rows_excluded", counts["simulated_excluded"],
+              "simulator rows left out (add --include-simulated to keep them)")
+        count("apps_tested", int(tot.apps), "apps with a conclusive result abroad")
+        count("countries_tested", int(tot.countries),
+              "countries with a conclusive result (abroad)")
+        count("instances_tested", n_inst,
+              "(app, country) instances abroad with a conclusive result")
+        count("instances_no_result", int(reg["no_result_instances"].sum()),
+              "instances abroad tried but with failures or aborted attempts only")
+        share("barrier_share", int(reg["barrier_instances"].sum()), n_inst,
+              "share of tested instances whose latest conclusive outcome is a barrier")
+        share("rnr_share", int(reg["rnr_instances"].sum()), n_inst,
+              "share of tested instances whose latest conclusive outcome is an RNR barrier")
+        share("confirmed_share", int(reg["confirmed_instances"].sum()), n_inst,
+              "share of tested instances whose latest outcome is confirmed")
+        n_apps = int((app["countries_tested"] > 0).sum()) if not app.empty else 0
+        share("apps_enforcing_identifiability",
+              int(app["enforces_identifiability"].fillna(False).sum()), n_apps,
+              "share of tested apps with an RNR barrier as latest outcome in some country")
+        share("apps_enforcing_identifiability_confirmed",
+              int(app["enforces_identifiability_confirmed"].fillna(False).sum()), n_apps,
+              "as above, counting only confirmed RNR outcomes")
+        return typed_frame(pd.DataFrame(rows), SUMMARY_COLUMNS)
+
+    def current_run(self) -> str | None:
+        """The run of the newest conclusive attempt in scope (None when there is none)."""
+        if self._current is None:
+            self._current = (self._current_run(self._conn),)
+        return self._current[0]
+
+    def _current_run(self, conn: Connection) -> str | None:
+        rid = conn.execute(q.current_run_select(self.filters, self.runs)).scalar()
+        return None if rid is None else str(rid)
+
+    def changes(self, include_unchanged: bool = False) -> pd.DataFrame:
+        """Instances whose outcome in the newest run differs from their previous one.
+
+        ``change`` is ``changed`` or ``new`` (no earlier conclusive attempt); with
+        ``include_unchanged`` also ``same``. See ``queries.changes_select`` for "previous".
+        """
+        if self._changes is None:
+            self._changes = self._all_changes(self._conn, self.current_run())
+        df = self._changes
+        if not include_unchanged and not df.empty:
+            df = df[df["change"] != "same"]
+        return typed_frame(df.reset_index(drop=True), CHANGES_COLUMNS)
+
+    def _all_changes(self, conn: Connection, current: str | None) -> pd.DataFrame:
+        if current is None:
+            return typed_frame(None, CHANGES_COLUMNS)
+        result = conn.execute(q.changes_select(self.filters, self.runs, current))
+        df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        return typed_frame(df, CHANGES_COLUMNS)
+
+    def _side_queries(self) -> None:
+        """Counts, the current run and the changes on a second connection, so that the
+        database works on them while this one builds the instance table."""
+        with self.store.engine.connect() as conn:
+            counts = self._status_counts(conn)
+            current = self._current_run(conn)
+            changes = self._all_changes(conn, current)
+        self._counts, self._current, self._changes = counts, (current,), changes
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every aggregated table (all but ``measurements``), keyed by table name.
+
+        The database computes the instance table and the changes concurrently, on two
+        connections (SQLite releases the GIL while it works).
+        """
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export") as pool:
+            side = (pool.submit(self._side_queries)
+                    if self._changes is None or self._counts is None else None)
+            matrix = self.barrier_matrix()
+            reg = self.by_region()
+            app = self.by_app()
+            funnel = self.funnel()
+            if side is not None:
+                side.result()  # re-raises what failed there
+        return {
+            "barrier_matrix": matrix,
+            "barrier_matrix_wide": self.barrier_matrix_wide(matrix),
+            "by_region": reg,
+            "by_app": app,
+            "funnel": funnel,
+            "summary": self.summary(reg, app),
+            "changes": self.changes(),
+        }
+
+    def evidence(self, measurement_ids: Sequence[str]) -> dict[str, dict[str, str]]:
+        """measurement id -> {"screenshot": path, "page_source": path}, paths relative to
+        the store's artifacts folder (only the last of each kind)."""
+        out: dict[str, dict[str, str]] = {}
+        ids = list(measurement_ids)
+        for start in range(0, len(ids), 500):
+            for mid, kind, path in self._conn.execute(q.evidence_select(ids[start:start + 500])):
+                out.setdefault(str(mid), {})[str(kind)] = str(path)
+        return out
+
+    def attempt_details(self, measurement_ids: Sequence[str]) -> dict[str, dict[str, str]]:
+        """measurement id -> profile id and scrubbed matched text, for the report."""
+        out: dict[str, dict[str, str]] = {}
+        ids = list(measurement_ids)
+        for start in range(0, len(ids), 500):
+            stmt = select(q.M.c.id, q.M.c.profile_id, q.M.c.matched_text).where(
+                q.M.c.id.in_(ids[start:start + 500]))
+            for mid, profile, text in self._conn.execute(stmt):
+                out[str(mid)] = {"profile_id": str(profile),
+                                 "matched_text": scrub(text) if text else ""}
+        return out
+
+    def failures(self, limit: int = 200) -> pd.DataFrame:
+        """The newest instrument failures in scope (scrubbed), newest first."""
+        df = self._frame(q.failures_select(self.filters, self.runs, limit))
+        return scrub_columns(df.rename(columns={"id": "measurement_id"}))
+
+
+def country_order(matrix: pd.DataFrame) -> list[str]:
+    """Country codes of a matrix ordered by study region (``REGION_LABELS``), then code."""
+    rank = {r: i for i, r in enumerate(REGION_LABELS)}
+    pairs = matrix[["country", "region"]].drop_duplicates("country")
+    keyed = sorted(zip(pairs["country"], pairs["region"], strict=True),
+                   key=lambda cr: (rank.get(str(cr[1]), len(rank)), str(cr[0])))
+    return [str(c) for c, _ in keyed]
+
+
+# ---------------------------------------------------------------------- one-call functions
+
+def measurements(source: Source, filters: Filters | None = None) -> pd.DataFrame:
+    """Every exported attempt in scope; see :meth:`Analysis.measurements`."""
+    with Analysis(source, filters) as a:
+        return a.measurements()
+
+
+def barrier_matrix(source: Source, filters: Filters | None = None,
+                   confirmation: Confirmation | None = None) -> pd.DataFrame:
+    """See :meth:`Analysis.barrier_matrix`."""
+    with Analysis(source, filters, confirmation) as a:
+        return a.barrier_matrix()
+
+
+def by_region(source: Source, filters: Filters | None = None,
+              confirmation: Confirmation | None = None) -> pd.DataFrame:
+    """See :meth:`Analysis.by_region`."""
+    with Analysis(source, filters, confirmation) as a:
+        return a.by_region()
+
+
+def by_app(source: Source, filters: Filters | None = None,
+           confirmation: Confirmation | None = None) -> pd.DataFrame:
+    """See :meth:`Analysis.by_app`."""
+    with Analysis(source, filters, confirmation) as a:
+        return a.by_app()
+
+
+def funnel(source: Source, filters: Filters | None = None) -> pd.DataFrame:
+    """See :meth:`Analysis.funnel`."""
+    with Analysis(source, filters) as a:
+        return a.funnel()
+
+
+def summary(source: Source, filters: Filters | None = None,
+            confirmation: Confirmation | None = None) -> pd.DataFrame:
+    """See :meth:`Analysis.summary`."""
+    with Analysis(source, filters, confirmation) as a:
+        return a.summary()
+
+
+def changes_since_previous_run(source: Source, filters: Filters | None = None,
+                               include_unchanged: bool = False) -> pd.DataFrame:
+    """See :meth:`Analysis.changes`."""
+    with Analysis(source, filters) as a:
+        return a.changes(include_unchanged)
