@@ -371,7 +371,8 @@ class Runner:
 
     def _failure(self, step: Step, failure: Failure, detail: str) -> Verdict:
         return Verdict(status=Status.FAILURE, stage=step.stage, failure=failure,
-                       detail=scrub(f"step #{self._index - 1} ({step.name}, line {step.line}): "
+                       detail=scrub(f"step #{self._index - 1} ({step.name}, "
+                                    f"{step.origin or f'line {step.line}'}): "
                                     f"{detail}", self._secrets))
 
     def _unrecognized(self, step: Step, detail: str) -> Verdict:

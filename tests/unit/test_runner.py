@@ -230,7 +230,8 @@ def test_unknown_screen_is_ui_unrecognized_after_the_step_timeout(
     runner, clock = make_runner(tmp_path, dev, sink)
     v = runner.run().verdict
     assert (v.status, v.failure) == (Status.FAILURE, Failure.UI_UNRECOGNIZED)
-    assert "step #1 (tap, line 6)" in (v.detail or "") and "Agree" in (v.detail or "")
+    assert "step #1 (tap, " in (v.detail or "") and "s.yaml:6)" in (v.detail or "")
+    assert "Agree" in (v.detail or "")
     assert 5.0 <= clock.now < 6.5  # waited the step's timeout, then stopped
     assert dev.reads >= 5  # polled, not one fixed sleep
     assert sink.events[-1][1] == "failure:ui_unrecognized"
