@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from harness.countries import get_country
 from harness.devices.base import Device, DeviceError, DeviceInfo, DeviceUnavailable
@@ -201,6 +202,27 @@ def run_attempt(
                            vantage=vantage, store_stage=store_stage, sideload=sideload)
 
 
+def _phone_proxy(profile: Profile, held: Lease | None, has_slots: bool, proxy: str | None,
+                 backend: Backend) -> str | None:
+    """``host:port`` to set as a real phone's global proxy, or None.
+
+    An emulator gets its proxy from ``-http-proxy`` at boot and the simulator from its
+    capabilities; a phone (a ``udid``) needs its global setting changed, which carries
+    HTTP(S) only, so only an http:// proxy can be set this way.
+    """
+    if proxy is None or backend is Backend.SIM:
+        return None
+    udid = held.slot.udid if held is not None and has_slots else profile.device.udid
+    if not udid:
+        return None
+    from harness.devices.capabilities import emulator_proxy_arg
+
+    if urlsplit(proxy).scheme != "http":
+        return None  # a SOCKS or HTTPS proxy needs a VPN app on the phone (docs/vantage.md)
+    host_port = emulator_proxy_arg(proxy)
+    return host_port.rsplit("@", 1)[-1]
+
+
 class _Concluded(Exception):
     """The attempt has its verdict before any device session (vantage failed)."""
 
@@ -271,6 +293,18 @@ def _run_leased(*, store: Store, run_id: str, scenario: Scenario, profile: Profi
             verdict = Verdict(status=Status.FAILURE, stage=Stage.LAUNCH, failure=exc.failure,
                               detail=scrub(exc.message, secrets))
         else:
+            phone_proxy = _phone_proxy(profile, held, has_slots, proxy, backend)
+            if phone_proxy is not None:
+                try:
+                    device.set_http_proxy(phone_proxy)
+                except DeviceError as exc:
+                    verdict = Verdict(
+                        status=Status.FAILURE, stage=Stage.VANTAGE,
+                        failure=Failure.PROXY_UNREACHABLE,
+                        detail=scrub("could not set the phone's global proxy (start Appium "
+                                     "with --allow-insecure=uiautomator2:adb_shell): "
+                                     f"{exc.message}", secrets))
+                    raise _Concluded from None
             info: DeviceInfo | None = None
             try:
                 if profile.gps:
@@ -305,6 +339,9 @@ def _run_leased(*, store: Store, run_id: str, scenario: Scenario, profile: Profi
                           detail=scrub(f"{type(exc).__name__}: {exc}", secrets))
     finally:
         if device is not None:
+            if _phone_proxy(profile, held, has_slots, proxy, backend) is not None:
+                with contextlib.suppress(DeviceError):
+                    device.set_http_proxy(None)  # leave the phone as it was found
             device.close()
     store.complete_measurement(mid, verdict, steps_done, features)
     return AttemptResult(mid, verdict, scenario.id, profile.id, profile.country)

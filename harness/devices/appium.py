@@ -281,6 +281,14 @@ class AppiumDevice:
                            date_ms=date_ms))
         return out
 
+    def set_http_proxy(self, host_port: str | None) -> None:
+        """The phone's global proxy (``settings put global http_proxy``), through
+        ``mobile: shell``: the Appium server must allow it
+        (``--allow-insecure=uiautomator2:adb_shell``). ``:0`` clears the setting."""
+        self._execute("mobile: shell", {"command": "settings",
+                                        "args": ["put", "global", "http_proxy",
+                                                 host_port or ":0"]}, idempotent=False)
+
     def set_location(self, latitude: float, longitude: float, altitude: float = 0.0) -> None:
         """UiAutomator2's ``mobile: setGeolocation``; the older W3C-extension endpoint
         (deprecated in Appium 3) where the driver lacks it."""

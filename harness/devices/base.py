@@ -114,6 +114,10 @@ class Device(Protocol):
         """Newest first."""
         ...
 
+    def set_http_proxy(self, host_port: str | None) -> None:
+        """Set (or, with None, clear) the device's global HTTP proxy setting."""
+        ...
+
     def set_location(self, latitude: float, longitude: float, altitude: float = 0.0
                      ) -> None: ...
 
