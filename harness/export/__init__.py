@@ -7,36 +7,66 @@ lives in ``harness.export.definitions`` and is explained in docs/analysis.md; ev
 column in docs/data-dictionary.md.
 """
 
-from harness.export.definitions import (
-    CONCLUSIVE_STATUSES,
-    DOMESTIC_COUNTRIES,
-    NO_RESULT,
-    REGION_LABELS,
-    RNR_BARRIERS,
-    Z_95,
-    Confirmation,
-)
-from harness.export.filters import (
-    Filters,
-    load_region_overrides,
-    parse_filters,
-    parse_since,
-)
-from harness.export.formats import FORMATS, ExportResult, read_table, write_export
-from harness.export.report import render_report, write_report
-from harness.export.stats import wilson, wilson_columns
-from harness.export.tables import (
-    SCHEMAS,
-    TABLE_NAMES,
-    Analysis,
-    barrier_matrix,
-    by_app,
-    by_region,
-    changes_since_previous_run,
-    funnel,
-    measurements,
-    summary,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+#: Where each public name lives; imported on first use, so that the ``harness`` command
+#: does not load pandas and matplotlib for commands that never export.
+_HOMES = {
+    "CONCLUSIVE_STATUSES": "definitions", "DOMESTIC_COUNTRIES": "definitions",
+    "FORMATS": "definitions", "NO_RESULT": "definitions", "REGION_LABELS": "definitions",
+    "RNR_BARRIERS": "definitions", "TABLE_NAMES": "definitions", "Z_95": "definitions",
+    "Confirmation": "definitions",
+    "Filters": "filters", "load_region_overrides": "filters", "parse_filters": "filters",
+    "parse_since": "filters",
+    "ExportResult": "formats", "read_table": "formats", "write_export": "formats",
+    "render_report": "report", "write_report": "report",
+    "wilson": "stats", "wilson_columns": "stats",
+    "SCHEMAS": "tables", "Analysis": "tables", "barrier_matrix": "tables",
+    "by_app": "tables", "by_region": "tables", "changes_since_previous_run": "tables",
+    "funnel": "tables", "measurements": "tables", "summary": "tables",
+}
+
+if TYPE_CHECKING:
+    from harness.export.definitions import (
+        CONCLUSIVE_STATUSES,
+        DOMESTIC_COUNTRIES,
+        FORMATS,
+        NO_RESULT,
+        REGION_LABELS,
+        RNR_BARRIERS,
+        TABLE_NAMES,
+        Z_95,
+        Confirmation,
+    )
+    from harness.export.filters import (
+        Filters,
+        load_region_overrides,
+        parse_filters,
+        parse_since,
+    )
+    from harness.export.formats import ExportResult, read_table, write_export
+    from harness.export.report import render_report, write_report
+    from harness.export.stats import wilson, wilson_columns
+    from harness.export.tables import (
+        SCHEMAS,
+        Analysis,
+        barrier_matrix,
+        by_app,
+        by_region,
+        changes_since_previous_run,
+        funnel,
+        measurements,
+        summary,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'harness.export' has no attribute {name!r}")
+    return getattr(import_module(f"harness.export.{home}"), name)
+
 
 __all__ = [
     "CONCLUSIVE_STATUSES",

@@ -12,14 +12,14 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import ConfigError, display_path
-from harness.export.definitions import Confirmation
+from harness.export.definitions import FORMATS, TABLE_NAMES, Confirmation
 from harness.export.filters import Filters, parse_filters
-from harness.export.formats import FORMATS, parse_formats, parse_tables, write_export
-from harness.export.report import write_report
-from harness.export.tables import TABLE_NAMES, Analysis
+
+if TYPE_CHECKING:
+    from harness.export.tables import Analysis
 
 EXIT_OK = 0
 
@@ -107,6 +107,9 @@ def _note_empty(analysis: Analysis) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from harness.export.formats import parse_formats, parse_tables, write_export
+    from harness.export.tables import Analysis
+
     formats = parse_formats(args.format)
     tables = parse_tables(args.tables)
     filters, rule = selection(args)
@@ -121,6 +124,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from harness.export.report import write_report
+    from harness.export.tables import Analysis
+
     filters, rule = selection(args)
     with Analysis(args.db, filters, rule) as analysis:
         _note_empty(analysis)

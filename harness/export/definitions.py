@@ -91,3 +91,11 @@ class Confirmation:
             raise ValueError("min_attempts must be at least 1")
         if self.min_hours < 0:
             raise ValueError("min_hours must not be negative")
+
+
+#: Export file formats, in the order they are written.
+FORMATS: tuple[str, ...] = ("csv", "jsonl", "parquet", "xlsx")
+
+#: The exported tables (``harness.export.tables.SCHEMAS`` defines their columns).
+TABLE_NAMES: tuple[str, ...] = ("measurements", "barrier_matrix", "barrier_matrix_wide",
+                                "by_region", "by_app", "funnel", "summary", "changes")

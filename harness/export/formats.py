@@ -36,6 +36,7 @@ from harness import __version__
 from harness.errors import ConfigError
 from harness.export.definitions import (
     DOMESTIC_COUNTRIES,
+    FORMATS,
     RNR_BARRIERS,
     Z_95,
 )
@@ -51,8 +52,6 @@ from harness.export.tables import (
 )
 from harness.outcomes import DATA_FORMAT_VERSION
 from harness.secrets import mask_url
-
-FORMATS: tuple[str, ...] = ("csv", "jsonl", "parquet", "xlsx")
 
 #: Rows an XLSX sheet can hold below its header row (Excel's limit is 1,048,576).
 XLSX_MAX_ROWS = 1_048_575

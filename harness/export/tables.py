@@ -53,6 +53,7 @@ from harness.export.definitions import (
     RNR_BARRIERS,
     Confirmation,
 )
+from harness.export.definitions import TABLE_NAMES as _DECLARED_TABLES
 from harness.export.filters import Filters
 from harness.export.stats import wilson_columns
 from harness.outcomes import Stage, Status
@@ -154,6 +155,8 @@ SCHEMAS: dict[str, tuple[tuple[str, Kind], ...]] = {
 }
 
 TABLE_NAMES: tuple[str, ...] = tuple(SCHEMAS)
+if TABLE_NAMES != _DECLARED_TABLES:  # pragma: no cover - a developer's mistake
+    raise RuntimeError("harness.export.definitions.TABLE_NAMES is out of date with SCHEMAS")
 
 _INSTANCE_SQL_TYPES: dict[str, Any] = {
     "app": String(128), "app_name": String(255), "country": String(2),
