@@ -172,6 +172,8 @@ def free_port() -> int:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--latency-ms", type=float, default=100.0,
+                    help="per-command latency of the paced simulator run (default 100)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-device-"))
     prof = tmp / "DE.yaml"
@@ -193,6 +195,18 @@ def main() -> int:
         plain = timed(plain_run, args.rounds)
         full = timed(full_run, args.rounds)
         report("simulator, demo OpenChat sign-up + post", raw, plain, full, 14)
+
+    # the same flow at a real device's pace: every command takes latency ms
+    with SimServer(latency=args.latency_ms / 1000) as sim:
+        caps = build_capabilities(profile, phone, Backend.SIM)
+        plain_run = harness_runner(sim.url, scenario, prof, Backend.SIM, False, tmp)
+        full_run = harness_runner(sim.url, scenario, prof, Backend.SIM, True, tmp)
+        rounds = max(2, args.rounds // 3)
+        raw = timed(lambda: raw_openchat(sim.url, caps, national), rounds)
+        plain = timed(plain_run, rounds)
+        full = timed(full_run, rounds)
+        report(f"simulator at {args.latency_ms:g} ms per command (a real device's pace)",
+               raw, plain, full, 14)
 
     appium_main = REPO / "tests" / "appium" / "node_modules" / "appium" / "index.js"
     if not appium_main.exists() or shutil.which("node") is None:

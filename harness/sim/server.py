@@ -12,6 +12,7 @@ import json
 import logging
 import socket
 import threading
+import time
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -30,9 +31,10 @@ class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, address: tuple[str, int], api: Api) -> None:
+    def __init__(self, address: tuple[str, int], api: Api, latency: float = 0.0) -> None:
         super().__init__(address, _Handler)
         self.api = api
+        self.latency = latency
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
 
@@ -89,6 +91,8 @@ class _Handler(BaseHTTPRequestHandler):
             body = self._body()
             handler, params = route(method, self.path)
             assert isinstance(self.server, _HttpServer)
+            if self.server.latency:
+                time.sleep(self.server.latency)  # a real device's command time
             payload = {"value": handler(self.server.api, Request(params, body))}
         except WebDriverError as error:
             status, payload = error.status, error.to_json()
@@ -120,8 +124,12 @@ class SimServer:
         host: str = "127.0.0.1",
         port: int = 0,
         apps: Mapping[str, AppFactory] | None = None,
+        latency: float = 0.0,
     ) -> None:
+        """``latency``: seconds added to every command, to model a real device's pace
+        (UiAutomator2 takes tens to hundreds of milliseconds per command)."""
         self._address = (host, port)
+        self._latency = latency
         self.api = Api(DEMO_APPS if apps is None else apps)
         self._httpd: _HttpServer | None = None
         self._thread: threading.Thread | None = None
@@ -130,7 +138,7 @@ class SimServer:
     def bind(self) -> _HttpServer:
         """Bind the port now (so ``url`` is known) without serving yet."""
         if self._httpd is None:
-            self._httpd = _HttpServer(self._address, self.api)
+            self._httpd = _HttpServer(self._address, self.api, self._latency)
         return self._httpd
 
     @property
