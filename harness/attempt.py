@@ -17,7 +17,11 @@ from urllib.parse import urlsplit
 
 from harness.countries import get_country
 from harness.devices.base import Device, DeviceError, DeviceInfo, DeviceUnavailable
-from harness.devices.capabilities import build_capabilities, masked_capabilities
+from harness.devices.capabilities import (
+    build_capabilities,
+    masked_capabilities,
+    proxy_host_port,
+)
 from harness.devices.pool import DevicePool, Lease
 from harness.otp import make_source
 from harness.outcomes import Backend, Failure, Stage, Status, Verdict
@@ -215,12 +219,9 @@ def _phone_proxy(profile: Profile, held: Lease | None, has_slots: bool, proxy: s
     udid = held.slot.udid if held is not None and has_slots else profile.device.udid
     if not udid:
         return None
-    from harness.devices.capabilities import emulator_proxy_arg
-
     if urlsplit(proxy).scheme != "http":
         return None  # a SOCKS or HTTPS proxy needs a VPN app on the phone (docs/vantage.md)
-    host_port = emulator_proxy_arg(proxy)
-    return host_port.rsplit("@", 1)[-1]
+    return proxy_host_port(proxy)
 
 
 class _Concluded(Exception):

@@ -30,6 +30,7 @@ from harness.classify import (
     rules_for,
     with_package,
 )
+from harness.console import out_console
 from harness.errors import HarnessError, display_path
 from harness.outcomes import Stage
 from harness.scenarios import Scenario
@@ -38,9 +39,7 @@ EXIT_MATCH = 0
 EXIT_NO_MATCH = 1
 
 
-def _console() -> Console:
-    probe = Console()
-    return Console(highlight=False, soft_wrap=True, width=None if probe.is_terminal else 200)
+_console = out_console
 
 
 def register(subparsers: Any) -> None:

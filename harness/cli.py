@@ -20,6 +20,7 @@ from rich.table import Table
 
 from harness import __version__
 from harness.config import DEFAULT_APPIUM_URL, DEFAULT_MIN_INTERVAL_HOURS, RunConfig
+from harness.console import out_console
 from harness.errors import ConfigError, ConfigErrors, HarnessError
 from harness.outcomes import Backend
 
@@ -182,7 +183,7 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from harness.backends import check_appium
-    from harness.execution import resolve_phones, run_batch
+    from harness.execution import preflight, run_batch
     from harness.profiles import load_profiles, select_profiles
     from harness.scenarios import load_scenarios
     from harness.storage.store import Store
@@ -213,7 +214,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not profiles or not scenarios:
         raise ConfigError("selection", None, "nothing to run: "
                           f"{len(scenarios)} scenarios x {len(profiles)} profiles")
-    resolve_phones(profiles, config)  # a missing number stops here, before anything is written
+    preflight(profiles, config)  # a missing number stops here, before anything is written
     if config.backend is Backend.APPIUM:
         check_appium(config.appium_url)
     console = Console(stderr=True, soft_wrap=True)
@@ -267,9 +268,9 @@ def cmd_profiles_check(args: argparse.Namespace) -> int:
 
     profiles = load_profiles(args.dir)
     if args.backend:
-        from harness.execution import resolve_phones
+        from harness.execution import preflight
 
-        resolve_phones(profiles, RunConfig(backend=Backend(args.backend)))
+        preflight(profiles, RunConfig(backend=Backend(args.backend)))
     table = Table(title=f"{len(profiles)} profiles OK in {args.dir}")
     for col in ("id", "country", "region", "locale", "timezone", "phone", "proxy", "device"):
         table.add_column(col)
@@ -371,11 +372,7 @@ def echo_url(args: argparse.Namespace) -> str | None:
     return DEFAULT_ECHO_URL if args.backend == Backend.APPIUM.value else None
 
 
-def _console() -> Console:
-    """Standard output; when it is not a terminal (logs, pipes), wide enough for tables."""
-    probe = Console()
-    return Console(highlight=False, soft_wrap=True,
-                   width=None if probe.is_terminal else 200)
+_console = out_console
 
 
 def _require_db(db: str) -> None:

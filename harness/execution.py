@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from harness.attempt import AttemptResult, resolve_proxy, run_attempt
 from harness.backends import device_factory, endpoint
 from harness.config import RunConfig, recent_attempt_message
+from harness.console import WorkProgress
 from harness.devices.pool import DevicePool
 from harness.errors import ConfigError, ConfigErrors
 from harness.otp import check_config as check_otp_config
@@ -28,7 +28,6 @@ from harness.rules import shared_rules
 from harness.runner import RunnerSettings
 from harness.scenarios import Scenario
 from harness.storage.store import Store
-from harness.store_stage_hook import make_store_stage
 from harness.table import Cell
 from harness.vantage import VantageChecker, check_full_tunnel
 
@@ -50,8 +49,10 @@ class BatchResult:
         ]
 
 
-def resolve_phones(profiles: list[Profile], config: RunConfig) -> dict[str, PhoneNumber]:
-    """Every profile's number, up front: a missing variable stops the batch before it runs."""
+def preflight(profiles: list[Profile], config: RunConfig) -> dict[str, PhoneNumber]:
+    """Check every profile before anything runs (its number, SMS source, full-tunnel
+    confirmation and proxy variables) and return the numbers: one missing variable
+    stops the batch, with every problem reported together."""
     phones: dict[str, PhoneNumber] = {}
     errors: list[ConfigError] = []
     for p in profiles:
@@ -78,7 +79,7 @@ def run_batch(
     on_result: Callable[[AttemptResult], None] | None = None,
 ) -> BatchResult:
     console = console or Console(stderr=True)
-    phones = resolve_phones(profiles, config)
+    phones = preflight(profiles, config)
     ruleset = shared_rules()
     aborted = store.abort_stale()
     pairs = [(s, p) for s in scenarios for p in profiles]
@@ -111,16 +112,13 @@ def run_batch(
         devices = DevicePool(url) if config.backend is Backend.APPIUM else None
         vantage = (VantageChecker(store, config.ip_echo_url, config.vantage_ttl, run_id=run_id)
                    if config.ip_echo_url else None)
+        from harness.stores.stage import make_store_stage
+
         store_stage = make_store_stage(store, config, run_id)
-        progress = Progress(
-            TextColumn("[bold]measuring[/]"), BarColumn(bar_width=30), MofNCompleteColumn(),
-            TimeElapsedColumn(), TextColumn("{task.description}"),
-            console=console, transient=False, disable=not console.is_terminal,
-        )
         status = "completed"
         try:
-            with progress, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-                task = progress.add_task("", total=len(pairs))
+            with WorkProgress(console, "measuring", len(pairs)) as progress, \
+                    ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
                 futures: dict[Future[AttemptResult], tuple[Scenario, Profile]] = {}
                 for scenario, profile in pairs:
                     fut = pool.submit(
@@ -132,11 +130,8 @@ def run_batch(
                 for fut in as_completed(futures):
                     res = fut.result()
                     batch.results.append(res)
-                    line = f"{res.scenario_id}-{res.profile_id}: {res.verdict.outcome}"
-                    progress.update(task, advance=1, description=line)
-                    if not console.is_terminal:  # logs get one line per finished attempt
-                        console.print(f"[{len(batch.results)}/{len(pairs)}] {line}",
-                                      highlight=False)
+                    progress.advance(f"{res.scenario_id}-{res.profile_id}: "
+                                     f"{res.verdict.outcome}")
                     if on_result:
                         on_result(res)
         except KeyboardInterrupt:

@@ -139,7 +139,7 @@ class Runner:
 
     # ------------------------------------------------------------------ steps
 
-    def _run_step(self, step: Step, feature: str | None = None) -> None:
+    def _run_step(self, step: Step) -> None:
         if isinstance(step, Feature):
             self._run_feature(step)
             return
@@ -170,7 +170,7 @@ class Runner:
             self._account = True  # a feature is only checked once an account exists
         try:
             for inner in step.steps:
-                self._run_step(inner, feature=step.feature)
+                self._run_step(inner)
         except _Stop as stop:
             self._features[step.feature] = stop.verdict.outcome
             raise

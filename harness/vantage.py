@@ -18,9 +18,10 @@ is kept masked (its /24) and as a keyed hash.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any, Literal
@@ -28,6 +29,7 @@ from typing import Any, Literal
 import httpx
 from sqlalchemy import select
 
+from harness.errors import ConfigError
 from harness.profiles import Profile
 from harness.secrets import keyed_hash, mask_ip, mask_url, scrub
 from harness.storage.models import VantageCheck
@@ -273,10 +275,6 @@ def check_full_tunnel(profile: Profile, confirmed: frozenset[str]) -> None:
     only route is the tunnel); the operator confirms it per run with
     ``--full-tunnel-confirmed=ID`` or ``HARNESS_FULL_TUNNEL_<ID>=confirmed``.
     """
-    import os
-
-    from harness.errors import ConfigError
-
     if not profile.full_tunnel:
         return
     env = f"HARNESS_FULL_TUNNEL_{profile.id.upper().replace('-', '_').replace('.', '_')}"
@@ -291,6 +289,4 @@ def check_full_tunnel(profile: Profile, confirmed: frozenset[str]) -> None:
 
 
 def _cached(r: VantageResult) -> VantageResult:
-    from dataclasses import replace
-
     return replace(r, cached=True)

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from harness.attempt import resolve_proxy
+from harness.console import WorkProgress, out_console
 from harness.errors import ConfigError, ConfigErrors
 from harness.profiles import Profile, load_profiles, select_profiles
 from harness.vantage import DEFAULT_ECHO_URL, VantageChecker, VantageResult
@@ -58,20 +58,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     err = Console(stderr=True, soft_wrap=True)
     results: dict[str, VantageResult] = {}
     try:
-        with Progress(TextColumn("[bold]checking egress[/]"), BarColumn(bar_width=30),
-                      MofNCompleteColumn(), TextColumn("{task.description}"), console=err,
-                      disable=not err.is_terminal) as progress, \
+        with WorkProgress(err, "checking egress", len(profiles)) as progress, \
                 ThreadPoolExecutor(max_workers=max(1, args.workers)) as pool:
-            task = progress.add_task("", total=len(profiles))
             futures = {pool.submit(checker.check, p, proxies[p.id]): p for p in profiles}
             for fut in as_completed(futures):
                 prof: Profile = futures[fut]
                 res = fut.result()
                 results[prof.id] = res
-                progress.update(task, advance=1, description=f"{prof.id}: {res.verdict}")
-                if not err.is_terminal:
-                    err.print(f"[{len(results)}/{len(profiles)}] {prof.id}: {res.verdict}",
-                              highlight=False)
+                progress.advance(f"{prof.id}: {res.verdict}")
     finally:
         if store is not None:
             store.close()
@@ -88,7 +82,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                       r.ip_masked or "", r.asn or "", r.ip_country or "", r.geoip_country or "",
                       "" if r.sources_agree is None else ("yes" if r.sources_agree else "NO"),
                       r.detail or "")
-    out = Console(highlight=False, width=None if Console().is_terminal else 220)
+    out = out_console()
     out.print(table)
     bad = [r for r in results.values() if not r.ok]
     out.print(f"{len(results) - len(bad)} ok, {len(bad)} not usable")

@@ -31,13 +31,19 @@ def locale_parts(profile: Profile) -> tuple[str, str]:
     return profile.language.split("-")[0], country.upper()
 
 
+def proxy_host_port(proxy_url: str) -> str:
+    """``host:port`` of a proxy URL (port 80 when none is given)."""
+    parts = urlsplit(proxy_url)
+    return f"{parts.hostname}:{parts.port or 80}"
+
+
 def emulator_proxy_arg(proxy_url: str) -> str:
     """``-http-proxy`` takes ``[user:pass@]host:port`` (http only)."""
     parts = urlsplit(proxy_url)
     auth = ""
     if parts.username:
         auth = parts.username + (f":{parts.password}" if parts.password else "") + "@"
-    return f"{auth}{parts.hostname}:{parts.port or 80}"
+    return f"{auth}{proxy_host_port(proxy_url)}"
 
 
 def build_capabilities(

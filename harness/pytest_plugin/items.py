@@ -42,7 +42,7 @@ class ScenarioItem(pytest.Item):
         from harness.rules import shared_rules
         from harness.runner import RunnerSettings
         from harness.storage.store import Store
-        from harness.store_stage_hook import make_store_stage
+        from harness.stores.stage import make_store_stage
         from harness.vantage import VantageChecker
 
         config = self.config.stash[CONFIG_KEY]

@@ -40,9 +40,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     get_state(config)
     run_config = config.stash[CONFIG_KEY]
     try:
-        from harness.execution import resolve_phones
+        from harness.execution import preflight
 
-        resolve_phones(selected_profiles(config), run_config)
+        preflight(selected_profiles(config), run_config)
     except (ConfigError, ConfigErrors) as exc:
         raise pytest.UsageError(str(exc)) from None
     if run_config.backend is Backend.APPIUM:

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from harness.console import WorkProgress, out_console
 from harness.errors import ConfigError, HarnessError, display_path
 from harness.stores.confirm import (
     DEFAULT_MIN_CHECKS,
@@ -180,11 +180,6 @@ def _err_console() -> Console:
     return Console(stderr=True, soft_wrap=True, highlight=False)
 
 
-def _out_console() -> Console:
-    probe = Console()
-    return Console(highlight=False, soft_wrap=True, width=None if probe.is_terminal else 200)
-
-
 def _settings(args: argparse.Namespace) -> StoreSettings:
     if args.max_attempts < 1:
         raise ConfigError(f"--max-attempts={args.max_attempts}", None,
@@ -286,20 +281,13 @@ def cmd_check(args: argparse.Namespace) -> int:
                           f"identifier in {' or '.join(s.value for s in stores)}")
     _print_plan(err, units, settings)
     store = Store.open(args.db, args.artifacts)
-    progress = Progress(
-        TextColumn("[bold]checking[/]"), BarColumn(bar_width=30), MofNCompleteColumn(),
-        TimeElapsedColumn(), TextColumn("{task.description}"),
-        console=err, transient=False, disable=not err.is_terminal)
+    progress = WorkProgress(err, "checking", len(units))
 
     def on_unit(unit: SweepUnit, obs: list[StoreObservation], done: int, total: int) -> None:
-        line = f"{unit.label}: {_unit_summary(obs)}"
-        progress.update(task, advance=1, description=line)
-        if not err.is_terminal:
-            err.print(f"[{done}/{total}] {line}")
+        progress.advance(f"{unit.label}: {_unit_summary(obs)}")
 
     try:
         with StoreClients(settings) as clients, progress:
-            task = progress.add_task("", total=len(units))
             report = run_sweep(clients, units, store, workers=settings.workers,
                                on_unit=on_unit)
     except KeyboardInterrupt:
@@ -307,7 +295,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise
     finally:
         store.close()
-    out = _out_console()
+    out = out_console()
     out.print(_summary_table(report.observations, stores,
                              title=f"Store checks (run {report.run_id[:8]})"))
     unavailable = _unavailable_table(report.observations)
@@ -438,7 +426,7 @@ def cmd_changes(args: argparse.Namespace) -> int:
         rows.extend((s.key, c) for c in status.changes)
         if status.pending is not None and status.pending.previous is not None:
             pending.append((s.key, status.pending))
-    out = _out_console()
+    out = out_console()
     table = Table(title=f"Confirmed availability changes ({args.db})")
     for col in ("app", "store", "country", "change", "since (UTC)", "confirmed (UTC)",
                 "checks"):
@@ -491,7 +479,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     with StoreClients(settings) as clients:
         rows = verify_catalog(clients.apple, apps, countries)
         requests = clients.requests
-    out = _out_console()
+    out = out_console()
     table = Table(title=f"Catalog check against the iTunes lookup ({', '.join(countries)})")
     for col in ("app", "apple id", "status", "storefront", "catalog bundle", "store bundle",
                 "store title", "detail"):

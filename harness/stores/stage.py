@@ -23,9 +23,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from harness.attempt import resolve_proxy
+from harness.attempt import StoreStage, resolve_proxy
 from harness.catalog import default_catalog
-from harness.outcomes import Barrier, Stage, Status, Verdict
+from harness.config import RunConfig
+from harness.outcomes import Backend, Barrier, Stage, Status, Verdict
 from harness.profiles import Profile
 from harness.scenarios import Scenario
 from harness.storage.store import Store
@@ -118,3 +119,19 @@ def check_store_stage(
                 detail=(f"{obs.store.value} store, {country}, {obs.store_app_id}: "
                         f"{obs.detail} ({where}; {obs.request_url})"))
     return None
+
+
+def make_store_stage(store: Store, config: RunConfig, run_id: str) -> StoreStage | None:
+    """One store-stage callable for a run, or None when store checks are off.
+
+    Simulator runs skip it (demo apps are in no store, and a simulator run stays offline).
+    """
+    if not config.store_check or config.backend is Backend.SIM:
+        return None
+    clients = StoreClients()  # one rate limiter for all attempts of the run
+
+    def stage(scenario: Scenario, profile: Profile, egress: str | None) -> Verdict | None:
+        return check_store_stage(store, scenario, profile, run_id=run_id, clients=clients,
+                                 egress_country=egress)
+
+    return stage
