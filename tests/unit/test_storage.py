@@ -34,7 +34,7 @@ def store(tmp_path: Path) -> Store:
 
 
 def test_schema_is_migrated_and_wal(store: Store, tmp_path: Path) -> None:
-    assert current_revision(store.engine) == head_revision() == "0002"
+    assert current_revision(store.engine) == head_revision() is not None
     tables = set(inspect(store.engine).get_table_names())
     assert {"runs", "measurements", "steps", "artifacts", "alembic_version"} <= tables
     conn = sqlite3.connect(tmp_path / "results.db")
