@@ -259,6 +259,7 @@ def _run_leased(*, store: Store, run_id: str, scenario: Scenario, profile: Profi
                               ip_echo_url=vantage.endpoint if vantage else None)
     start = MeasurementStart(
         run_id=run_id, scenario_id=scenario.id, scenario_version=scenario.version,
+        scenario_verified=scenario.verified,
         app_id=scenario.app.android_package, app_name=scenario.app.name,
         country=profile.country, region=profile.region.value, profile_id=profile.id,
         backend=backend.value, rules_version=ruleset.version,

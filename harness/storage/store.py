@@ -75,6 +75,7 @@ class MeasurementStart:
     phone_country: str | None = None
     proxy_masked: str | None = None
     capabilities: Mapping[str, Any] | None = None
+    scenario_verified: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -212,7 +213,8 @@ class Store:
         row = Measurement(
             id=mid, run_id=start.run_id, data_format_version=DATA_FORMAT_VERSION,
             harness_version=__version__, scenario_id=start.scenario_id,
-            scenario_version=start.scenario_version, app_id=start.app_id,
+            scenario_version=start.scenario_version,
+            scenario_verified=start.scenario_verified, app_id=start.app_id,
             app_name=start.app_name, country=start.country, region=start.region,
             profile_id=start.profile_id, backend=start.backend, started_at=utcnow(),
             status=Status.RUNNING.value, rules_version=start.rules_version,
