@@ -48,6 +48,9 @@ class AttemptResult:
     scenario_id: str
     profile_id: str
     country: str
+    #: True when the harness itself raised during the attempt: the row records it as
+    #: ``failure: unknown_failure`` and the run is marked as having had errors.
+    crashed: bool = False
 
 
 class StoreSink:
@@ -184,26 +187,61 @@ def run_attempt(
     """Measure ``scenario`` from ``profile`` once and store the result.
 
     With a ``pool`` (real devices), the attempt first leases one of the profile's devices
-    and a UiAutomator2 system port, and holds them until it ends.
+    and a UiAutomator2 system port, and holds them until it ends. Whatever happens, the
+    attempt leaves exactly one row: an exception of the harness itself becomes this
+    attempt's ``failure: unknown_failure`` with a scrubbed message (``crashed``), never a
+    planned attempt without a row.
     """
+    begun: list[str] = []
     label = f"{scenario.id}-{profile.id}"
     slots = profile.device.slots()
-    if pool is None or backend is Backend.SIM:
-        lease: contextlib.AbstractContextManager[Lease | None] = contextlib.nullcontext(None)
-    else:
-        lease = pool.lease(slots, label)
+    common: dict[str, Any] = dict(
+        store=store, run_id=run_id, scenario=scenario, profile=profile, phone=phone,
+        backend=backend, rules=rules, settings=settings, vantage=vantage,
+        store_stage=store_stage, sideload=sideload, begun=begun)
     try:
-        with lease as held:
-            return _run_leased(store=store, run_id=run_id, scenario=scenario, profile=profile,
-                               phone=phone, backend=backend, open_device=open_device,
-                               rules=rules, settings=settings, held=held,
-                               has_slots=bool(slots), vantage=vantage,
-                               store_stage=store_stage, sideload=sideload)
-    except DeviceUnavailable as exc:  # no device could be leased: still a measurement
-        return _run_leased(store=store, run_id=run_id, scenario=scenario, profile=profile,
-                           phone=phone, backend=backend, open_device=_refuse(exc),
-                           rules=rules, settings=settings, held=None, has_slots=False,
-                           vantage=vantage, store_stage=store_stage, sideload=sideload)
+        if pool is None or backend is Backend.SIM:
+            lease: contextlib.AbstractContextManager[Lease | None] = \
+                contextlib.nullcontext(None)
+        else:
+            lease = pool.lease(slots, label)
+        try:
+            with lease as held:
+                return _run_leased(open_device=open_device, held=held,
+                                   has_slots=bool(slots), **common)
+        except DeviceUnavailable as exc:  # no device could be leased: still a measurement
+            if begun:
+                raise
+            return _run_leased(open_device=_refuse(exc), held=None, has_slots=False, **common)
+    except Exception as exc:
+        return _record_crash(store, run_id, scenario, profile, phone, backend, rules, begun,
+                             exc)
+
+
+def _record_crash(store: Store, run_id: str, scenario: Scenario, profile: Profile,
+                  phone: PhoneNumber, backend: Backend, rules: RuleSet | None,
+                  begun: list[str], exc: Exception) -> AttemptResult:
+    """The row of an attempt during which the harness raised: ``unknown_failure``."""
+    secrets = [phone.e164.reveal(), phone.national.reveal()]
+    log.error("internal error during %s from %s: %s", scenario.id, profile.id,
+              scrub(f"{type(exc).__name__}: {exc}", secrets), exc_info=exc)
+    verdict = Verdict(status=Status.FAILURE, stage=Stage.LAUNCH,
+                      failure=Failure.UNKNOWN_FAILURE,
+                      detail=scrub(f"internal error: {type(exc).__name__}: {exc}", secrets))
+    if begun:
+        mid = begun[0]
+        store.complete_measurement(mid, verdict, 0, running_only=True)
+    else:
+        # the envelope without anything that could have raised (no phone hash, no caps)
+        mid = store.begin_measurement(MeasurementStart(
+            run_id=run_id, scenario_id=scenario.id, scenario_version=scenario.version,
+            scenario_verified=scenario.verified, app_id=scenario.app.android_package,
+            app_name=scenario.app.name, country=profile.country,
+            region=profile.region.value, profile_id=profile.id, backend=backend.value,
+            rules_version=(rules or shared_rules()).version, phone_masked=phone.masked,
+            phone_source=phone.source, phone_country=phone.region))
+        store.complete_measurement(mid, verdict, 0)
+    return AttemptResult(mid, verdict, scenario.id, profile.id, profile.country, crashed=True)
 
 
 def _phone_proxy(profile: Profile, held: Lease | None, has_slots: bool, proxy: str | None,
@@ -249,7 +287,7 @@ def _run_leased(*, store: Store, run_id: str, scenario: Scenario, profile: Profi
                 phone: PhoneNumber, backend: Backend, open_device: DeviceFactory,
                 rules: RuleSet | None, settings: RunnerSettings | None, held: Lease | None,
                 has_slots: bool, vantage: VantageChecker | None,
-                store_stage: StoreStage | None = None, sideload: bool = False
+                store_stage: StoreStage | None, sideload: bool, begun: list[str]
                 ) -> AttemptResult:
     ruleset = rules or shared_rules()
     proxy = resolve_proxy(profile)
@@ -268,6 +306,7 @@ def _run_leased(*, store: Store, run_id: str, scenario: Scenario, profile: Profi
         capabilities=masked_capabilities(caps, phone),
     )
     mid = store.begin_measurement(start)
+    begun.append(mid)
     secrets = [phone.e164.reveal(), phone.national.reveal()] + ([proxy] if proxy else [])
     device: Device | None = None
     steps_done = 0

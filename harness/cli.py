@@ -247,6 +247,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
     out.print(f"{len(batch.results)} measurements stored in {config.db} ({summary}); "
               f"run id {batch.run_id}")
+    if batch.status != "completed":
+        out.print(f"[bold red]run {batch.status}[/]: {batch.errors} attempts raised inside the "
+                  "harness (recorded as failure: unknown_failure; the log above has the "
+                  "cause)")
     report = getattr(args, "report", None)
     if report is not None:
         from harness.report import write_run_report
@@ -260,7 +264,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     for r in failures:
         out.print(f"[magenta]failure[/] {r.scenario_id}-{r.profile_id}: {r.verdict.failure}: "
                   f"{r.verdict.detail}  (harness show {r.measurement_id[:12]})")
-    return EXIT_FAILURES if failures else EXIT_OK
+    return EXIT_FAILURES if failures or batch.status != "completed" else EXIT_OK
 
 
 def cmd_profiles_check(args: argparse.Namespace) -> int:

@@ -27,6 +27,7 @@ from harness.profiles import PhoneNumber, Profile
 from harness.rules import shared_rules
 from harness.runner import RunnerSettings
 from harness.scenarios import Scenario
+from harness.secrets import hash_key
 from harness.storage.store import Store
 from harness.table import Cell
 from harness.vantage import VantageChecker, check_full_tunnel
@@ -38,6 +39,9 @@ class BatchResult:
     results: list[AttemptResult] = field(default_factory=list)
     aborted_before: int = 0
     skipped: list[str] = field(default_factory=list)
+    #: Attempts during which the harness itself raised (recorded as unknown_failure).
+    errors: int = 0
+    status: str = "running"
 
     def cells(self, scenarios: dict[str, Scenario]) -> list[Cell]:
         return [
@@ -55,6 +59,7 @@ def preflight(profiles: list[Profile], config: RunConfig) -> dict[str, PhoneNumb
     stops the batch, with every problem reported together."""
     phones: dict[str, PhoneNumber] = {}
     errors: list[ConfigError] = []
+    hash_key()  # created (or found unusable) once, before any worker needs it
     for p in profiles:
         try:
             phones[p.id] = p.resolve_phone(config.backend)
@@ -128,7 +133,15 @@ def run_batch(
                         vantage=vantage, store_stage=store_stage, sideload=config.sideload)
                     futures[fut] = (scenario, profile)
                 for fut in as_completed(futures):
-                    res = fut.result()
+                    try:
+                        res = fut.result()
+                    except Exception as exc:  # not even a failure row could be written
+                        batch.errors += 1
+                        scenario, profile = futures[fut]
+                        progress.advance(f"{scenario.id}-{profile.id}: not recorded "
+                                         f"({type(exc).__name__}: {exc})")
+                        continue
+                    batch.errors += res.crashed
                     batch.results.append(res)
                     progress.advance(f"{res.scenario_id}-{res.profile_id}: "
                                      f"{res.verdict.outcome}")
@@ -140,6 +153,6 @@ def run_batch(
                   "marked aborted at the next start", file=sys.stderr)
             raise
         finally:
-            store.finish_run(run_id, status)
+            batch.status = store.finish_run(run_id, status, errors=batch.errors)
     batch.results.sort(key=lambda r: (r.scenario_id, r.profile_id))
     return batch

@@ -10,6 +10,7 @@ can tell "the same number" without being able to read it; the key comes from
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import ipaddress
@@ -17,11 +18,14 @@ import logging
 import os
 import re
 import secrets as _stdlib_secrets
+import tempfile
 import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
+
+from harness.errors import HarnessError
 
 ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -153,28 +157,82 @@ def mask_ip(ip: str) -> str:
     return str(net)
 
 
-def _hash_key() -> bytes:
+class HashKeyError(HarnessError):
+    """The phone-hash key cannot be read or created; hashing without it is never done."""
+
+
+_KEY_LOCK = threading.Lock()
+_KEY_CACHE: dict[str, bytes] = {}
+
+
+def hash_key_path() -> Path:
+    return Path(os.environ.get("HARNESS_HASH_KEY_FILE")
+                or Path.home() / ".config" / "rnr-harness" / "hash.key")
+
+
+def hash_key() -> bytes:
+    """The key of every keyed hash: ``HARNESS_HASH_KEY``, else the local key file.
+
+    The file is created on first use, atomically, whoever gets there first: the key is
+    written to a private temporary file that is then hard-linked to its final name, which
+    fails if another thread or process linked its own first; the loser reads the winner's
+    key. A key that cannot be read or created is an error (``HashKeyError``), never a
+    silent constant: a constant key would make every stored phone hash guessable.
+    """
     env = os.environ.get("HARNESS_HASH_KEY")
     if env:
         return env.encode()
-    path = Path(os.environ.get("HARNESS_HASH_KEY_FILE",
-                               Path.home() / ".config" / "rnr-harness" / "hash.key"))
-    try:
-        return path.read_bytes().strip()
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = _stdlib_secrets.token_hex(32).encode()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(key)
+    path = hash_key_path()
+    with _KEY_LOCK:
+        cached = _KEY_CACHE.get(str(path))
+        if cached is not None:
+            return cached
+        key = _read_or_create_key(path)
+        _KEY_CACHE[str(path)] = key
         return key
-    except OSError:
-        return b"rnr-harness-unkeyed"
+
+
+def _read_or_create_key(path: Path) -> bytes:
+    def fail(what: str, exc: OSError | None = None) -> HashKeyError:
+        why = f" ({exc.strerror})" if exc is not None and exc.strerror else ""
+        return HashKeyError(
+            f"the phone-hash key {path} {what}{why}. Set HARNESS_HASH_KEY, or point "
+            "HARNESS_HASH_KEY_FILE at a file in a writable folder (it is created on first "
+            "use and must be kept: hashes made with another key do not match)")
+
+    for _ in range(3):
+        try:
+            key = path.read_bytes().strip()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise fail("cannot be read", exc) from None
+        else:
+            if not key:
+                raise fail("is empty")
+            return key
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".hash.key.")
+        except OSError as exc:
+            raise fail("cannot be created", exc) from None
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(_stdlib_secrets.token_hex(32).encode())
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another thread or process created it first: read theirs
+        except OSError as exc:
+            raise fail("cannot be created", exc) from None
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    raise fail("could not be read after it was created")
 
 
 def keyed_hash(value: str) -> str:
     """HMAC-SHA256 of ``value`` under the local hash key, hex, 32 characters."""
-    return hmac.new(_hash_key(), value.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(hash_key(), value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 _SCRUBBERS: list[tuple[re.Pattern[str], str]] = [

@@ -47,6 +47,7 @@ class ScenarioItem(pytest.Item):
 
         config = self.config.stash[CONFIG_KEY]
         state = get_state(self.config)
+        self.user_properties.append(("harness_attempt", True))  # a planned attempt
         if state.store is None:
             state.store = Store.open(config.db, config.artifacts_dir)
             state.stack.callback(state.store.close)
@@ -92,6 +93,7 @@ class ScenarioItem(pytest.Item):
             "barrier": v.barrier.value if v.barrier else None,
             "failure": v.failure.value if v.failure else None,
             "access_level": v.access_level.value, "measurement_id": result.measurement_id,
+            "crashed": result.crashed,
         }))
         if v.status is Status.FAILURE:
             raise AttemptFailed(

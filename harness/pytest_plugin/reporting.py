@@ -60,14 +60,24 @@ def pytest_configure_node(node: Any) -> None:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect each attempt's outcome; an attempt that raised inside the harness, or that
+    ended without a recorded outcome, counts as an error of the run."""
     if report.when != "call":
         return
+    planned = recorded = False
     for key, value in report.user_properties:
+        if key == "harness_attempt":
+            planned = True
         if key == "harness" and isinstance(value, dict):
+            recorded = True
             _pending.append(value)
+            _errors[0] += bool(value.get("crashed"))
+    if planned and not recorded:
+        _errors[0] += 1
 
 
 _pending: list[dict[str, Any]] = []
+_errors = [0]
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -77,10 +87,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     state.outcomes.extend(_pending)
     _pending.clear()
+    errors, _errors[0] = _errors[0], 0
     if state.store is not None:
         if state.is_controller and state.run_started:
             interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
-            state.store.finish_run(state.run_id, "interrupted" if interrupted else "completed")
+            state.store.finish_run(state.run_id, "interrupted" if interrupted else "completed",
+                                   errors=errors)
         state.stack.close()
         state.store = None
     if state.is_controller and not state.run_started and state.outcomes:
@@ -90,7 +102,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         run_config = config.stash[CONFIG_KEY]
         store = Store.open(run_config.db, run_config.artifacts_dir, migrate_schema=False)
         try:
-            store.finish_run(state.run_id, "completed")
+            store.finish_run(state.run_id, "completed", errors=errors)
         finally:
             store.close()
 

@@ -165,18 +165,34 @@ class Store:
                 if s.get(Run, run_id) is None:
                     raise
 
-    def finish_run(self, run_id: str, status: str = "completed") -> None:
-        """Close the run; attempts still ``running`` in it can never finish: aborted."""
-        def fn(s: Session) -> None:
+    def finish_run(self, run_id: str, status: str = "completed", errors: int = 0) -> str:
+        """Close the run; attempts still ``running`` in it can never finish: aborted.
+
+        A run asked to close as ``completed`` is ``completed`` only when every planned
+        attempt has a row and none raised inside the harness: with fewer rows than
+        planned it is ``incomplete``, with ``errors`` it is ``completed_with_errors``.
+        Returns the status written.
+        """
+        def fn(s: Session) -> str:
             now = utcnow()
+            final = status
+            if status == "completed":
+                planned = s.scalar(select(Run.planned).where(Run.id == run_id))
+                rows = s.scalar(select(func.count()).select_from(Measurement)
+                                .where(Measurement.run_id == run_id)) or 0
+                if planned is not None and rows < planned:
+                    final = "incomplete"
+                elif errors:
+                    final = "completed_with_errors"
             s.execute(update(Run).where(Run.id == run_id)
-                      .values(status=status, finished_at=now))
+                      .values(status=final, finished_at=now))
             s.execute(update(Measurement)
                       .where(Measurement.run_id == run_id,
                              Measurement.status == Status.RUNNING.value)
                       .values(status=Status.ABORTED.value, ended_at=now,
-                              failure_detail=f"the run ended ({status}) before this attempt"))
-        self._write(fn)
+                              failure_detail=f"the run ended ({final}) before this attempt"))
+            return final
+        return str(self._write(fn))
 
     def abort_stale(self) -> int:
         """Mark ``running`` rows of dead runs ``aborted``; return how many measurements."""
@@ -236,11 +252,19 @@ class Store:
             update(Measurement).where(Measurement.id == mid).values(**values)))
 
     def complete_measurement(self, mid: str, verdict: Verdict, steps_done: int,
-                             features: Mapping[str, str] | None = None) -> None:
+                             features: Mapping[str, str] | None = None, *,
+                             running_only: bool = False) -> None:
+        """Write the verdict of a ``running`` measurement, once.
+
+        ``running_only``: a row that already has its verdict is left as it is (used when
+        recording a crash that may have happened after the verdict was written).
+        """
         def fn(s: Session) -> None:
             row = s.get(Measurement, mid)
             if row is None:
                 raise StorageError(f"measurement {mid} is not in the database")
+            if row.status != Status.RUNNING.value and running_only:
+                return
             if row.status != Status.RUNNING.value:
                 raise StorageError(f"measurement {mid} is already {row.status}; "
                                    "completed measurements are never rewritten")

@@ -18,9 +18,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def env(tmp: Path) -> dict[str, str]:
+def env(tmp: Path, fresh_machine: bool = False) -> dict[str, str]:
+    """The environment of a command run by a test: ``HOME`` is ``tmp``; a fixed hash key
+    unless ``fresh_machine`` (then no key anywhere, as on a machine never used before)."""
     e = dict(os.environ)
-    e["HARNESS_HASH_KEY"] = "e2e-key"
+    if fresh_machine:
+        e.pop("HARNESS_HASH_KEY", None)
+        e.pop("HARNESS_HASH_KEY_FILE", None)
+    else:
+        e["HARNESS_HASH_KEY"] = "e2e-key"
     e["HOME"] = str(tmp)
     e.pop("HARNESS_DB", None)
     e["COLUMNS"] = "200"
@@ -28,9 +34,10 @@ def env(tmp: Path) -> dict[str, str]:
 
 
 def harness(args: list[str], tmp: Path, timeout: float = 300, cwd: Path = REPO,
-            extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+            extra_env: dict[str, str] | None = None, fresh_machine: bool = False
+            ) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(BIN / "harness"), *args], cwd=cwd,
-                          env={**env(tmp), **(extra_env or {})},
+                          env={**env(tmp, fresh_machine), **(extra_env or {})},
                           capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL)
 

@@ -22,11 +22,30 @@ APPS = ["demo-dialcode", "demo-friendcheck", "demo-gatedpost", "demo-geofence",
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The demo as on a fresh machine: an empty HOME, no hash key anywhere, four workers
+    that all need the key at once."""
     tmp = tmp_path_factory.mktemp("demo")
     proc = harness(["demo", "--country", ",".join(PROFILES), "--db", str(tmp / "results.db"),
-                    "--report", str(tmp / "report.html")], tmp, timeout=600)
+                    "--workers", "4", "--report", str(tmp / "report.html")], tmp,
+                   timeout=600, fresh_machine=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return tmp, proc.stdout
+
+
+def test_first_run_creates_one_private_key_and_a_completed_run(demo: tuple[Path, str]
+                                                               ) -> None:
+    tmp, _ = demo
+    key = tmp / ".config" / "rnr-harness" / "hash.key"
+    assert key.is_file() and key.stat().st_mode & 0o777 == 0o600
+    assert len(key.read_text().strip()) == 64
+    assert sorted(p.name for p in key.parent.iterdir()) == ["hash.key"]
+    conn = sqlite3.connect(tmp / "results.db")
+    [(status, planned, count)] = conn.execute(
+        "select r.status, r.planned, count(m.id) from runs r join measurements m "
+        "on m.run_id = r.id group by r.id").fetchall()
+    conn.close()
+    assert (status, planned, count) == ("completed", len(APPS) * len(PROFILES),
+                                        len(APPS) * len(PROFILES))
 
 
 def rows(tmp: Path) -> dict[tuple[str, str], sqlite3.Row]:

@@ -237,6 +237,57 @@ def test_keyed_hash_key_file_is_created_once_and_reused(
     assert keyed_hash("x") == h1
 
 
+def test_key_file_is_created_once_when_threads_and_processes_race(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A fresh machine: many workers ask for the key at once; one key wins, all use it."""
+    import subprocess
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    from harness import secrets as sec
+
+    key_file = tmp_path / "fresh" / "hash.key"
+    monkeypatch.delenv("HARNESS_HASH_KEY")
+    monkeypatch.setenv("HARNESS_HASH_KEY_FILE", str(key_file))
+    code = ("import sys; from harness.secrets import keyed_hash; "
+            "sys.stdout.write(keyed_hash('x'))")
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                              text=True) for _ in range(4)]
+
+    def fresh_hash(_: int) -> str:
+        with sec._KEY_LOCK:
+            sec._KEY_CACHE.clear()
+        return keyed_hash("x")
+
+    with ThreadPoolExecutor(8) as pool:
+        thread_hashes = set(pool.map(fresh_hash, range(32)))
+    proc_hashes = {p.communicate(timeout=60)[0] for p in procs}
+    assert all(p.returncode == 0 for p in procs)
+    assert len(thread_hashes | proc_hashes) == 1
+    assert [p.name for p in key_file.parent.iterdir()] == ["hash.key"]  # no temp files left
+
+
+@pytest.mark.parametrize("breakage", ["empty", "directory", "parent_is_a_file"])
+def test_a_key_that_cannot_be_read_or_made_is_an_error_never_a_constant(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, breakage: str) -> None:
+    from harness.secrets import HashKeyError
+
+    monkeypatch.delenv("HARNESS_HASH_KEY")
+    key_file = tmp_path / "k" / "hash.key"
+    key_file.parent.mkdir()
+    if breakage == "empty":
+        key_file.write_text("")
+    elif breakage == "directory":
+        key_file.mkdir()
+    else:  # the folder cannot be made, even by root
+        (tmp_path / "k" / "file").write_text("x")
+        key_file = tmp_path / "k" / "file" / "hash.key"
+    monkeypatch.setenv("HARNESS_HASH_KEY_FILE", str(key_file))
+    with pytest.raises(HashKeyError) as info:
+        keyed_hash("x")
+    assert str(key_file) in str(info.value) and "HARNESS_HASH_KEY" in str(info.value)
+
+
 # --------------------------------------------------------------------------- templates
 
 
