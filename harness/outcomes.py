@@ -17,7 +17,7 @@ from enum import StrEnum
 
 #: Version of the measurement record format (the envelope and its columns). Bump it
 #: when a column's meaning changes, so that exports can tell old rows from new.
-DATA_FORMAT_VERSION = "1.0"
+DATA_FORMAT_VERSION = "1.1"
 
 
 class DocumentedEnum(StrEnum):
@@ -117,7 +117,8 @@ class Barrier(DocumentedEnum):
     )
     RISK_CONTROL_BLOCK = (
         "risk_control_block",
-        "A security / risk-control check (captcha, slider, rate limit) stopped sign-up.",
+        "Risk control refused the user: account or device blocked, registration closed for "
+        "the device or environment, a rate limit that does not clear, an SMS to send.",
     )
     FEATURE_RESTRICTED = (
         "feature_restricted",
@@ -148,6 +149,11 @@ class Failure(DocumentedEnum):
     UI_UNRECOGNIZED = (
         "ui_unrecognized",
         "Neither the step's target nor any barrier rule appeared before the step's timeout.",
+    )
+    CHALLENGE_REQUIRED = (
+        "challenge_required",
+        "A routine challenge a person would solve (slider, puzzle, captcha) and no operator "
+        "was attending.",
     )
     TIMEOUT = ("timeout", "The attempt as a whole exceeded its time budget.")
     UNKNOWN_FAILURE = (

@@ -52,7 +52,9 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 SETS = {"corpus": (HERE / "specs", HERE / "screens"),
-        "holdout": (HERE / "holdout", HERE / "holdout" / "screens")}
+        "holdout": (HERE / "holdout", HERE / "holdout" / "screens"),
+        "unseen": (HERE / "unseen", HERE / "unseen" / "screens"),
+        "final": (HERE / "final", HERE / "final" / "screens")}
 
 WIDTH, HEIGHT = 1080, 2400
 STATUS_BAR, NAV_BAR = 96, 130
@@ -343,7 +345,7 @@ class Builder:
         content.add(body)
         y = top
         layout = spec.get("layout", "page")
-        if spec.get("title") and layout != "webview" or spec.get("title") and self.seed % 2:
+        if (spec.get("title") and layout != "webview") or (spec.get("title") and self.seed % 2):
             bar, h = self._toolbar(str(spec["title"]), y)
             body.add(bar)
             y += h

@@ -1,6 +1,7 @@
 """`harness classify` on one saved screen and `harness reclassify` over stored evidence:
-which screens are replayed at which stage, what a new rule changes, that measurements
-are never rewritten, and that a second run under the same rules adds nothing."""
+which screen is read again at which stage (the one the attempt stopped on), what a new
+rule changes, that measurements are never rewritten, and that a second run under the
+same rules adds nothing."""
 
 from __future__ import annotations
 
@@ -11,20 +12,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from harness.classify import (
-    all_matches,
+from harness.cli import main
+from harness.errors import ConfigError, HarnessError
+from harness.outcomes import AccessLevel, Barrier, Failure, Stage, Status, Verdict
+from harness.scenarios import Scenario, load_scenario
+from harness.storage import MeasurementStart, Store
+from harness.storage.models import Measurement, Reclassification
+from harness.verdicts.reclassify import (
     find_scenario,
     read_page_source,
     reclassify,
     rules_for,
 )
-from harness.cli import main
-from harness.errors import ConfigError, HarnessError
-from harness.outcomes import AccessLevel, Barrier, Failure, Stage, Status, Verdict
-from harness.rules import shared_rules
-from harness.scenarios import Scenario, load_scenario
-from harness.storage import MeasurementStart, Store
-from harness.storage.models import Measurement, Reclassification
+from harness.verdicts.rules import shared_rules
 
 SCREENS = Path(__file__).resolve().parents[1] / "fixtures" / "screens"
 REPO = Path(__file__).resolve().parents[2]
@@ -38,19 +38,19 @@ def screen_bytes(name: str) -> bytes:
 # --------------------------------------------------------------------------- classify
 
 
-def test_all_matches_lists_rules_in_the_order_tried() -> None:
+def test_matches_lists_rules_in_the_order_tried() -> None:
     screen = read_page_source(SCREENS / "synthetic_alipay_bank_card_zh_hans.xml")
-    ids = [m.rule.id for m in all_matches(screen, shared_rules(), None)]
-    assert ids[0] == "verify.bank_card.zh_hans"
-    assert "verify.id.zh_hans" in ids  # it would match too, but comes later
+    ids = [m.rule.id for m in shared_rules().matches(screen, None)]
+    assert ids[0] == "verify.bank_card"
+    assert "verify.id" in ids  # it would match too, but comes later
 
 
 def test_app_rules_are_tried_first() -> None:
     wechat = find_scenario("wechat", [REPO / "scenarios"])
     screen = read_page_source(SCREENS / "synthetic_wechat_friend_verification_zh_hans.xml")
-    matches = all_matches(screen, rules_for(wechat), Stage.VERIFICATION)
+    matches = rules_for(wechat).matches(screen, Stage.VERIFICATION)
     assert matches[0].rule.id == "wechat.friend_scan"
-    assert matches[1].rule.id == "verify.friend.zh_hans"
+    assert matches[1].rule.id == "verify.friend"
 
 
 def test_find_scenario_by_id_path_or_suggestion(tmp_path: Path) -> None:
@@ -76,13 +76,33 @@ def test_read_page_source_errors(tmp_path: Path) -> None:
 
 
 def test_cli_classify_prints_barrier_and_rule(capsys: pytest.CaptureFixture[str]) -> None:
-    rc = main(["classify", str(SCREENS / "synthetic_wechat_security_verification_zh_hant.xml")])
+    rc = main(["classify", str(SCREENS / "synthetic_kuaishou_id_verification_zh_hant.xml")])
     out = capsys.readouterr().out
     assert rc == 0
-    assert "barrier: risk_control_block" in out
-    assert "risk.challenge.zh_hant" in out
-    assert "安全驗證" in out
+    assert "barrier: id_verification_required" in out
+    assert "rule:    verify.id (shared library" in out
+    assert "zh-Hant" in out and "id_document=" in out and "demand=" in out
     assert shared_rules().version in out
+
+
+def test_cli_classify_a_challenge_is_a_failure_not_a_barrier(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["classify", str(SCREENS / "synthetic_douyin_captcha_en.xml"), "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert rc == 0
+    assert (data["outcome"], data["barrier"], data["failure"]) == (
+        "challenge_required", None, "challenge_required")
+    assert data["rule_id"].startswith("challenge.")
+
+
+def test_cli_classify_explain_says_why_rules_did_not_fire(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["classify", str(SCREENS / "synthetic_privacy_consent_zh_hans.xml"), "--explain"])
+    out = capsys.readouterr().out
+    assert rc == 1
+    assert "[consent]" in out or "[paragraph]" in out  # the policy text is not a prompt
+    assert "rules, in the order tried:" in out
+    assert "verify.id" in out and "feature.post_gated" in out
 
 
 def test_cli_classify_no_match_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
@@ -92,23 +112,22 @@ def test_cli_classify_no_match_exits_1(capsys: pytest.CaptureFixture[str]) -> No
     assert rc == 1
     assert "no rule matched" in out and "ui_unrecognized" in out
     assert "of scenario bilibili" in out
-    # the texts the rules saw: the app's, not the system navigation bar's
-    assert "'同意并继续'" in out and "'返回'" not in out
+    # every text with its role: the app's consent dialog, the system navigation bar
+    assert "'同意并继续'" in out and "[system] '返回'" in out
 
 
 def test_cli_classify_stage_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     path = str(SCREENS / "synthetic_weibo_post_bind_phone_zh_hans.xml")
     assert main(["classify", path]) == 0
     out = capsys.readouterr().out
-    assert "feature.post_requires_rnr.zh_hans" in out
+    assert "feature.post_gated" in out
     assert "only applies at stages account, features" in out
     assert main(["classify", path, "--stage", "signup", "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["matched"] is False and data["stage"] == "signup"
     assert main(["classify", path, "--stage", "features", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert (data["barrier"], data["rule_id"]) == ("feature_restricted",
-                                                  "feature.post_requires_rnr.zh_hans")
+    assert (data["barrier"], data["rule_id"]) == ("feature_restricted", "feature.post_gated")
 
 
 def test_cli_classify_package_filter(capsys: pytest.CaptureFixture[str]) -> None:
@@ -116,7 +135,7 @@ def test_cli_classify_package_filter(capsys: pytest.CaptureFixture[str]) -> None
     assert main(["classify", path, "--package", "com.example.other"]) == 0  # unknown: all
     capsys.readouterr()
     assert main(["classify", path, "--package", "com.baidu.tieba", "--all"]) == 0
-    assert "geo.region_unavailable.en" in capsys.readouterr().out
+    assert "geo.region_unavailable" in capsys.readouterr().out
 
 
 def test_cli_classify_bad_input_exits_2(capsys: pytest.CaptureFixture[str],
@@ -179,31 +198,31 @@ def rows(store: Store) -> list[Reclassification]:
         return list(s.scalars(select(Reclassification).order_by(Reclassification.id)))
 
 
-def test_a_screen_that_passed_is_checked_at_the_next_steps_stage(store: Store) -> None:
+def test_access_stands_whatever_a_screen_the_flow_went_past_says(store: Store) -> None:
     rid = store.start_run("appium", OLD)
     mid = measure(store, rid, [("otp", "ok", ORDINARY), ("otp", "ok", FRIEND),
                                ("verification", "ok", ORDINARY), ("account", "ok", ORDINARY)],
                   ACCESS)
-    report = reclassify(store)
-    (r,) = report.results
-    assert r.measurement_id == mid and r.changed
-    assert (r.old.status, r.new.status) == ("access", "barrier")
-    assert r.new.barrier == "friend_verification_required"
-    assert r.new.rule_id == "verify.friend.zh_hans"
-    # the friend screen was saved after step 1's action: step 2 (verification) saw it
-    assert r.new.stage == "verification"
-    assert r.artifact_path is not None and r.artifact_path.endswith("001-page_source.xml")
+    (r,) = reclassify(store).results
+    assert r.measurement_id == mid and not r.changed
+    assert r.new.status == "access" and r.artifact_path is None
 
 
-def test_a_stage_limited_rule_respects_the_replayed_stage(store: Store) -> None:
+def test_the_stopping_screen_is_read_at_its_steps_stage(store: Store) -> None:
     rid = store.start_run("appium", OLD)
     # the posting gate before an account exists is not a feature barrier
-    measure(store, rid, [("otp", "ok", POST_GATE), ("otp", "ok", ORDINARY)], ACCESS)
-    measure(store, rid, [("account", "ok", ORDINARY), ("features", "ok", POST_GATE)], ACCESS)
+    measure(store, rid, [("otp", "ok", ORDINARY), ("otp", "failure:ui_unrecognized",
+                                                   POST_GATE)],
+            failure(Failure.UI_UNRECOGNIZED, Stage.OTP))
+    measure(store, rid, [("account", "ok", ORDINARY), ("features", "failure:ui_unrecognized",
+                                                       POST_GATE)],
+            failure(Failure.UI_UNRECOGNIZED, Stage.FEATURES))
     first, second = reclassify(store).results
     assert not first.changed
     assert second.changed and second.new.barrier == "feature_restricted"
     assert second.new.stage == "features"
+    assert second.artifact_path is not None and second.artifact_path.endswith(
+        "001-page_source.xml")
 
 
 def test_an_unrecognized_screen_is_now_a_barrier(store: Store) -> None:
@@ -213,18 +232,19 @@ def test_an_unrecognized_screen_is_now_a_barrier(store: Store) -> None:
             failure(Failure.UI_UNRECOGNIZED))
     (r,) = reclassify(store).results
     assert r.changed
-    assert (r.old.label, r.new.label) == ("failure", "barrier: risk_control_block")
-    assert (r.new.rule_id, r.new.stage) == ("risk.sms_upstream.zh_hans", "verification")
+    assert (r.old.label, r.new.label) == ("failure: ui_unrecognized",
+                                          "barrier: risk_control_block")
+    assert (r.new.rule_id, r.new.stage) == ("risk.sms_upstream", "verification")
     assert r.new.matched_text is not None and "1069" in r.new.matched_text
 
 
 def test_a_barrier_that_still_matches_is_unchanged(store: Store) -> None:
     rid = store.start_run("appium", OLD)
     measure(store, rid, [("otp", "ok", ORDINARY), ("verification", "barrier", ID_SCREEN)],
-            barrier(Barrier.ID_VERIFICATION_REQUIRED, "verify.id.zh_hans"))
+            barrier(Barrier.ID_VERIFICATION_REQUIRED, "verify.id"))
     (r,) = reclassify(store).results
     assert not r.changed and r.new.key() == r.old.key()
-    assert r.new.matched_text == "实名认证"  # the text matched now
+    assert r.new.matched_text is not None and "实名认证" in r.new.matched_text
 
 
 def test_a_barrier_no_rule_recognises_any_more(store: Store, tmp_path: Path) -> None:
@@ -238,9 +258,11 @@ def test_a_barrier_no_rule_recognises_any_more(store: Store, tmp_path: Path) -> 
     # with it, the rule is gone: the screen is unrecognised now
     scen = tmp_path / "x.yaml"
     scen.write_text("id: demo-x\napp: {name: X, android_package: com.tencent.mm}\n"
-                    "steps:\n  - launch\n", encoding="utf-8")
+                    "steps:\n  - launch\n  - wait: Home\n    stage: account\n",
+                    encoding="utf-8")
     (r,) = reclassify(store, [load_scenario(scen)]).results
     assert r.changed and r.new.status == "failure" and r.new.rule_id is None
+    assert r.new.failure == "ui_unrecognized"
 
 
 def test_app_rules_of_the_scenario_apply(store: Store, tmp_path: Path) -> None:
@@ -250,7 +272,9 @@ def test_app_rules_of_the_scenario_apply(store: Store, tmp_path: Path) -> None:
     scen = tmp_path / "x.yaml"
     scen.write_text("id: demo-x\napp: {name: X, android_package: com.tencent.mm}\n"
                     "rules:\n  - id: demo-x.password\n    barrier: risk_control_block\n"
-                    "    match: 请填写密码\nsteps:\n  - launch\n", encoding="utf-8")
+                    "    match: 请填写密码\n    roles: [field, notice]\n"
+                    "steps:\n  - launch\n  - wait: Home\n    stage: account\n",
+                    encoding="utf-8")
     scenario: Scenario = load_scenario(scen)
     (r,) = reclassify(store, [scenario]).results
     assert r.new.rule_id == "demo-x.password"
@@ -264,18 +288,20 @@ def test_builtin_verdicts_stand_unless_a_rule_now_matches(store: Store) -> None:
             barrier(Barrier.SMS_NOT_DELIVERED, "builtin.sms_timeout", Stage.OTP))
     kept, found = reclassify(store).results
     assert not kept.changed and kept.new.rule_id == "builtin.sms_timeout"
-    assert found.changed and found.new.rule_id == "risk.sms_upstream.zh_hans"
+    assert found.changed and found.new.rule_id == "risk.sms_upstream"
 
 
 def test_what_is_skipped(store: Store) -> None:
     rid = store.start_run("appium", OLD)
+    stopped = ("verification", "failure:ui_unrecognized")
     measure(store, rid, [("launch", "failure:device_unavailable", ORDINARY)],
             failure(Failure.DEVICE_UNAVAILABLE, Stage.LAUNCH))
     measure(store, rid, [("otp", "ok", FRIEND)],
             Verdict(status=Status.RUNNING, stage=Stage.OTP))
-    measure(store, rid, [("otp", "ok", FRIEND)], ACCESS, rules_version=shared_rules().version)
-    measure(store, rid, [("otp", "ok", None)], ACCESS)
-    gone = measure(store, rid, [("otp", "ok", FRIEND)], ACCESS)
+    measure(store, rid, [(*stopped, FRIEND)], failure(Failure.UI_UNRECOGNIZED),
+            rules_version=shared_rules().version)
+    measure(store, rid, [(*stopped, None)], failure(Failure.UI_UNRECOGNIZED))
+    gone = measure(store, rid, [(*stopped, FRIEND)], failure(Failure.UI_UNRECOGNIZED))
     path = store.get_measurement(gone)
     assert path is not None
     (store.artifacts_dir / path.artifacts[0].path).unlink()
@@ -289,10 +315,11 @@ def test_what_is_skipped(store: Store) -> None:
 
 def test_rows_are_added_beside_the_measurement_and_never_twice(store: Store) -> None:
     rid = store.start_run("appium", OLD)
-    mid = measure(store, rid, [("otp", "ok", ORDINARY), ("verification", "ok", FRIEND)],
-                  ACCESS)
+    mid = measure(store, rid, [("otp", "ok", ORDINARY),
+                               ("verification", "failure:ui_unrecognized", FRIEND)],
+                  failure(Failure.UI_UNRECOGNIZED))
     measure(store, rid, [("verification", "barrier", ID_SCREEN)],
-            barrier(Barrier.ID_VERIFICATION_REQUIRED, "verify.id.zh_hans"))
+            barrier(Barrier.ID_VERIFICATION_REQUIRED, "verify.id"))
     with store.session() as s:
         before = [(m.id, m.status, m.barrier, m.rule_id, m.rules_version)
                   for m in s.scalars(select(Measurement).order_by(Measurement.id))]
@@ -306,8 +333,7 @@ def test_rows_are_added_beside_the_measurement_and_never_twice(store: Store) -> 
     row = by_id[mid]
     assert (row.rules_version, row.previous_rules_version) == (shared_rules().version, OLD)
     assert (row.status, row.stage, row.barrier, row.rule_id, row.changed) == (
-        "barrier", "verification", "friend_verification_required", "verify.friend.zh_hans",
-        True)
+        "barrier", "verification", "friend_verification_required", "verify.friend", True)
     assert row.artifact_path is not None and mid in row.artifact_path
     with store.session() as s:
         after = [(m.id, m.status, m.barrier, m.rule_id, m.rules_version)
@@ -327,6 +353,7 @@ def test_only_the_runs_asked_for(store: Store) -> None:
     b = store.start_run("appium", OLD)
     measure(store, a, [("verification", "ok", FRIEND)], ACCESS)
     mb = measure(store, b, [("verification", "ok", FRIEND)], ACCESS)
+    # access measurements are re-examined too (and stand): only run b's
     report = reclassify(store, run_ids=[b])
     assert [r.measurement_id for r in report.results] == [mb]
 
@@ -334,10 +361,11 @@ def test_only_the_runs_asked_for(store: Store) -> None:
 def test_cli_reclassify_prints_what_changed(store: Store, tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     rid = store.start_run("appium", OLD)
-    mid = measure(store, rid, [("otp", "ok", ORDINARY), ("verification", "ok", FRIEND)],
-                  ACCESS, scenario_id="wechat")
+    mid = measure(store, rid, [("otp", "ok", ORDINARY),
+                               ("verification", "failure:ui_unrecognized", FRIEND)],
+                  failure(Failure.UI_UNRECOGNIZED), scenario_id="wechat")
     measure(store, rid, [("verification", "barrier", ID_SCREEN)],
-            barrier(Barrier.ID_VERIFICATION_REQUIRED, "verify.id.zh_hans"),
+            barrier(Barrier.ID_VERIFICATION_REQUIRED, "verify.id"),
             scenario_id="wechat")
     db = str(tmp_path / "results.db")
     args = ["reclassify", "--db", db, "--scenarios", str(REPO / "scenarios")]

@@ -36,7 +36,8 @@ def test_design_vocabulary_is_exact() -> None:
         "friend_verification_required", "risk_control_block", "feature_restricted"]
     assert [f.value for f in Failure] == [
         "proxy_unreachable", "vantage_mismatch", "device_unavailable", "session_error",
-        "app_not_installed", "ui_unrecognized", "timeout", "unknown_failure"]
+        "app_not_installed", "ui_unrecognized", "challenge_required", "timeout",
+        "unknown_failure"]
     assert [s.value for s in Stage] == [
         "vantage", "store", "install", "launch", "signup", "phone", "otp", "verification",
         "account", "features"]
