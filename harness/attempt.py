@@ -13,32 +13,43 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from harness.countries import get_country
-from harness.devices.base import Device, DeviceError, DeviceInfo, DeviceUnavailable
-from harness.devices.capabilities import (
-    build_capabilities,
-    masked_capabilities,
-    proxy_host_port,
+from harness.device_vantage import (
+    DeviceEgress,
+    LocationObservation,
+    check_device_route,
+    observe_location,
+    route_for,
 )
+from harness.devices.base import Device, DeviceError, DeviceInfo, DeviceUnavailable
+from harness.devices.capabilities import build_capabilities, masked_capabilities
 from harness.devices.pool import DevicePool, Lease
 from harness.otp import make_source
 from harness.outcomes import Backend, Failure, Stage, Status, Verdict
 from harness.profiles import PhoneNumber, Profile
-from harness.rules import RuleSet, shared_rules
 from harness.runner import Runner, RunnerSettings
 from harness.scenarios import Scenario, Step
-from harness.secrets import MissingEnv, expand_env, register_secret, scrub, url_secrets
+from harness.secrets import (
+    MissingEnv,
+    expand_env,
+    mask_url,
+    register_secret,
+    scrub,
+    url_secrets,
+)
 from harness.storage.store import MeasurementStart, Store, Vantage
+from harness.stores.model import STORE_NOT_CHECKED, StoreStageResult
 from harness.vantage import VantageChecker, VantageResult
+from harness.verdicts.rules import RuleSet, shared_rules
 
 log = logging.getLogger(__name__)
 
 DeviceFactory = Callable[[Mapping[str, Any]], Device]
-#: The store stage: (scenario, profile, egress country) -> a store_unavailable barrier or
-#: None. Built by ``harness.stores.stage`` for a run; None = no store check.
-StoreStage = Callable[["Scenario", "Profile", "str | None"], "Verdict | None"]
+#: The store stage: (scenario, profile, egress country) -> what the store showed, recorded
+#: on the row beside the sign-up verdict. Built by ``harness.stores.stage`` for a run;
+#: None = no store check (recorded as ``not_checked``).
+StoreStage = Callable[["Scenario", "Profile", "str | None"], StoreStageResult]
 
 
 @dataclass(frozen=True)
@@ -60,17 +71,21 @@ class StoreSink:
     started, so a crash loses at most the step in progress.
     """
 
-    def __init__(self, store: Store, run_id: str, mid: str) -> None:
+    def __init__(self, store: Store, run_id: str, mid: str, first_index: int = 0) -> None:
         self.store = store
         self.run_id = run_id
         self.mid = mid
+        #: step indices continue after the steps the attempt recorded itself
+        self.first_index = first_index
         self._started: dict[int, tuple[Step, str, datetime]] = {}
 
     def step_started(self, index: int, step: Step, description: str) -> None:
-        self._started[index] = (step, description, datetime.now(UTC))
+        self._started[index + self.first_index] = (step, description, datetime.now(UTC))
 
     def step_finished(self, index: int, outcome: str, detail: str | None,
-                      source: str | None, screenshot: bytes | None) -> None:
+                      source: str | None, screenshot: bytes | None,
+                      observations: list[dict[str, Any]] | None = None) -> None:
+        index += self.first_index
         step, description, started = self._started.pop(index)
         evidence: list[tuple[str, bytes, str]] = []
         if source is not None:
@@ -80,7 +95,7 @@ class StoreSink:
         self.store.record_step(self.mid, self.run_id, index, kind=step.kind, name=step.name,
                                stage=step.stage.value, line=step.line,
                                description=description, started_at=started, outcome=outcome,
-                               detail=detail, evidence=evidence)
+                               detail=detail, evidence=evidence, observations=observations)
 
 
 def template_variables(profile: Profile, phone: PhoneNumber) -> dict[str, str]:
@@ -139,8 +154,10 @@ def resolve_proxy(profile: Profile) -> str | None:
 
 
 def observed_vantage(profile: Profile, info: DeviceInfo | None, device_id: str | None,
-                     backend: Backend, egress: VantageResult | None = None) -> Vantage:
-    """Compare what the device reports with the profile's target country."""
+                     backend: Backend, egress: VantageResult | None = None,
+                     located: LocationObservation | None = None) -> Vantage:
+    """Compare what the device reports with the profile's target country (each value as
+    observed: a signal the device did not give stays None)."""
     def match(a: str | None, b: str) -> bool | None:
         return None if not a else a.upper() == b.upper()
 
@@ -156,12 +173,14 @@ def observed_vantage(profile: Profile, info: DeviceInfo | None, device_id: str |
         sim_country=(info.sim_country if info else None),
         device_locale=info.locale if info else None,
         device_timezone=info.timezone if info else None,
-        gps_country=profile.country if profile.gps else None,
+        gps_country=located.gps_country if located else None,
         sim_country_match=match(info.sim_country if info else None, profile.country),
         locale_match=match(locale_country, profile.country),
         timezone_match=(None if not (info and info.timezone)
                         else info.timezone == profile.timezone),
-        gps_country_match=True if profile.gps else None,
+        gps_country_match=located.gps_country_match if located else None,
+        location_set=located.location_set if located else None,
+        gps_detail=located.detail if located else None,
         vantage_source=vantage_source,
         network_country=info.network_country if info else None,
         device_sim_operator=info.carrier if info else None,
@@ -182,7 +201,7 @@ def run_attempt(
     pool: DevicePool | None = None,
     vantage: VantageChecker | None = None,
     store_stage: StoreStage | None = None,
-    sideload: bool = False,
+    sideload: bool = True,
 ) -> AttemptResult:
     """Measure ``scenario`` from ``profile`` once and store the result.
 
@@ -244,22 +263,18 @@ def _record_crash(store: Store, run_id: str, scenario: Scenario, profile: Profil
     return AttemptResult(mid, verdict, scenario.id, profile.id, profile.country, crashed=True)
 
 
-def _phone_proxy(profile: Profile, held: Lease | None, has_slots: bool, proxy: str | None,
-                 backend: Backend) -> str | None:
-    """``host:port`` to set as a real phone's global proxy, or None.
+@dataclass(frozen=True)
+class DeviceRouteCheck(Step):
+    """The device-route egress check, recorded as the attempt's first step."""
 
-    An emulator gets its proxy from ``-http-proxy`` at boot and the simulator from its
-    capabilities; a phone (a ``udid``) needs its global setting changed, which carries
-    HTTP(S) only, so only an http:// proxy can be set this way.
-    """
-    if proxy is None or backend is Backend.SIM:
-        return None
-    udid = held.slot.udid if held is not None and has_slots else profile.device.udid
-    if not udid:
-        return None
-    if urlsplit(proxy).scheme != "http":
-        return None  # a SOCKS or HTTPS proxy needs a VPN app on the phone (docs/vantage.md)
-    return proxy_host_port(proxy)
+
+def _device_route_step(device: Device, echo_url: str, sink: StoreSink) -> DeviceEgress:
+    step = DeviceRouteCheck(stage=Stage.VANTAGE, timeout=20, optional=False, line=None,
+                            name="device route", origin="attempt")
+    sink.step_started(0, step, f"open {mask_url(echo_url)} in the device's browser")
+    result = check_device_route(device, echo_url)
+    sink.step_finished(0, "ok" if result.country else "skipped", result.detail, None, None)
+    return result
 
 
 class _Concluded(Exception):
@@ -291,6 +306,7 @@ def _run_leased(*, store: Store, run_id: str, scenario: Scenario, profile: Profi
                 ) -> AttemptResult:
     ruleset = rules or shared_rules()
     proxy = resolve_proxy(profile)
+    route = route_for(profile, proxy, backend, held.slot if held and has_slots else None)
     caps = build_capabilities(profile, phone, backend, proxy_url=proxy,
                               system_port=held.system_port if held else None,
                               slot=held.slot if held and has_slots else None,
@@ -322,22 +338,21 @@ def _run_leased(*, store: Store, run_id: str, scenario: Scenario, profile: Profi
             verdict = Verdict(status=Status.FAILURE, stage=Stage.VANTAGE, failure=failure,
                               detail=scrub(egress.detail or egress.verdict, secrets))
             raise _Concluded
-        if store_stage is not None:
-            store_verdict = store_stage(scenario, profile,
-                                        egress.ip_country if egress is not None else None)
-            if store_verdict is not None and not sideload:
-                verdict = store_verdict  # the store said no: no device session needed
-                raise _Concluded
+        seen = (store_stage(scenario, profile, egress.ip_country if egress is not None
+                            else None) if store_stage is not None else STORE_NOT_CHECKED)
+        store.record_store(mid, seen.result.value, seen.rule_id, seen.detail)
+        if seen.barrier is not None and not sideload:
+            verdict = seen.barrier  # absent from the store, not sideloaded: no session
+            raise _Concluded
         try:
             device = open_device(caps)
         except DeviceError as exc:
             verdict = Verdict(status=Status.FAILURE, stage=Stage.LAUNCH, failure=exc.failure,
                               detail=scrub(exc.message, secrets))
         else:
-            phone_proxy = _phone_proxy(profile, held, has_slots, proxy, backend)
-            if phone_proxy is not None:
+            if route.phone_proxy is not None:
                 try:
-                    device.set_http_proxy(phone_proxy)
+                    device.set_http_proxy(route.phone_proxy)
                 except DeviceError as exc:
                     verdict = Verdict(
                         status=Status.FAILURE, stage=Stage.VANTAGE,
@@ -346,16 +361,30 @@ def _run_leased(*, store: Store, run_id: str, scenario: Scenario, profile: Profi
                                      "with --allow-insecure=uiautomator2:adb_shell): "
                                      f"{exc.message}", secrets))
                     raise _Concluded from None
+            located = observe_location(device, profile)
             info: DeviceInfo | None = None
             try:
-                if profile.gps:
-                    device.set_location(profile.gps.latitude, profile.gps.longitude,
-                                        profile.gps.altitude)
                 info = device.device_info()
             except DeviceError as exc:
                 log.debug("device info unavailable: %s", exc.message)
             store.record_vantage(mid, observed_vantage(profile, info, device.device_id,
-                                                       backend, egress))
+                                                       backend, egress, located))
+            if vantage is not None:
+                sink = StoreSink(store, run_id, mid)
+                route_check = _device_route_step(device, vantage.endpoint, sink)
+                steps_done = 1
+                store.record_vantage(mid, Vantage(
+                    device_egress_country=route_check.country,
+                    device_egress_match=route_check.matches(profile)))
+                if route_check.matches(profile) is False:
+                    verdict = Verdict(
+                        status=Status.FAILURE, stage=Stage.VANTAGE,
+                        failure=Failure.VANTAGE_MISMATCH,
+                        detail=scrub(f"{route_check.detail}, not {profile.country} (the "
+                                     "harness's own check through the proxy passed): the "
+                                     "device's traffic does not go where the profile says",
+                                     secrets))
+                    raise _Concluded
             variables = template_variables(profile, phone)
             otp = make_source(profile.otp, device, phone.e164.reveal(),
                               phone.national.reveal(),
@@ -363,11 +392,13 @@ def _run_leased(*, store: Store, run_id: str, scenario: Scenario, profile: Profi
                               profile.where("phone.otp"))
             try:
                 runner = Runner(device, scenario, ruleset, variables,
-                                sink=StoreSink(store, run_id, mid), settings=settings, otp=otp)
+                                sink=StoreSink(store, run_id, mid, first_index=steps_done),
+                                settings=settings, otp=otp)
                 result = runner.run()
             finally:
                 otp.close()
-            verdict, steps_done, features = result.verdict, result.steps_done, result.features
+            verdict, features = result.verdict, result.features
+            steps_done += result.steps_done
     except _Concluded:
         pass
     except DeviceError as exc:
@@ -380,7 +411,7 @@ def _run_leased(*, store: Store, run_id: str, scenario: Scenario, profile: Profi
                           detail=scrub(f"{type(exc).__name__}: {exc}", secrets))
     finally:
         if device is not None:
-            if _phone_proxy(profile, held, has_slots, proxy, backend) is not None:
+            if route.phone_proxy is not None:
                 with contextlib.suppress(DeviceError):
                     device.set_http_proxy(None)  # leave the phone as it was found
             device.close()

@@ -23,6 +23,7 @@ from harness.config import DEFAULT_APPIUM_URL, DEFAULT_MIN_INTERVAL_HOURS, RunCo
 from harness.console import out_console
 from harness.errors import ConfigError, ConfigErrors, HarnessError
 from harness.outcomes import Backend
+from harness.secrets import shown_db
 
 #: Modules that add their own subcommands: each has ``register(subparsers)`` and sets
 #: ``func`` (taking the parsed arguments, returning the exit status) on its parsers.
@@ -65,8 +66,22 @@ def _add_run_options(p: argparse.ArgumentParser, backend_default: str) -> None:
                    help="profiles whose full tunnel is up, comma-separated")
     p.add_argument("--no-store-check", action="store_true",
                    help="skip the Google Play check before each attempt")
-    p.add_argument("--sideload", action="store_true",
-                   help="go on after a store barrier (the app is sideloaded)")
+    p.add_argument("--no-sideload", dest="sideload", action="store_false", default=True,
+                   help="end the attempt at a store barrier (the store does not offer the "
+                        "app in the country); by default sign-up is still measured on a "
+                        "device that has the app, and both outcomes are recorded")
+    p.add_argument("--sideload", dest="sideload", action="store_true",
+                   help="the default: measure sign-up behind a store barrier")
+    p.add_argument("--settle", type=float, default=None, metavar="SECONDS",
+                   help="how long a barrier message must stay, with the step's target "
+                        "absent, before it is a verdict (default 3 on real devices, 0.5 on "
+                        "the simulator)")
+    p.add_argument("--attended", action="store_true",
+                   help="an operator watches the device and solves routine challenges "
+                        "(slider, captcha); without one they end an attempt as failure: "
+                        "challenge_required")
+    p.add_argument("--permissions", choices=("allow", "deny"), default="allow",
+                   help="how the runner answers Android's permission dialogs (default allow)")
     p.add_argument("--min-interval", type=float, default=None, metavar="HOURS",
                    help="skip an (app, profile) attempted less than HOURS ago (default 20 "
                         "on real devices, 0 on the simulator)")
@@ -181,6 +196,13 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     raise AssertionError(args.command)
 
 
+def _settle(value: float | None) -> float | None:
+    if value is not None and not 0 <= value <= 120:
+        raise ConfigError(f"--settle={value:g}", None, "must be between 0 and 120 seconds",
+                          "Give the seconds a barrier message must stay, e.g. --settle 3")
+    return value
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from harness.backends import check_appium
     from harness.execution import preflight, run_batch
@@ -198,6 +220,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                            x.strip() for x in args.full_tunnel_confirmed.split(",")
                            if x.strip()),
                        store_check=not args.no_store_check, sideload=args.sideload,
+                       settle_time=_settle(args.settle), attended=args.attended,
+                       permissions=args.permissions,
                        min_interval_hours=(args.min_interval if args.min_interval is not None
                                            else 0.0 if args.backend == Backend.SIM.value
                                            else DEFAULT_MIN_INTERVAL_HOURS))
@@ -221,7 +245,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     store = Store.open(config.db, config.artifacts_dir)
     console.print(f"[bold]{len(scenarios)} apps x {len(profiles)} profiles = "
                   f"{len(scenarios) * len(profiles)} attempts[/] on backend "
-                  f"[bold]{config.backend.value}[/], storing in {config.db}")
+                  f"[bold]{config.backend.value}[/], storing in {shown_db(config.db)}")
     try:
         batch = run_batch(scenarios, profiles, config, store, workers=args.workers,
                           command=shlex.join(["harness", *sys.argv[1:]]), console=console)
@@ -245,7 +269,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     for r in batch.results:
         counts[r.verdict.status.value] = counts.get(r.verdict.status.value, 0) + 1
     summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
-    out.print(f"{len(batch.results)} measurements stored in {config.db} ({summary}); "
+    out.print(f"{len(batch.results)} measurements stored in {shown_db(config.db)} ({summary}); "
               f"run id {batch.run_id}")
     if batch.status != "completed":
         out.print(f"[bold red]run {batch.status}[/]: {batch.errors} attempts raised inside the "
@@ -309,7 +333,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
         runs = store.recent_runs(args.limit)
     finally:
         store.close()
-    table = Table(title=f"Recent runs in {args.db}")
+    table = Table(title=f"Recent runs in {shown_db(args.db)}")
     for col in ("run id", "started (UTC)", "status", "backend", "measurements", "outcomes"):
         table.add_column(col)
     for run, counts in runs:
@@ -328,7 +352,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     try:
         m = store.get_measurement(args.measurement_id)
         if m is None:
-            raise HarnessError(f"no measurement {args.measurement_id!r} in {args.db}; "
+            raise HarnessError(f"no measurement {args.measurement_id!r} in {shown_db(args.db)}; "
                                "`harness runs` lists runs")
         root = store.artifacts_dir
     finally:
@@ -349,6 +373,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     out.print(f"  phone {m.phone_masked} ({m.phone_source})  SIM {m.sim_country} "
               f"(match {m.sim_country_match})  locale {m.device_locale} "
               f"(match {m.locale_match})  tz {m.device_timezone} (match {m.timezone_match})")
+    out.print(f"  GPS {m.gps_country} (match {m.gps_country_match}; {m.gps_detail or '-'})  "
+              f"IP {m.ip_country} (match {m.ip_country_match})  device route "
+              f"{m.device_egress_country} (match {m.device_egress_match})")
     out.print(f"  started {m.started_at}  duration {m.duration_s} s")
     table = Table(title="steps")
     for col in ("#", "stage", "step", "line", "outcome", "detail"):
@@ -357,6 +384,12 @@ def cmd_show(args: argparse.Namespace) -> int:
         table.add_row(str(st.idx), st.stage, st.description, str(st.line or ""),
                       st.outcome or "(unfinished)", st.detail or "")
     out.print(table)
+    seen = [(st.idx, o) for st in m.steps for o in (st.observations or [])]
+    if seen:
+        out.print("observations (rule candidates the flow went past; not verdicts):")
+        for idx, o in seen:
+            out.print(f"  step {idx}: {o.get('rule_id')} -> {o.get('outcome')} "
+                      f"[{o.get('role')}] {o.get('text')!r} ({o.get('how')})")
     out.print("evidence:")
     for a in m.artifacts:
         path = root / a.path

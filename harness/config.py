@@ -30,10 +30,21 @@ class RunConfig:
     vantage_ttl: float = 3600.0
     #: Profiles whose full-tunnel mode (VPN app, network namespace) the operator confirmed.
     full_tunnel_confirmed: frozenset[str] = frozenset()
-    #: Check the app store before each attempt (Google Play through the profile's proxy).
+    #: Check the app store before each attempt (Google Play through the profile's proxy);
+    #: the result is recorded on the measurement row (``store_result``).
     store_check: bool = True
-    #: Go on after a store barrier (the tester sideloads the app).
-    sideload: bool = False
+    #: Measure sign-up even when the store does not offer the app in the country, on a
+    #: device that has it (sideloaded): the store barrier and a sign-up barrier behind it
+    #: are both recorded. False (``--no-sideload``): the store barrier ends the attempt.
+    sideload: bool = True
+    #: Seconds a rule's candidate must persist, with the step's target absent, before it
+    #: is a verdict (None: 3 s on real devices, 0.5 s on the simulator, whose screens
+    #: are drawn at once and never debounce).
+    settle_time: float | None = None
+    #: An operator attends the device and solves routine challenges (slider, captcha).
+    attended: bool = False
+    #: How Android's runtime-permission dialogs are answered: "allow" or "deny".
+    permissions: str = "allow"
     #: Skip an (app, profile) attempted less than this many hours ago (0 = never skip).
     #: The polite default on real devices is one attempt per app and country per day.
     min_interval_hours: float = 0.0

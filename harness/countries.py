@@ -82,3 +82,34 @@ def suggest_countries(text: str, limit: int = 3) -> list[str]:
         near.sort(key=lambda c: (c[0] != up[0], c))
         hits.extend(c for c in near if c not in hits)
     return [f"{c} ({countries[c].name})" for c in hits[:limit]]
+
+
+#: A reported position farther than this from every known town is not placed in a
+#: country (at sea, in a desert, or a device with no fix at all).
+MAX_PLACE_KM = 150.0
+
+
+def country_at(latitude: float, longitude: float) -> tuple[str | None, str]:
+    """The ISO country code of a position, and how it was found (or why not).
+
+    Offline: the nearest town of GeoNames' list of places with 1,000 people or more
+    (the ``reverse_geocode`` package). Near a border the nearest town can lie across it;
+    a position more than ``MAX_PLACE_KM`` from any town, and the (0, 0) an unfixed GPS
+    reports, give no country.
+    """
+    import math
+
+    if abs(latitude) < 1e-3 and abs(longitude) < 1e-3:
+        return None, "the device reported (0, 0): no GPS fix"
+    import reverse_geocode
+
+    place = reverse_geocode.get((latitude, longitude))
+    plat, plon = math.radians(float(place["latitude"])), math.radians(float(place["longitude"]))
+    lat, lon = math.radians(latitude), math.radians(longitude)
+    a = (math.sin((plat - lat) / 2) ** 2
+         + math.cos(lat) * math.cos(plat) * math.sin((plon - lon) / 2) ** 2)
+    km = 2 * 6371.0 * math.asin(math.sqrt(a))
+    if km > MAX_PLACE_KM:
+        return None, f"no town within {MAX_PLACE_KM:.0f} km of the reported position"
+    code = str(place.get("country_code") or "").upper() or None
+    return code, f"nearest town {place.get('city')} ({km:.0f} km)"

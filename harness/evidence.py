@@ -14,13 +14,13 @@ import re
 from lxml import etree
 from PIL import Image, ImageDraw
 
-from harness.secrets import scrub
+from harness.secrets import SecretScrubber
 
 _BOUNDS = re.compile(r"\[(-?\d+),(-?\d+)\]\[(-?\d+),(-?\d+)\]")
 
 
-def secret_regions(source: str, secrets: list[str]) -> tuple[list[tuple[int, int, int, int]],
-                                                              tuple[int, int] | None]:
+def secret_regions(source: str, secrets: SecretScrubber
+                   ) -> tuple[list[tuple[int, int, int, int]], tuple[int, int] | None]:
     """Bounds of elements showing a secret, and the hierarchy's size if it says."""
     try:
         root = etree.fromstring(source.encode("utf-8"),
@@ -38,7 +38,7 @@ def secret_regions(source: str, secrets: list[str]) -> tuple[list[tuple[int, int
     boxes = []
     for el in root.iter():
         label = f"{el.get('text', '')} {el.get('content-desc', '')}".strip()
-        if not label or scrub(label, secrets) == scrub(label, []):
+        if not label or not secrets.shows_secret(label):
             continue
         m = _BOUNDS.fullmatch(str(el.get("bounds", "")))
         if m:
@@ -47,15 +47,12 @@ def secret_regions(source: str, secrets: list[str]) -> tuple[list[tuple[int, int
     return boxes, size
 
 
-def redact_screenshot(png: bytes, source: str | None, secrets: list[str]) -> bytes:
-    """``png`` with every element that shows a secret painted over.
+def redact_screenshot(png: bytes, source: str | None, secrets: SecretScrubber) -> bytes:
+    """``png`` with every element that shows one of the attempt's secrets painted over.
 
     If the page source cannot be read, the whole image is withheld (a grey image of the
     same size), since an unredacted screenshot could show the number.
     """
-    secrets = [s for s in secrets if s]
-    if not secrets:
-        return png
     try:
         image: Image.Image = Image.open(io.BytesIO(png))
         image.load()

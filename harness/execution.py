@@ -7,6 +7,7 @@ every attempt is stored as it completes.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -19,18 +20,19 @@ from harness.attempt import AttemptResult, resolve_proxy, run_attempt
 from harness.backends import device_factory, endpoint
 from harness.config import RunConfig, recent_attempt_message
 from harness.console import WorkProgress
+from harness.device_vantage import check_routes
 from harness.devices.pool import DevicePool
 from harness.errors import ConfigError, ConfigErrors
 from harness.otp import check_config as check_otp_config
 from harness.outcomes import Backend
 from harness.profiles import PhoneNumber, Profile
-from harness.rules import shared_rules
-from harness.runner import RunnerSettings
+from harness.runner import settings_for
 from harness.scenarios import Scenario
 from harness.secrets import hash_key
 from harness.storage.store import Store
 from harness.table import Cell
 from harness.vantage import VantageChecker, check_full_tunnel
+from harness.verdicts.rules import shared_rules
 
 
 @dataclass
@@ -53,6 +55,15 @@ class BatchResult:
         ]
 
 
+def check_attended(config: RunConfig) -> None:
+    """An attended run needs a person at the device; CI has none."""
+    if config.attended and os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        raise ConfigError("--attended", None, "an attended run needs an operator at the "
+                          "device to solve challenges, and CI is set",
+                          "Drop --attended for unattended runs: challenges then end an "
+                          "attempt as failure: challenge_required")
+
+
 def preflight(profiles: list[Profile], config: RunConfig) -> dict[str, PhoneNumber]:
     """Check every profile before anything runs (its number, SMS source, full-tunnel
     confirmation and proxy variables) and return the numbers: one missing variable
@@ -60,12 +71,13 @@ def preflight(profiles: list[Profile], config: RunConfig) -> dict[str, PhoneNumb
     phones: dict[str, PhoneNumber] = {}
     errors: list[ConfigError] = []
     hash_key()  # created (or found unusable) once, before any worker needs it
+    check_attended(config)
     for p in profiles:
         try:
             phones[p.id] = p.resolve_phone(config.backend)
             check_otp_config(p.otp, p.where("phone.otp"))
             check_full_tunnel(p, config.full_tunnel_confirmed)
-            resolve_proxy(p)
+            check_routes(p, resolve_proxy(p), config.backend)
         except ConfigError as exc:
             errors.append(exc)
     if errors:
@@ -103,9 +115,7 @@ def run_batch(
         pairs = keep
         for line in skipped:
             console.print(f"skipped: {line}", highlight=False)
-    settings = RunnerSettings(attempt_timeout=config.attempt_timeout,
-                              poll_interval=config.poll_interval,
-                              screenshots=config.screenshots)
+    settings = settings_for(config)
     with endpoint(config) as url:
         run_id = store.start_run(
             backend=config.backend.value, rules_version=ruleset.version, command=command,

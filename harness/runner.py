@@ -1,29 +1,43 @@
 """The runner: executes a scenario's steps on a device, with auto-wait and barrier detection.
 
-Each step polls the screen until its target appears. On every poll the barrier rules are
-checked first: a match ends the attempt as a ``barrier`` with the rule's id and the
-matched text. If neither the target nor a rule appears before the step's timeout, the
+Each step polls the screen until its target appears. A verdict needs two signals:
+*something said no* and *the flow stopped*. On every poll the barrier rules read the
+screen's prompts; a match is a *candidate*. When the same candidate persists for the
+settle time (``RunnerSettings.settle_time``, a time, not a count of polls) and the step's
+target does not appear (or only behind the dialog that said no), the attempt ends as a
+``barrier`` with that rule's evidence; a candidate seen while the flow goes on (the target
+showed, the candidate went away) is kept as an *observation* of the step, never a verdict.
+If neither the target nor a lasting candidate appears before the step's timeout, the
 attempt ends as ``failure: ui_unrecognized`` with the screen saved, so a scenario author
-can add the missing rule. There are no fixed sleeps, only a short poll interval between
-screen reads. Instrument faults (``DeviceError``) end the attempt as failures; they are
-never retried into a different verdict here (``harness.devices.appium`` retries the
-idempotent reads).
+can add the missing rule. There are no fixed sleeps, only a poll interval that backs off.
+
+Two kinds of screen are handled by the runner itself and recorded as steps of their own:
+Android's runtime-permission dialogs (answered by ``RunnerSettings.permissions``), and
+routine challenges (a slider, a captcha: rule outcome ``challenge_required``), which end
+an unattended attempt as ``failure: challenge_required`` and, with an operator attending
+(``RunnerSettings.attended``), wait for the operator to solve them on the device.
+
+Access is reported only once a step of stage ``account`` has run; a feature check that
+breaks after that leaves the account (``access: limited``) with the failure noted in the
+features. Instrument faults (``DeviceError``) end the attempt as failures; they are never
+retried into a different verdict here (``harness.devices.appium`` retries idempotent reads).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
+from harness.config import RunConfig
 from harness.devices.base import Device, DeviceError, ElementGone
 from harness.evidence import redact_screenshot
 from harness.otp import DeviceSmsSource, OtpSource, OtpSourceError
 from harness.outcomes import AccessLevel, Barrier, Failure, Stage, Status, Verdict
-from harness.rules import RuleMatch, RuleSet
 from harness.scenarios import (
     ChooseCallingCode,
     EnterOtp,
@@ -36,25 +50,43 @@ from harness.scenarios import (
     Tap,
     Wait,
 )
-from harness.screen import Node, Screen, ScreenParseError
-from harness.secrets import scrub
+from harness.secrets import SecretScrubber, scrub
 from harness.selectors import Selector, SelectorKind
 from harness.templates import SECRET_VARIABLES, is_secret, render
+from harness.verdicts.prompts import Role
+from harness.verdicts.rules import RuleMatch, RuleSet
+from harness.verdicts.screen import SYSTEM_DIALOG_PACKAGES, Node, Screen, ScreenParseError
 
 log = logging.getLogger(__name__)
 
 #: Rule ids of verdicts the runner itself concludes (not from the rule library).
 RULE_CALLING_CODE_ABSENT = "builtin.calling_code_absent"
 RULE_SMS_TIMEOUT = "builtin.sms_timeout"
+RULE_NO_ACCOUNT = "builtin.no_account_step"
+
+#: Buttons of Android's runtime-permission dialog, most preferred first, by answer.
+_PERMISSION_BUTTONS = {
+    "allow": (re.compile(r"permission_allow_foreground_only_button$"),
+              re.compile(r"permission_allow_button$"),
+              re.compile(r"permission_allow_one_time_button$"),
+              re.compile(r"^(while using the app|only while using the app|allow|允许|允許|"
+                         r"仅在使用(该|此)?应用(期间|时)允许|僅在使用(該|此)?應用程式(期間|時)允許|"
+                         r"使用时允许|使用時允許)$", re.IGNORECASE)),
+    "deny": (re.compile(r"permission_deny_and_dont_ask_again_button$"),
+             re.compile(r"permission_deny_button$"),
+             re.compile(r"^(don.t allow|deny|拒绝|拒絕|不允许|不允許)$", re.IGNORECASE)),
+}
 
 
 class EvidenceSink(Protocol):
-    """Receives each step's start and end with its evidence (page source, screenshot)."""
+    """Receives each step's start and end with its evidence (page source, screenshot) and
+    the candidates seen while the step's flow went on."""
 
     def step_started(self, index: int, step: Step, description: str) -> None: ...
 
     def step_finished(self, index: int, outcome: str, detail: str | None,
-                      source: str | None, screenshot: bytes | None) -> None: ...
+                      source: str | None, screenshot: bytes | None,
+                      observations: list[dict[str, Any]] | None = None) -> None: ...
 
 
 class NullSink:
@@ -62,7 +94,8 @@ class NullSink:
         return None
 
     def step_finished(self, index: int, outcome: str, detail: str | None,
-                      source: str | None, screenshot: bytes | None) -> None:
+                      source: str | None, screenshot: bytes | None,
+                      observations: list[dict[str, Any]] | None = None) -> None:
         return None
 
 
@@ -71,10 +104,43 @@ class RunnerSettings:
     poll_interval: float = 0.2
     max_poll_interval: float = 1.0
     attempt_timeout: float = 900.0
-    #: Consecutive polls a calling-code list must show without the code before the
-    #: runner concludes the code is not offered (lists filter and animate).
-    settle_polls: int = 2
+    #: How long a rule's candidate must persist, with the step's target absent, before it
+    #: is a verdict; and how long a calling-code list must stay unchanged without the
+    #: profile's code before the code counts as not offered (lists debounce and load).
+    settle_time: float = 3.0
     screenshots: bool = True
+    #: An operator at the device solves routine challenges (slider, captcha); without one
+    #: a challenge ends the attempt as failure: challenge_required.
+    attended: bool = False
+    #: How long to wait for the operator to solve a challenge.
+    operator_timeout: float = 300.0
+    #: How Android's runtime-permission dialogs are answered: "allow" or "deny".
+    permissions: str = "allow"
+
+
+#: Settle time by backend when the run does not set one (seconds).
+SETTLE_TIME = {"appium": 3.0, "sim": 0.5}
+
+
+def settings_for(config: RunConfig) -> RunnerSettings:
+    """The runner's settings for a run: one place for ``harness run``, ``harness demo``
+    and the pytest plugin."""
+    settle = config.settle_time if config.settle_time is not None else \
+        SETTLE_TIME[config.backend.value]
+    return RunnerSettings(attempt_timeout=config.attempt_timeout,
+                          poll_interval=config.poll_interval, screenshots=config.screenshots,
+                          settle_time=settle, attended=config.attended,
+                          permissions=config.permissions)
+
+
+@dataclass(frozen=True)
+class PermissionDialog(Step):
+    """A runtime-permission dialog the runner answered (recorded as a step of its own)."""
+
+
+@dataclass(frozen=True)
+class Challenge(Step):
+    """A routine challenge an operator solved on the device (recorded as a step)."""
 
 
 class _Stop(Exception):
@@ -93,6 +159,64 @@ class RunResult:
     features: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class _Candidate:
+    match: RuleMatch
+    since: float
+    screen: Screen
+
+
+class _Watch:
+    """The candidates of one step: a verdict once one persists while the flow is stopped,
+    observations of the step otherwise."""
+
+    def __init__(self, runner: Runner, step: Step) -> None:
+        self.runner = runner
+        self.step = step
+        self.current: _Candidate | None = None
+        self.observations: list[dict[str, Any]] = []
+
+    def goes_on(self, match: RuleMatch | None) -> None:
+        """The flow went on (the target showed): a candidate present, or one seen before
+        and gone, is an observation."""
+        if self.current is not None and (match is None
+                                         or match.rule.id != self.current.match.rule.id):
+            self._observe(self.current.match, "went away")
+        if match is not None:
+            self._observe(match, "shown while the step's target was on screen")
+        self.current = None
+
+    def stopped(self, match: RuleMatch | None, screen: Screen) -> None:
+        """The target is not (or not reachably) on screen: a candidate that persists for
+        the settle time is the verdict."""
+        now = self.runner.clock()
+        if match is None:
+            if self.current is not None:
+                self._observe(self.current.match, "went away")
+            self.current = None
+            return
+        if self.current is None or self.current.match.rule.id != match.rule.id:
+            if self.current is not None:
+                self._observe(self.current.match, "replaced by another")
+            self.current = _Candidate(match, now, screen)
+            return
+        self.current.screen = screen
+        if now - self.current.since >= self.runner.settings.settle_time:
+            self.runner._conclude(self.step, self.current.match, screen, self)
+
+    def timed_out(self) -> None:
+        """The step's time is up: a candidate still on screen is the verdict."""
+        if self.current is not None:
+            self.runner._conclude(self.step, self.current.match, self.current.screen, self)
+
+    def _observe(self, match: RuleMatch, how: str) -> None:
+        entry = {"rule_id": match.rule.id, "outcome": match.rule.outcome.value,
+                 "role": match.role.value, "text": self.runner._clean(match.sentence),
+                 "how": how}
+        if entry not in self.observations:
+            self.observations.append(entry)
+
+
 class Runner:
     """Runs one scenario on one open device session for one profile's variables."""
 
@@ -101,7 +225,9 @@ class Runner:
                  settings: RunnerSettings | None = None,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep,
-                 otp: OtpSource | None = None) -> None:
+                 otp: OtpSource | None = None,
+                 scrubber: SecretScrubber | None = None,
+                 notify: Callable[[str], None] | None = None) -> None:
         self.device = device
         self.otp: OtpSource = otp or DeviceSmsSource(device)
         self.scenario = scenario
@@ -111,13 +237,20 @@ class Runner:
         self.settings = settings or RunnerSettings()
         self.clock = clock
         self.sleep = sleep
+        self.notify = notify or _to_stderr
         self.package = scenario.app.android_package
-        self._secrets = [v for k, v in variables.items() if k in SECRET_VARIABLES and v]
+        self._scrub = scrubber or SecretScrubber(
+            [(variables["phone.e164"], variables.get("phone.national", ""))]
+            if variables.get("phone.e164") else [],
+            [v for k, v in variables.items() if k in SECRET_VARIABLES and v
+             and not k.startswith("phone.")])
         self._deadline = 0.0
         self._index = 0
         self._account = False
         self._features: dict[str, str] = {}
+        self._feature_notes: list[str] = []
         self._last_screen: Screen | None = None
+        self._watch: _Watch | None = None
 
     # ------------------------------------------------------------------ public
 
@@ -130,12 +263,18 @@ class Runner:
                 self._run_step(step)
         except _Stop as stop:
             return RunResult(stop.verdict, self._index, dict(self._features))
-        final_stage = stage
-        level = AccessLevel.FULL
+        if not self._account:
+            verdict = Verdict(status=Status.FAILURE, stage=stage,
+                              failure=Failure.UI_UNRECOGNIZED, rule_id=RULE_NO_ACCOUNT,
+                              detail="the steps ended without a step of stage account: "
+                                     "nothing showed that the account exists")
+            return RunResult(verdict, self._index, dict(self._features))
+        broken = [k for k, v in self._features.items() if v != "ok"]
+        level = AccessLevel.LIMITED if broken else AccessLevel.FULL
+        detail = "; ".join(self._feature_notes) if broken else None
         return RunResult(
-            Verdict(status=Status.ACCESS, stage=final_stage, access_level=level),
-            self._index, dict(self._features),
-        )
+            Verdict(status=Status.ACCESS, stage=stage, access_level=level, detail=detail),
+            self._index, dict(self._features))
 
     # ------------------------------------------------------------------ steps
 
@@ -143,37 +282,47 @@ class Runner:
         if isinstance(step, Feature):
             self._run_feature(step)
             return
-        index = self._index
-        self._index += 1
-        self.sink.step_started(index, step, self._describe(step))
+        index = self._begin(step, self._describe(step))
         screen: Screen | None = None
+        watch = self._watch = _Watch(self, step)
         try:
             screen = self._execute(step)
         except _Stop as stop:
             if step.optional and stop.verdict.failure is Failure.UI_UNRECOGNIZED:
                 # an optional step (a dialog that only sometimes shows) is skipped
-                self._finish(index, "skipped", stop.verdict.detail, stop.screen)
+                self._finish(index, "skipped", stop.verdict.detail, stop.screen,
+                             watch.observations)
                 return
             self._finish(index, stop.verdict.outcome, stop.verdict.detail,
-                         stop.screen or self._last_screen)
+                         stop.screen or self._last_screen, watch.observations)
             raise
         except DeviceError as exc:
             verdict = self._failure(step, exc.failure, exc.message)
-            self._finish(index, verdict.outcome, verdict.detail, None)
+            self._finish(index, verdict.outcome, verdict.detail, None, watch.observations)
             raise _Stop(verdict, None) from None
-        self._finish(index, "ok", None, screen)
-        if step.stage.order >= Stage.ACCOUNT.order and step.stage is not Stage.FEATURES:
+        self._finish(index, "ok", None, screen, watch.observations)
+        if step.stage is Stage.ACCOUNT:
             self._account = True
 
+    def _begin(self, step: Step, description: str) -> int:
+        index = self._index
+        self._index += 1
+        self.sink.step_started(index, step, description)
+        return index
+
     def _run_feature(self, step: Feature) -> None:
-        if not self._account:
-            self._account = True  # a feature is only checked once an account exists
+        """A feature check; only its barrier ends the attempt. A check that breaks after
+        the account exists is noted, and the attempt goes on to what follows."""
         try:
             for inner in step.steps:
                 self._run_step(inner)
         except _Stop as stop:
             self._features[step.feature] = stop.verdict.outcome
-            raise
+            if stop.verdict.status is Status.BARRIER or not self._account:
+                raise
+            self._feature_notes.append(f"feature {step.feature}: {stop.verdict.outcome}: "
+                                       f"{stop.verdict.detail or ''}".rstrip(": "))
+            return
         self._features[step.feature] = "ok"
 
     def _execute(self, step: Step) -> Screen | None:
@@ -200,24 +349,25 @@ class Runner:
 
     # ------------------------------------------------------------------ polling
 
-    def _read(self, stage: Stage) -> Screen:
-        """One screen read; a barrier rule match ends the attempt."""
-        source = self.device.page_source()
-        try:
-            screen = Screen(source, self.package)
-        except ScreenParseError as exc:
-            raise DeviceError(f"the device returned an unreadable page source: {exc}"
-                              ) from None
-        self._last_screen = screen
-        match = self.rules.classify(screen, stage)
-        if match is not None:
-            raise _Stop(self._barrier(stage, match), screen)
-        return screen
+    def _read(self, step: Step) -> tuple[Screen, RuleMatch | None]:
+        """One screen read and what the rules make of it; a system permission dialog is
+        answered on the way (and the screen read again)."""
+        for _ in range(5):
+            source = self.device.page_source()
+            try:
+                screen = Screen(source, self.package)
+            except ScreenParseError as exc:
+                raise DeviceError(f"the device returned an unreadable page source: {exc}"
+                                  ) from None
+            self._last_screen = screen
+            if not self._answer_permission(step, screen):
+                return screen, self.rules.classify(screen, step.stage)
+        return screen, self.rules.classify(screen, step.stage)
 
-    def _polls(self, step: Step) -> Callable[[], bool]:
+    def _polls(self, step: Step, timeout: float | None = None) -> Callable[[], bool]:
         """A generator of poll permissions: sleeps between polls, False when time is up."""
         start = self.clock()
-        deadline = min(start + step.timeout, self._deadline)
+        deadline = min(start + (step.timeout if timeout is None else timeout), self._deadline)
         first = [True]
         interval = [self.settings.poll_interval]
 
@@ -239,6 +389,18 @@ class Runner:
 
         return again
 
+    def _reachable(self, sel: Selector, screen: Screen, match: RuleMatch | None
+                   ) -> Node | None:
+        """The target, unless it is only behind the dialog that said no."""
+        node = sel.find(screen)
+        if node is None or match is None or match.role is not Role.DIALOG:
+            return node
+        modal = _modal_of(match)
+        if modal is not None and modal.element not in {a.element for a in
+                                                       (node, *node.ancestors())}:
+            return None
+        return node
+
     def _await(self, step: Step, target: Selector,
                action: Callable[[list[tuple[str, str]]], None] | None = None
                ) -> tuple[Screen, Node]:
@@ -247,13 +409,16 @@ class Runner:
         If the element vanished between the read and the action, read again.
         """
         sel = target.render(self.vars)
+        watch = self._watch or _Watch(self, step)
         again = self._polls(step)
         screen: Screen | None = None
         while again():
-            screen = self._read(step.stage)
-            node = sel.find(screen)
+            screen, match = self._read(step)
+            node = self._reachable(sel, screen, match)
             if node is None:
+                watch.stopped(match, screen)
                 continue
+            watch.goes_on(match)
             if action is None:
                 return screen, node
             try:
@@ -261,6 +426,7 @@ class Runner:
                 return screen, node
             except ElementGone:
                 continue
+        watch.timed_out()
         raise _Stop(self._unrecognized(step, f"{sel.describe()} did not appear within "
                                              f"{step.timeout:g} s"), screen)
 
@@ -283,41 +449,53 @@ class Runner:
         shown = (step.list or step.search or step.open)
         assert shown is not None
         shown_sel = shown.render(self.vars)
+        search_sel = step.search.render(self.vars) if step.search is not None else None
+        watch = self._watch or _Watch(self, step)
         again = self._polls(step)
-        absent_polls = 0
+        listing: tuple[str, ...] | None = None
+        unchanged_since = 0.0
         screen: Screen | None = None
         while again():
-            screen = self._read(step.stage)
+            screen, match = self._read(step)
+            searching = search_sel is not None and search_sel.find(screen) is not None
             hits = [n for n in screen.app_nodes() if n.label and entry.search(n.label)
-                    and not (step.search is not None
-                             and step.search.render(self.vars).find(screen) is not None
-                             and n.cls.endswith("EditText"))]
+                    and not (searching and n.cls.endswith("EditText"))]
             if hits:
                 node = hits[0]
                 sel = Selector(SelectorKind.TEXT, (node.label,))
                 try:
                     self.device.tap(sel.locators(node))
+                    watch.goes_on(match)
                     return screen
                 except ElementGone:
                     continue
-            if shown_sel.find(screen) is not None:
-                absent_polls += 1
-                if absent_polls >= self.settings.settle_polls:
-                    raise _Stop(Verdict(
-                        status=Status.BARRIER, stage=step.stage,
-                        barrier=Barrier.PHONE_COUNTRY_UNSUPPORTED,
-                        rule_id=RULE_CALLING_CODE_ABSENT,
-                        matched_text=f"no entry for {entry_text} in the calling-code list",
-                        detail=f"calling code +{code} is not offered",
-                        access_level=self._level(),
-                    ), screen)
-            else:
-                absent_polls = 0
+            watch.stopped(match, screen)
+            if shown_sel.find(screen) is None:
+                listing = None
+                continue
+            # the picker is open without the code: it counts as not offered only once the
+            # list has stopped changing for the settle time (search debounce, lazy loading)
+            now_listing = tuple(n.label for n in screen.app_nodes() if n.label)
+            now = self.clock()
+            if now_listing != listing:
+                listing, unchanged_since = now_listing, now
+            elif now - unchanged_since >= self.settings.settle_time:
+                raise _Stop(Verdict(
+                    status=Status.BARRIER, stage=step.stage,
+                    barrier=Barrier.PHONE_COUNTRY_UNSUPPORTED,
+                    rule_id=RULE_CALLING_CODE_ABSENT,
+                    matched_text=f"no entry for {entry_text} in the calling-code list",
+                    detail=f"calling code +{code} is not offered (the list stayed "
+                           f"unchanged for {self.settings.settle_time:g} s)",
+                    access_level=self._level(),
+                ), screen)
+        watch.timed_out()
         raise _Stop(self._unrecognized(step, "the calling-code picker did not show"), screen)
 
     def _enter_otp(self, step: EnterOtp) -> Screen:
         screen, node = self._await(step, step.target)
         pattern = re.compile(step.pattern)
+        watch = self._watch or _Watch(self, step)
         again = self._polls(step)
         started = self.clock()
         code: str | None = None
@@ -335,7 +513,12 @@ class Runner:
                     break
             if code:
                 break
-            screen = self._read(step.stage)  # rules may fire while waiting (rate limits)
+            # waiting for the SMS, the flow is stopped: a lasting refusal (a rate limit,
+            # "this number cannot receive codes") is the verdict
+            screen, match = self._read(step)
+            watch.stopped(match, screen)
+        if not code:
+            watch.timed_out()
         if not code and not self.otp.answered and last_error is not None:
             raise _Stop(self._failure(step, Failure.UNKNOWN_FAILURE,
                                       f"the {self.otp.kind} SMS source never answered: "
@@ -348,8 +531,9 @@ class Runner:
                 detail=f"no verification SMS arrived within {step.timeout:g} s",
                 access_level=self._level(),
             ), screen)
+        watch.goes_on(None)
         self.vars["otp"] = code
-        self._secrets.append(code)
+        self._scrub.add(code)
         sel = step.target.render(self.vars)
         for _ in range(3):
             try:
@@ -359,26 +543,108 @@ class Runner:
                 screen, node = self._await(step, step.target)
         raise _Stop(self._unrecognized(step, "the code field vanished"), screen)
 
+    # ------------------------------------------------------------------ system dialogs
+
+    def _answer_permission(self, step: Step, screen: Screen) -> bool:
+        """Answer Android's runtime-permission dialog if it is on screen (a recorded step
+        of its own, kind ``permissiondialog``); True when one was answered."""
+        dialog = [n for n in screen.nodes() if n.package in SYSTEM_DIALOG_PACKAGES
+                  and n.displayed]
+        if not dialog:
+            return False
+        answer = self.settings.permissions
+        buttons = [n for n in dialog if n.clickable or n.cls.endswith("Button")]
+        choice: Node | None = None
+        for pattern in _PERMISSION_BUTTONS.get(answer, ()):
+            choice = next((b for b in buttons if pattern.search(b.resource_id)
+                           or pattern.search(b.label.strip())), None)
+            if choice is not None:
+                break
+        if choice is None:
+            return False  # some other system dialog: the step's own logic decides
+        question = next((n.label for n in dialog if n.label and n not in buttons
+                         and "message" in n.resource_id), "") or next(
+            (n.label for n in dialog if n.label and n not in buttons), "")
+        builtin = PermissionDialog(stage=step.stage, timeout=0, optional=True, line=None,
+                                   name="permission dialog", origin="runner")
+        index = self._begin(builtin, f"answer the permission dialog: {answer} "
+                                     f"({self._clean(question)!r})")
+        locators = Selector(SelectorKind.TEXT, (choice.label,)).locators(choice) \
+            if choice.label else [("id", choice.resource_id)]
+        try:
+            self.device.tap(locators)
+        except ElementGone:
+            self._finish(index, "skipped", "the dialog went away", screen, [])
+            return True
+        self._finish(index, "ok", f"{answer}: {choice.label or choice.resource_id}", screen,
+                     [])
+        return True
+
+    def _conclude(self, step: Step, match: RuleMatch, screen: Screen, watch: _Watch) -> None:
+        """A candidate persisted while the flow was stopped: the verdict, or, for a routine
+        challenge with an operator attending, the wait for the operator."""
+        if match.rule.failure is Failure.CHALLENGE_REQUIRED:
+            if self.settings.attended:
+                self._wait_for_operator(step, match, screen, watch)
+                return
+            raise _Stop(Verdict(status=Status.FAILURE, stage=step.stage,
+                                failure=Failure.CHALLENGE_REQUIRED, rule_id=match.rule.id,
+                                matched_text=self._clean(match.sentence),
+                                detail=f"a challenge no operator was attending to solve "
+                                       f"({match.rule.id}); run attended (--attended) to "
+                                       "solve it on the device",
+                                access_level=self._level()), screen)
+        raise _Stop(self._barrier(step.stage, match), screen)
+
+    def _wait_for_operator(self, step: Step, match: RuleMatch, screen: Screen,
+                           watch: _Watch) -> None:
+        builtin = Challenge(stage=step.stage, timeout=self.settings.operator_timeout,
+                            optional=False, line=None, name="challenge", origin="runner")
+        index = self._begin(builtin, f"an operator solves the challenge ({match.rule.id})")
+        self.notify(f"{self.scenario.id}: solve the challenge on the device "
+                    f"({self._clean(match.sentence)!r}); waiting up to "
+                    f"{self.settings.operator_timeout:.0f} s")
+        again = self._polls(builtin, self.settings.operator_timeout)
+        while again():
+            screen, now = self._read(step)
+            if now is None or now.rule.failure is not Failure.CHALLENGE_REQUIRED:
+                self._finish(index, "ok", "solved by the operator", screen, [])
+                watch.current = None
+                return
+        verdict = Verdict(status=Status.FAILURE, stage=step.stage,
+                          failure=Failure.CHALLENGE_REQUIRED, rule_id=match.rule.id,
+                          matched_text=self._clean(match.sentence),
+                          detail=f"the operator did not solve the challenge within "
+                                 f"{self.settings.operator_timeout:.0f} s",
+                          access_level=self._level())
+        self._finish(index, verdict.outcome, verdict.detail, screen, [])
+        raise _Stop(verdict, screen)
+
     # ------------------------------------------------------------------ verdicts
 
     def _level(self) -> AccessLevel:
         return AccessLevel.LIMITED if self._account else AccessLevel.NONE
 
     def _barrier(self, stage: Stage, match: RuleMatch) -> Verdict:
+        assert match.rule.barrier is not None
         return Verdict(status=Status.BARRIER, stage=stage, barrier=match.rule.barrier,
-                       rule_id=match.rule.id, matched_text=scrub(match.text, self._secrets),
+                       rule_id=match.rule.id, matched_text=self._clean(match.sentence),
                        access_level=self._level())
 
     def _failure(self, step: Step, failure: Failure, detail: str) -> Verdict:
         return Verdict(status=Status.FAILURE, stage=step.stage, failure=failure,
-                       detail=scrub(f"step #{self._index - 1} ({step.name}, "
-                                    f"{step.origin or f'line {step.line}'}): "
-                                    f"{detail}", self._secrets))
+                       detail=scrub(self._clean(f"step #{self._index - 1} ({step.name}, "
+                                                f"{step.origin or f'line {step.line}'}): "
+                                                f"{detail}")))
 
     def _unrecognized(self, step: Step, detail: str) -> Verdict:
         return self._failure(step, Failure.UI_UNRECOGNIZED, detail)
 
     # ------------------------------------------------------------------ evidence
+
+    def _clean(self, text: str) -> str:
+        """``text`` without this attempt's secrets (and nothing else removed)."""
+        return self._scrub(text)
 
     def _render(self, text: str) -> str:
         return render(text, self.vars)
@@ -389,7 +655,7 @@ class Runner:
             return f"{step.name} {step.target.describe()}"
         if isinstance(step, Input):
             shown = step.text if is_secret(step.text) else self._render(step.text)
-            return f"{step.name} {step.target.describe()} <- {shown!r}"
+            return self._clean(f"{step.name} {step.target.describe()} <- {shown!r}")
         if isinstance(step, Launch):
             return f"launch {self.package}" + (" (cleared)" if step.clear else "")
         if isinstance(step, ChooseCallingCode):
@@ -397,12 +663,12 @@ class Runner:
         return step.name
 
     def _finish(self, index: int, outcome: str, detail: str | None,
-                screen: Screen | None) -> None:
+                screen: Screen | None, observations: list[dict[str, Any]]) -> None:
         """Store the step's evidence: a screenshot and the page source of the same moment.
 
         For a step that succeeded the evidence is the screen after its action; for one
-        that ended the attempt it is the screen that produced the verdict. Secrets are
-        scrubbed from the source and painted over in the screenshot.
+        that ended the attempt it is the screen that produced the verdict. The attempt's
+        own secrets are scrubbed from the source and painted over in the screenshot.
         """
         source = screen.source if screen is not None else None
         shot: bytes | None = None
@@ -416,7 +682,25 @@ class Runner:
             if outcome == "ok" and paired is not None:
                 source = paired
             if shot is not None:
-                shot = redact_screenshot(shot, paired, self._secrets)
-        if source is not None and self._secrets:
-            source = scrub(source, self._secrets)
-        self.sink.step_finished(index, outcome, detail, source, shot)
+                shot = redact_screenshot(shot, paired, self._scrub)
+        if source is not None:
+            source = self._scrub(source)
+        self.sink.step_finished(index, outcome, detail, source, shot, observations or None)
+
+
+def _modal_of(match: RuleMatch) -> Node | None:
+    """The outermost modal container (or dialog window) of the prompt that matched."""
+    node = match.node
+    if node is None:
+        return None
+    window = node.window()
+    for a in reversed(list(node.ancestors())):
+        rid, cls = a.resource_id, a.cls
+        if a != window and (re.search(r"dialog|popup|modal|alert|parentPanel", rid, re.I)
+                            or "Dialog" in cls):
+            return a
+    return window
+
+
+def _to_stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)

@@ -27,9 +27,9 @@ from harness.flows import (
     load_flow,
 )
 from harness.outcomes import Stage
-from harness.rules import Rule, parse_rules
 from harness.selectors import Selector, SelectorKind
 from harness.templates import VARIABLES, unknown_variables
+from harness.verdicts.rules import Rule, parse_rules
 from harness.yamlfile import LoadedYaml, dotted, load_many, load_yaml, validation_errors
 
 DEFAULT_TIMEOUT = 15.0
@@ -70,6 +70,7 @@ SELECTOR_EXAMPLE = ('tap: "Sign up"              # exact visible text\n'
                     'tap: ["登录", "登入", "Log in"]  # any of these texts\n'
                     "tap: {id: submit}           # resource id\n"
                     'tap: {text_contains: "验证码"}\n'
+                    'tap: {text_matches: "^\\\\+\\\\d{1,4}$"}  # a regular expression\n'
                     "tap: {accessibility_id: Back}\n"
                     'tap: {xpath: "//android.widget.Button[1]"}')
 
@@ -94,6 +95,7 @@ _MODIFIERS = {"stage", "timeout", "optional", "name", "steps"}
 _SELECTOR_KEYS = {
     "text": SelectorKind.TEXT,
     "text_contains": SelectorKind.TEXT_CONTAINS,
+    "text_matches": SelectorKind.TEXT_MATCHES,
     "id": SelectorKind.ID,
     "resource_id": SelectorKind.ID,
     "accessibility_id": SelectorKind.ACCESSIBILITY_ID,
@@ -288,7 +290,8 @@ class _StepParser:
                 return None
             return self._checked(Selector(kind, tuple(vals)), loc)
         self.err(loc, "is not a selector", "Give a text, a list of texts, or one of "
-                 "{text, text_contains, id, accessibility_id, xpath, class}", SELECTOR_EXAMPLE)
+                 "{text, text_contains, text_matches, id, accessibility_id, xpath, class}",
+                 SELECTOR_EXAMPLE)
         return None
 
     def _checked(self, sel: Selector, loc: Sequence[str | int]) -> Selector | None:
@@ -296,7 +299,17 @@ class _StepParser:
             if not v.strip():
                 self.err(loc, "a selector value is empty", example=SELECTOR_EXAMPLE)
                 return None
-            self.template(v, loc)
+            if sel.kind is not SelectorKind.TEXT_MATCHES:
+                self.template(v, loc)
+        if sel.kind is SelectorKind.TEXT_MATCHES:
+            for v in sel.values:
+                try:
+                    re.compile(v)
+                except re.error as exc:
+                    self.err(loc, f"{v!r} is not a valid regular expression ({exc})",
+                             example='tap: {text_matches: "^\\+\\d{1,4}$"}   # any '
+                                     "calling code")
+                    return None
         if sel.kind is SelectorKind.XPATH:
             from lxml import etree
 
@@ -548,6 +561,13 @@ def parse_scenario(doc: LoadedYaml) -> Scenario:
     if steps and not any(isinstance(s, Launch) for s in steps):
         errors.append(steps_doc.error(("steps",), "the steps never launch the app",
                                       "Start with `- launch: {clear: true}`"))
+    if steps and not any(s.stage is Stage.ACCOUNT and not s.optional for s in steps):
+        errors.append(steps_doc.error(
+            ("steps",), "no step of stage `account`: access can only be reported once a "
+            "step shows that the account exists",
+            "End sign-up with a step that waits for something only a signed-in user sees "
+            "(a tab of the signed-in home, the new account's name), with `stage: account`",
+            '- wait: {text: ["通讯录", "通訊錄", "Contacts"]}\n  stage: account'))
     if errors:
         raise ConfigErrors(errors)
     app = raw.app

@@ -132,6 +132,17 @@ def mask_url(url: str) -> str:
     return urlunsplit((parts.scheme, f"{cred}@{host}", parts.path, parts.query, parts.fragment))
 
 
+def mask_urls(text: str) -> str:
+    """``text`` with the credentials of every URL in it masked (a command line, a
+    message): ``--db postgresql+psycopg://user:***@host/db``."""
+    return re.sub(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"]+", lambda m: mask_url(m.group(0)), text)
+
+
+def shown_db(db: str) -> str:
+    """A ``--db`` value as it may be printed: a path as is, a URL without its password."""
+    return mask_url(db) if "://" in db else db
+
+
 def url_secrets(url: str) -> list[str]:
     """The credentials inside a URL (as written and percent-decoded), for scrubbing."""
     try:
@@ -276,6 +287,80 @@ def register_secret(*values: str | None) -> None:
 
         logging.setLogRecordFactory(factory)
         _FACTORY_INSTALLED = True
+
+
+_MASK = "*•●xX×＊"
+_SEP = r"[\s\-\u00a0().]?"
+
+
+def _digits_pattern(digits: str) -> str:
+    """The digits in order, with an optional separator between any two (the app may have
+    formatted the number: ``+49 151 1234 5678``, ``(0151) 1234-5678``)."""
+    return _SEP.join(re.escape(d) for d in digits)
+
+
+class SecretScrubber:
+    """Removes exactly one attempt's secrets from evidence, and nothing else.
+
+    The attempt's own phone number in every form a screen can show it: E.164, national
+    (with or without the trunk prefix), spaced or punctuated, and masked by the app
+    (``+44 77** ***123``, ``151****78``); the SMS code once it is known; the account
+    password; proxy credentials. Every other number on the screen (an app's service
+    number, a short code to text, a hotline) stays, so that saved screens classify again
+    exactly as they did live.
+    """
+
+    def __init__(self, phones: list[tuple[str, str]] | None = None,
+                 values: list[str] | None = None) -> None:
+        self._patterns: list[re.Pattern[str]] = []
+        self._values: list[str] = []
+        for e164, national in phones or []:
+            self.add_phone(e164, national)
+        for v in values or []:
+            self.add(v)
+
+    def add_phone(self, e164: str, national: str) -> None:
+        digits = re.sub(r"\D", "", e164)
+        nat = re.sub(r"\D", "", national)
+        try:
+            import phonenumbers
+
+            parsed = phonenumbers.parse(e164, None)
+            cc, nsn = str(parsed.country_code), str(parsed.national_number)
+        except Exception:
+            cc, nsn = "", nat.lstrip("0")
+        forms = sorted({d for d in (digits, nat, nsn) if len(d) >= 5}, key=len, reverse=True)
+        full = "|".join(r"\+?" + _digits_pattern(d) for d in forms)
+        self._patterns.append(re.compile(rf"(?<!\d)(?:{full})(?!\d)"))
+        if len(nsn) >= 6:
+            # masked by the app: some leading digits, two or more mask characters, some
+            # trailing digits, optionally after the calling code or the trunk prefix
+            mask = f"[{re.escape(_MASK)}]"
+            heads = "|".join(_digits_pattern(nsn[:k]) for k in range(min(5, len(nsn) - 2), 0,
+                                                                     -1))
+            tails = "|".join(_digits_pattern(nsn[-k:]) for k in range(4, 0, -1))
+            lead = rf"(?:\+?{_digits_pattern(cc)}[\s\-\u00a0]?|0)?" if cc else "0?"
+            self._patterns.append(re.compile(
+                rf"(?<![\d{re.escape(_MASK)}]){lead}(?:{heads})?[\s\-\u00a0]?{mask}{{2,}}"
+                rf"(?:[\s\-\u00a0]?{mask}+)*[\s\-\u00a0]?(?:{tails})(?![\d{re.escape(_MASK)}])"))
+
+    def add(self, value: str | None) -> None:
+        """Another secret of the attempt (the SMS code, a password)."""
+        if not value or len(value) < 4 or value in self._values:
+            return
+        self._values.append(value)
+        if value.isdigit():
+            self._patterns.append(re.compile(rf"(?<!\d){re.escape(value)}(?!\d)"))
+        else:
+            self._patterns.append(re.compile(re.escape(value)))
+
+    def __call__(self, text: str) -> str:
+        for pattern in self._patterns:
+            text = pattern.sub("***", text)
+        return _SCRUBBERS[0][0].sub(_SCRUBBERS[0][1], text)
+
+    def shows_secret(self, text: str) -> bool:
+        return any(p.search(text) for p in self._patterns)
 
 
 def scrub(text: str, extra: list[str] | None = None) -> str:

@@ -9,15 +9,20 @@ turned into Appium locators (to act on it).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from harness.screen import SYSTEM_PACKAGES, Node, Screen
+from harness.verdicts.screen import SYSTEM_PACKAGES, Node, Screen
 
 
 class SelectorKind(StrEnum):
     TEXT = "text"
     TEXT_CONTAINS = "text_contains"
+    #: a regular expression on the visible text, e.g. any calling code ``^\+\d{1,4}$``
+    #: (evaluated on the parsed screen; the device is then given the matched node's own
+    #: text and resource id as locators)
+    TEXT_MATCHES = "text_matches"
     ID = "id"
     ACCESSIBILITY_ID = "accessibility_id"
     XPATH = "xpath"
@@ -51,13 +56,20 @@ class Selector:
         return f"{self.kind.value}={vals}"
 
     def render(self, variables: dict[str, str]) -> Selector:
+        """The selector with template variables filled in (a ``text_matches`` regular
+        expression is taken as written: its braces are quantifiers, not variables)."""
         from harness.templates import render
 
+        if self.kind is SelectorKind.TEXT_MATCHES:
+            return self
         return Selector(self.kind, tuple(render(v, variables) for v in self.values))
 
     def xpaths(self) -> list[str]:
-        """One XPath per alternative, matching what ``find`` matches on a Screen."""
-        out = []
+        """One XPath per alternative, matching what ``find`` matches on a Screen (none for
+        ``text_matches``: XPath 1.0 has no regular expressions)."""
+        out: list[str] = []
+        if self.kind is SelectorKind.TEXT_MATCHES:
+            return out
         for v in self.values:
             lit = xpath_literal(v)
             if self.kind is SelectorKind.TEXT:
@@ -84,6 +96,15 @@ class Selector:
     def find(self, screen: Screen) -> Node | None:
         """The first displayed node this selector matches on ``screen``."""
         system_ok = screen.app_package in SYSTEM_PACKAGES
+        if self.kind is SelectorKind.TEXT_MATCHES:
+            patterns = [re.compile(v) for v in self.values]
+            for node in screen.nodes():
+                if not node.displayed or (node.package in SYSTEM_PACKAGES and not system_ok):
+                    continue
+                if any(p.search(node.text) or (not node.text and p.search(node.content_desc))
+                       for p in patterns):
+                    return node
+            return None
         for expr in self.xpaths():
             for node in screen.xpath(expr):
                 if not node.displayed:
@@ -111,8 +132,11 @@ class Selector:
                 same = root.xpath(f"//*[@resource-id={xpath_literal(rid)}]")
                 if isinstance(same, list) and len(same) == 1:
                     out.insert(0, (BY_ID, rid))
-            if matched.text and self.kind in (SelectorKind.TEXT, SelectorKind.TEXT_CONTAINS):
+            if matched.text and self.kind in (SelectorKind.TEXT, SelectorKind.TEXT_CONTAINS,
+                                              SelectorKind.TEXT_MATCHES):
                 out.append((BY_XPATH, f"//*[@text={xpath_literal(matched.text)}]"))
+            elif self.kind is SelectorKind.TEXT_MATCHES and matched.content_desc:
+                out.append((BY_ACCESSIBILITY_ID, matched.content_desc))
         out.extend((BY_XPATH, x) for x in self.xpaths())
         seen: set[tuple[str, str]] = set()
         uniq = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -298,6 +299,57 @@ class AppiumDevice:
                                                      "altitude": altitude})
         except UnsupportedCommand:
             self._call(lambda: self._driver.set_location(latitude, longitude, altitude), True)
+
+
+    def location(self) -> tuple[float, float]:
+        """``mobile: getGeolocation``; the W3C-extension endpoint where the driver lacks it."""
+        try:
+            raw = self._execute("mobile: getGeolocation")
+        except UnsupportedCommand:
+            raw = self._call(lambda: self._driver.location, True)
+        if not isinstance(raw, dict) or "latitude" not in raw or "longitude" not in raw:
+            raise UnsupportedCommand(f"the driver reported no position ({raw!r})")
+        return float(raw["latitude"]), float(raw["longitude"])
+
+    def browse(self, url: str, timeout: float = 20.0) -> str:
+        """The page at ``url`` as the device's browser shows it (``mobile: deepLink`` into
+        Chrome, then the page source's text): a request over the device's own network,
+        whatever carries it (a proxy setting, a VPN app, the farm's network)."""
+        self._execute("mobile: deepLink", {"url": url, "package": BROWSER_PACKAGE,
+                                           "waitForLaunch": True}, idempotent=False)
+        deadline = time.monotonic() + timeout
+        while True:
+            texts = _visible_texts(self.page_source())
+            body = next((t for t in texts if t.lstrip().startswith("{")), None)
+            if body is not None:
+                return body
+            if time.monotonic() >= deadline:
+                raise UnsupportedCommand(f"the browser showed no JSON from {mask_url(url)} "
+                                         f"within {timeout:g} s")
+            time.sleep(0.5)
+
+
+#: The browser a device-route check opens (Chrome is on every Android image with Play).
+BROWSER_PACKAGE = "com.android.chrome"
+
+
+def _visible_texts(source: str) -> list[str]:
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(source.encode("utf-8"),
+                                etree.XMLParser(recover=True, resolve_entities=False))
+    except etree.XMLSyntaxError:
+        return []
+    if root is None:
+        return []
+    out = []
+    for el in root.iter():
+        for name in ("text", "content-desc"):
+            value = el.get(name)
+            if value:
+                out.append(str(value))
+    return out
 
 
 def _retry(fn: Callable[[], T], attempts: int) -> T:

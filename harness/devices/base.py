@@ -121,4 +121,14 @@ class Device(Protocol):
     def set_location(self, latitude: float, longitude: float, altitude: float = 0.0
                      ) -> None: ...
 
+    def location(self) -> tuple[float, float]:
+        """The position the device reports (latitude, longitude); ``UnsupportedCommand``
+        when the driver cannot tell."""
+        ...
+
+    def browse(self, url: str, timeout: float = 20.0) -> str:
+        """Open ``url`` in the device's browser, through the device's own network route,
+        and return the page's visible text (``UnsupportedCommand`` if it cannot)."""
+        ...
+
     def close(self) -> None: ...

@@ -14,6 +14,7 @@ import pytest
 
 from harness.errors import ConfigError
 from harness.pytest_plugin.state import CONFIG_KEY, get_state
+from harness.secrets import shown_db
 
 if TYPE_CHECKING:  # run-time imports are inside runtest: collection stays fast
     from harness.attempt import AttemptResult
@@ -39,11 +40,11 @@ class ScenarioItem(pytest.Item):
         from harness.backends import device_factory, endpoint
         from harness.devices.pool import DevicePool
         from harness.outcomes import Backend, Status
-        from harness.rules import shared_rules
-        from harness.runner import RunnerSettings
+        from harness.runner import settings_for
         from harness.storage.store import Store
         from harness.stores.stage import make_store_stage
         from harness.vantage import VantageChecker
+        from harness.verdicts.rules import shared_rules
 
         config = self.config.stash[CONFIG_KEY]
         state = get_state(self.config)
@@ -82,9 +83,7 @@ class ScenarioItem(pytest.Item):
             profile=self.profile, phone=phone, backend=config.backend,
             open_device=state.open_device, pool=state.pool, vantage=state.vantage,
             store_stage=state.store_stage, sideload=config.sideload,
-            settings=RunnerSettings(attempt_timeout=config.attempt_timeout,
-                                    poll_interval=config.poll_interval,
-                                    screenshots=config.screenshots),
+            settings=settings_for(config),
         )
         self.stash[RESULT_KEY] = result
         v = result.verdict
@@ -98,7 +97,7 @@ class ScenarioItem(pytest.Item):
         if v.status is Status.FAILURE:
             raise AttemptFailed(
                 f"{v.outcome}: {v.detail}\n  evidence: harness show "
-                f"{result.measurement_id[:12]} --db {config.db}")
+                f"{result.measurement_id[:12]} --db {shown_db(config.db)}")
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str:

@@ -41,8 +41,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="profiles whose full tunnel (VPN app / netns) is up")
     group.addoption("--no-store-check", action="store_true", default=False,
                     help="skip the Google Play check before each attempt")
-    group.addoption("--sideload", action="store_true", default=False,
-                    help="go on after a store barrier (the app is sideloaded)")
+    group.addoption("--no-sideload", dest="sideload", action="store_false", default=True,
+                    help="end the attempt at a store barrier; by default sign-up is still "
+                         "measured on a device that has the app (both are recorded)")
+    group.addoption("--sideload", dest="sideload", action="store_true",
+                    help="the default: measure sign-up behind a store barrier")
+    group.addoption("--settle", type=float, default=None, metavar="SECONDS",
+                    help="how long a barrier message must stay, with the step's target "
+                         "absent, before it is a verdict (default 3 on real devices, 0.5 on "
+                         "the simulator)")
+    group.addoption("--attended", action="store_true", default=False,
+                    help="an operator watches the device and solves routine challenges "
+                         "(run with -s)")
+    group.addoption("--permissions", default="allow", choices=("allow", "deny"),
+                    help="how Android's permission dialogs are answered (default allow)")
     group.addoption("--min-interval", type=float, default=None, metavar="HOURS",
                     help="skip an (app, profile) attempted less than HOURS ago (default 20 on "
                          "appium, 0 on sim)")
@@ -108,6 +120,9 @@ def pytest_configure(config: pytest.Config) -> None:
             if x.strip()),
         store_check=not config.getoption("no_store_check"),
         sideload=bool(config.getoption("sideload")),
+        settle_time=config.getoption("settle"),
+        attended=bool(config.getoption("attended")),
+        permissions=str(config.getoption("permissions")),
         min_interval_hours=_interval(config, backend_enum),
     )
     config.stash[SELECTION_KEY] = Selection(

@@ -16,6 +16,7 @@ from harness.errors import ConfigError, ConfigErrors, HarnessError
 from harness.outcomes import Backend
 from harness.pytest_plugin.collection import is_scenario_path
 from harness.pytest_plugin.state import CONFIG_KEY, STATE_KEY, get_state, selected_profiles
+from harness.secrets import shown_db
 
 
 def _scenario_run(config: pytest.Config) -> bool:
@@ -122,5 +123,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.write(render_text(
         cells, title=f"run {state.run_id[:8]}, backend {run_config.backend.value}",
         width=width, color=terminalreporter.hasmarkup))
-    terminalreporter.write_line(f"{len(cells)} measurements stored in {run_config.db} "
-                                f"(harness runs --db {run_config.db})")
+    db = shown_db(run_config.db)
+    terminalreporter.write_line(f"{len(cells)} measurements stored in {db} "
+                                f"(harness runs --db {db})")

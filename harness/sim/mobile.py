@@ -121,6 +121,15 @@ def _press_key(session: SimSession, args: Args) -> None:
         session.home()
 
 
+def _deep_link(session: SimSession, args: Args) -> None:
+    """``mobile: deepLink``: an http(s) URL opens in the browser, fetched over the
+    device's own route; other schemes are not modelled."""
+    url = _string(args, "url")
+    if not url.startswith(("http://", "https://")):
+        raise UnknownError(f"the simulator opens only http(s) links, not {url!r}")
+    session.browse(url)
+
+
 def _activate(session: SimSession, args: Args) -> None:
     session.activate_app(_app_id(args))
 
@@ -141,6 +150,7 @@ COMMANDS: Mapping[str, MobileCommand] = {
     "getDeviceTime": _device_time,
     "getDisplayDensity": lambda s, a: 420,
     "listSms": _list_sms,
+    "deepLink": _deep_link,
     "setGeolocation": lambda s, a: s.set_location(a),
     "getGeolocation": lambda s, a: dict(s.location),
     "sendSms": _send_sms,

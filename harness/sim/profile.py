@@ -91,18 +91,29 @@ def parse_avd_args(avd_args: str) -> dict[str, str]:
     return found
 
 
-def egress_country(proxy: str, echo_url: str) -> str | None:
-    """The country the device's network exits in: ask the IP-echo endpoint through the
-    device's proxy, as an app's server would see the connection. None if it can't tell
-    (the device then has no working network country; apps fall back to the SIM's)."""
+def fetch(url: str, proxy: str | None) -> str:
+    """GET ``url`` over the device's route (``proxy``, or direct); the body, or an error
+    page's text when the network fails."""
     import httpx
+
+    try:
+        with httpx.Client(proxy=proxy, timeout=5, trust_env=False) as client:
+            return client.get(url).text
+    except (httpx.HTTPError, OSError, RuntimeError) as exc:
+        return f"This site can't be reached ({type(exc).__name__})"
+
+
+def egress_country(proxy: str | None, echo_url: str) -> str | None:
+    """The country the device's network exits in: ask the IP-echo endpoint over the
+    device's route, as an app's server would see the connection. None if it can't tell
+    (the device then has no working network country; apps fall back to the SIM's)."""
+    import json
 
     from harness.vantage import EchoFormatError, parse_echo
 
     try:
-        with httpx.Client(proxy=proxy, timeout=5, trust_env=False) as client:
-            answer = parse_echo(client.get(echo_url).json())
-    except (httpx.HTTPError, ValueError, EchoFormatError, OSError, RuntimeError):
+        answer = parse_echo(json.loads(fetch(echo_url, proxy)))
+    except (ValueError, EchoFormatError):
         return None  # a dead or refusing proxy: no network country
     return answer.country
 
@@ -123,6 +134,9 @@ class DeviceProfile:
     locale: str = "US"
     time_zone: str = "UTC"
     http_proxy: str | None = None
+    #: What the device's own traffic goes through: its proxy, or None for direct (no
+    #: proxy, or ``harness:deviceRoute: direct`` for a VPN app that is not connected).
+    route_proxy: str | None = None
 
     @classmethod
     def from_capabilities(cls, caps: Mapping[str, object]) -> DeviceProfile:
@@ -151,9 +165,13 @@ class DeviceProfile:
         ip_country = _country(caps, "harness:ipCountry", None)
         proxy = caps.get("harness:proxy") or (
             f"http://{avd['http-proxy']}" if "http-proxy" in avd else None)
+        route = _string(caps, "harness:deviceRoute", "proxy")
+        if route not in ("proxy", "direct"):
+            raise SessionNotCreated(f"harness:deviceRoute must be proxy or direct, got {route!r}")
+        route_proxy = proxy if isinstance(proxy, str) and route == "proxy" else None
         echo = caps.get("harness:ipEchoUrl")
-        if ip_country is None and isinstance(proxy, str) and isinstance(echo, str):
-            ip_country = egress_country(proxy, echo)
+        if ip_country is None and isinstance(echo, str) and (route_proxy or route == "direct"):
+            ip_country = egress_country(route_proxy, echo)
         return cls(
             sim_country=sim or "US",
             ip_country=ip_country,
@@ -162,6 +180,7 @@ class DeviceProfile:
             locale=(locale_cap or "US").upper(),
             time_zone=_string(caps, "appium:timeZone", "UTC"),
             http_proxy=avd.get("http-proxy"),
+            route_proxy=route_proxy,
         )
 
     @property

@@ -279,6 +279,17 @@ class SimSession:
     def keyboard_shown(self) -> bool:
         return any(n.focused and n.cls == EDIT_TEXT for n in self.snapshot().nodes())
 
+    def browse(self, url: str) -> None:
+        """Open ``url`` in the browser, fetched over the device's route."""
+        from harness.sim.apps.browser import BROWSER_PACKAGE, Browser
+        from harness.sim.profile import fetch
+
+        browser = self.apps.get(BROWSER_PACKAGE)
+        if not isinstance(browser, Browser):
+            browser = self.apps[BROWSER_PACKAGE] = Browser()
+        browser.open(url, fetch(url, self.profile.route_proxy))
+        self.foreground = BROWSER_PACKAGE
+
     def set_location(self, location: Mapping[str, object]) -> None:
         fix: dict[str, float] = {}
         for name, low, high in (("latitude", -90.0, 90.0), ("longitude", -180.0, 180.0)):

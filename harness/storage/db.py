@@ -59,7 +59,7 @@ def make_engine(db: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(url)
         if path is not None and not path.parent.exists():
-            raise ConfigError(f"--db={db}", None,
+            raise ConfigError(f"--db={mask_url(db)}", None,
                               f"the folder {path.parent} does not exist",
                               "Create it or choose another path")
         kwargs["connect_args"] = {"timeout": 30}

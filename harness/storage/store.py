@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from harness import __version__
 from harness.errors import HarnessError
 from harness.outcomes import DATA_FORMAT_VERSION, Status, Verdict
+from harness.secrets import mask_url, mask_urls
 from harness.storage.db import make_engine, migrate, sqlite_path
 from harness.storage.models import Artifact, Measurement, Run, StepRecord
 
@@ -102,6 +103,10 @@ class Vantage:
     vantage_checked_at: datetime | None = None
     geoip_country: str | None = None
     ip_sources_agree: bool | None = None
+    location_set: bool | None = None
+    gps_detail: str | None = None
+    device_egress_country: str | None = None
+    device_egress_match: bool | None = None
 
 
 class Store:
@@ -135,7 +140,8 @@ class Store:
             with self._session.begin() as s:
                 return fn(s)
         except SQLAlchemyError as exc:
-            raise StorageError(f"could not write to the database {self.engine.url!r}: "
+            raise StorageError(f"could not write to the database "
+                               f"{mask_url(str(self.engine.url))}: "
                                f"{getattr(exc, 'orig', exc)}") from None
 
     # ------------------------------------------------------------------ runs
@@ -146,7 +152,8 @@ class Store:
         rid = run_id or new_id()
         run = Run(id=rid, started_at=utcnow(), status="running", harness_version=__version__,
                   rules_version=rules_version, backend=backend, hostname=socket.gethostname(),
-                  pid=os.getpid(), command=command, selection=dict(selection or {}),
+                  pid=os.getpid(), command=mask_urls(command) if command else None,
+                  selection=dict(selection or {}),
                   planned=planned)
         self._write(lambda s: s.add(run))
         return rid
@@ -251,6 +258,14 @@ class Store:
         self._write(lambda s: s.execute(
             update(Measurement).where(Measurement.id == mid).values(**values)))
 
+    def record_store(self, mid: str, result: str, rule_id: str | None,
+                     detail: str | None) -> None:
+        """The store stage's observation of this attempt, beside (never instead of) its
+        sign-up verdict: ``harness.stores.model.StoreResult`` codes (docs/stores.md)."""
+        self._write(lambda s: s.execute(
+            update(Measurement).where(Measurement.id == mid).values(
+                store_result=result, store_rule_id=rule_id, store_detail=detail)))
+
     def complete_measurement(self, mid: str, verdict: Verdict, steps_done: int,
                              features: Mapping[str, str] | None = None, *,
                              running_only: bool = False) -> None:
@@ -325,13 +340,16 @@ class Store:
     def record_step(self, mid: str, run_id: str, idx: int, *, kind: str, name: str,
                     stage: str, line: int | None, description: str, started_at: datetime,
                     outcome: str, detail: str | None,
-                    evidence: list[tuple[str, bytes, str]]) -> None:
-        """A finished step and its evidence files, in one transaction."""
+                    evidence: list[tuple[str, bytes, str]],
+                    observations: list[dict[str, object]] | None = None) -> None:
+        """A finished step and its evidence files, in one transaction. ``observations``
+        are the rule candidates seen while the step's flow went on (never verdicts)."""
         arts = [self._write_file(mid, run_id, idx, k, data, suffix)[1]
                 for k, data, suffix in evidence]
         rec = StepRecord(measurement_id=mid, idx=idx, kind=kind, name=name, stage=stage,
                          line=line, description=description, started_at=started_at,
-                         ended_at=utcnow(), outcome=outcome, detail=detail)
+                         ended_at=utcnow(), outcome=outcome, detail=detail,
+                         observations=list(observations) if observations else None)
 
         def fn(s: Session) -> None:
             s.add(rec)

@@ -140,7 +140,7 @@ def test_scenario_attempt_through_real_appium(appium_server: AppiumServer,
         mid, verdict = _attempt(store, appium_server, tmp_path, "rejected.xml")
         assert verdict.status is Status.BARRIER  # type: ignore[attr-defined]
         assert verdict.barrier is Barrier.PHONE_NUMBER_REJECTED  # type: ignore[attr-defined]
-        assert verdict.rule_id == "phone.number_rejected.zh_hans"  # type: ignore[attr-defined]
+        assert verdict.rule_id == "phone.number_rejected"  # type: ignore[attr-defined]
     finally:
         store.close()
 

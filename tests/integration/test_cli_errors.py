@@ -20,7 +20,7 @@ def test_broken_scenarios(tmp_path: Path) -> None:
     (d / "badyaml.yaml").write_text("id: x\napp: {name: a\nsteps: []\n", encoding="utf-8")
     (d / "unknown.yaml").write_text(
         "id: unknown\napp: {name: U, android_package: org.u.app}\nsteps:\n  - launch\n"
-        "  - swipe: up\n", encoding="utf-8")
+        "  - swipe: up\n  - wait: Home\n    stage: account\n", encoding="utf-8")
     (d / "missing.yaml").write_text("id: missing\napp: {name: M}\nsteps:\n  - launch\n",
                                     encoding="utf-8")
     proc = harness(["scenarios", "check", str(d)], tmp_path)

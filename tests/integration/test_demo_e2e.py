@@ -10,7 +10,9 @@ import phonenumbers
 import pytest
 from _cli import harness
 
+from harness.outcomes import DATA_FORMAT_VERSION
 from harness.profiles import load_profiles
+from harness.verdicts.concepts import script_of
 
 #: The profiles the demo test runs (the full demo runs every shipped profile).
 PROFILES = ["AE", "AU", "BR", "DE", "FR", "GB", "HK", "JP", "KR", "SG", "TW", "US"]
@@ -65,7 +67,7 @@ def test_one_completed_measurement_per_app_and_profile(demo: tuple[Path, str]) -
     for r in got.values():
         assert r["status"] in ("access", "barrier"), dict(r)
         assert r["ended_at"] is not None and r["backend"] == "sim"
-        assert r["data_format_version"] == "1.0" and r["rules_version"]
+        assert r["data_format_version"] == DATA_FORMAT_VERSION and r["rules_version"]
 
 
 @pytest.mark.parametrize(("app", "profile", "status", "barrier", "access_level"), [
@@ -94,10 +96,12 @@ def test_designed_behaviour_per_country(demo: tuple[Path, str], app: str, profil
         assert r["rule_id"] and r["matched_text"]
 
 
-def test_traditional_chinese_screens_match_traditional_rules(demo: tuple[Path, str]) -> None:
+def test_one_rule_reads_both_chinese_scripts(demo: tuple[Path, str]) -> None:
     got = rows(demo[0])
-    assert got[("demo-zhenming", "TW")]["rule_id"] == "verify.id.zh_hant"
-    assert got[("demo-zhenming", "DE")]["rule_id"] == "verify.id.zh_hans"
+    tw, de = got[("demo-zhenming", "TW")], got[("demo-zhenming", "DE")]
+    assert tw["rule_id"] == de["rule_id"] == "verify.id"
+    assert script_of(tw["matched_text"]) == "zh-Hant"
+    assert script_of(de["matched_text"]) == "zh-Hans"
 
 
 def test_table_is_printed(demo: tuple[Path, str]) -> None:
@@ -155,3 +159,20 @@ def test_show_prints_steps_and_evidence(demo: tuple[Path, str]) -> None:
     assert "enter_otp" in proc.stdout and "(missing)" not in proc.stdout
     runs = harness(["runs", "--db", str(tmp / "results.db")], tmp)
     assert "completed" in runs.stdout and str(len(APPS) * len(PROFILES)) in runs.stdout
+
+
+def test_reclassifying_the_demos_evidence_changes_no_verdict(demo: tuple[Path, str]) -> None:
+    """The evidence keeps everything the rules read (only the attempt's own secrets are
+    scrubbed), so today's rules reproduce every verdict from the stored screens."""
+    tmp, _ = demo
+    proc = harness(["reclassify", "--db", str(tmp / "results.db"), "--force",
+                    "--scenarios", "scenarios/demo"], tmp)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    n = len(APPS) * len(PROFILES)
+    assert f"{n} measurements reclassified" in proc.stdout, proc.stdout[-2000:]
+    assert "(0 changed," in proc.stdout
+    conn = sqlite3.connect(tmp / "results.db")
+    [(changed, total)] = conn.execute(
+        "select sum(changed), count(*) from reclassifications").fetchall()
+    conn.close()
+    assert (changed, total) == (0, n)

@@ -49,3 +49,44 @@ def test_an_emulator_sim_that_says_us_is_visible(tmp_path: Path, sim_url: str) -
     assert (m.device_locale, m.locale_match) == ("de_DE", True)
     assert m.gps_country == "DE" and m.vantage_source == "device"
     assert m.device_sim_operator  # the carrier name the device reports
+
+
+def test_the_gps_country_is_the_one_the_device_reports(tmp_path: Path, sim_url: str) -> None:
+    # no GPS in the profile: the device keeps its own fix (the stock emulator's is in
+    # Mountain View), and that is what is recorded, not the profile's country
+    prof = tmp_path / "DE.yaml"
+    prof.write_text("country: DE\nlocale: de_DE\nlanguage: de\ntimezone: Europe/Berlin\n"
+                    "device:\n  emulator: harness_DE\n", encoding="utf-8")
+    profile = load_profile(prof)
+    store = Store.open(str(tmp_path / "r.db"))
+    try:
+        result = run_attempt(
+            store=store, run_id=store.start_run("sim", "t"),
+            scenario=load_scenario(REPO / "scenarios" / "demo" / "openchat.yaml"),
+            profile=profile, phone=profile.resolve_phone(Backend.SIM), backend=Backend.SIM,
+            open_device=lambda caps: AppiumDevice.open(sim_url, caps, backend=Backend.SIM))
+        m = store.get_measurement(result.measurement_id)
+    finally:
+        store.close()
+    assert m is not None
+    assert (m.gps_country, m.gps_country_match, m.location_set) == ("US", False, None)
+    assert "reported position in US" in (m.gps_detail or "")
+
+
+def test_a_failed_position_and_a_silent_gps_are_recorded_not_assumed() -> None:
+    from harness.device_vantage import observe_location
+    from harness.devices.base import DeviceError, UnsupportedCommand
+
+    class NoGps:
+        def set_location(self, latitude: float, longitude: float, altitude: float = 0.0
+                         ) -> None:
+            raise DeviceError("setGeolocation is not allowed")
+
+        def location(self) -> tuple[float, float]:
+            raise UnsupportedCommand("mobile: getGeolocation is not implemented")
+
+    profile = load_profile(REPO / "device_profiles" / "DE.yaml")
+    seen = observe_location(NoGps(), profile)  # type: ignore[arg-type]
+    assert (seen.location_set, seen.gps_country, seen.gps_country_match) == (False, None, None)
+    assert "setting the profile's position failed" in (seen.detail or "")
+    assert "reported no position" in (seen.detail or "")

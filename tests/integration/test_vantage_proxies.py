@@ -302,3 +302,47 @@ def test_vantage_check_command(tmp_path: Path, echo: Echo, proxies: Proxies) -> 
     conn = sqlite3.connect(tmp_path / "v.db")
     assert conn.execute("select count(*) from vantage_checks").fetchone()[0] == 3
     conn.close()
+
+
+def test_the_devices_own_route_is_checked_not_only_the_harnesss(
+        tmp_path: Path, echo: Echo, proxies: Proxies) -> None:
+    """The harness's egress check goes through the DE proxy from the host; the device's
+    own traffic is checked through its browser. A device whose route does not carry the
+    proxy (a VPN app that is down: harness:deviceRoute direct) is a vantage mismatch."""
+    from harness.attempt import run_attempt
+    from harness.devices.appium import AppiumDevice
+    from harness.outcomes import Backend
+    from harness.scenarios import load_scenario
+    from harness.sim import SimServer
+    from harness.storage import Store
+
+    good = profile(tmp_path, "DE", proxies.url("de"))
+    bad = tmp_path / "DEv.yaml"
+    bad.write_text(good.read_text().replace("id: DE", "id: DEv") +
+                   "  capabilities: {harness:deviceRoute: direct}\n", encoding="utf-8")
+    store = Store.open(str(tmp_path / "r.db"))
+    got = {}
+    try:
+        with SimServer() as sim:
+            for path in (good, bad):
+                prof = load_profile(path)
+                result = run_attempt(
+                    store=store, run_id=store.start_run("sim", "t"),
+                    scenario=load_scenario(REPO / "scenarios" / "demo" / "openchat.yaml"),
+                    profile=prof, phone=prof.resolve_phone(Backend.SIM), backend=Backend.SIM,
+                    open_device=lambda caps: AppiumDevice.open(sim.url, caps,
+                                                               backend=Backend.SIM),
+                    vantage=VantageChecker(store, echo.url, 60.0))
+                m = store.get_measurement(result.measurement_id)
+                assert m is not None
+                got[prof.id] = m
+    finally:
+        store.close()
+    ok, off = got["DE"], got["DEv"]
+    assert (ok.status, ok.ip_country, ok.device_egress_country, ok.device_egress_match) == (
+        "access", "DE", "DE", True)
+    assert ok.steps[0].name == "device route" and "exits in DE" in ok.steps[0].detail
+    assert (off.status, off.failure, off.stage) == ("failure", "vantage_mismatch", "vantage")
+    assert (off.ip_country, off.device_egress_country, off.device_egress_match) == (
+        "DE", "ZZ", False)
+    assert "exits in ZZ" in off.failure_detail and "not DE" in off.failure_detail

@@ -22,8 +22,8 @@ from harness.scenarios import (
     Wait,
     load_scenario,
 )
-from harness.screen import Screen
 from harness.selectors import Selector, SelectorKind
+from harness.verdicts.screen import Screen
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO / "scenarios"

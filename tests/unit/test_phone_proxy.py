@@ -1,5 +1,6 @@
 """A real phone gets the profile's proxy as its global setting for the attempt, and is
-left without it afterwards."""
+left without it afterwards; a proxy the phone cannot carry is refused before anything
+runs, unless a full tunnel carries the phone's traffic."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from typing import Any
 import pytest
 
 from harness.attempt import run_attempt
-from harness.devices.base import DeviceError, DeviceInfo, Sms
+from harness.device_vantage import RouteKind, check_routes, route_for
+from harness.devices.base import DeviceError, DeviceInfo, Sms, UnsupportedCommand
+from harness.errors import ConfigError
 from harness.outcomes import Backend
 from harness.profiles import load_profile
 from harness.scenarios import load_scenario
@@ -34,7 +37,14 @@ class RecordingPhone:
             raise DeviceError("adb_shell is not allowed")
 
     def page_source(self) -> str:
-        return "<hierarchy/>"
+        return ('<hierarchy><node class="android.widget.TextView" package="org.s.app" '
+                'text="Home" bounds="[0,0][1080,200]"/></hierarchy>')
+
+    def location(self) -> tuple[float, float]:
+        raise UnsupportedCommand("no GPS on this double")
+
+    def browse(self, url: str, timeout: float = 20.0) -> str:
+        raise UnsupportedCommand("no browser on this double")
 
     def screenshot(self) -> bytes:
         return b""
@@ -66,14 +76,19 @@ class RecordingPhone:
         self.closed = True
 
 
-def _run(tmp: Path, phone: RecordingPhone, proxy: str, device: str) -> Any:
+def _profile(tmp: Path, proxy: str, device: str, extra: str = "") -> Any:
     (tmp / "DE.yaml").write_text(
         "country: DE\nlocale: de_DE\nlanguage: de\ntimezone: Europe/Berlin\n"
-        f"phone: '+4915123456789'\nproxy: '{proxy}'\ndevice:\n  {device}\n",
+        f"phone: '+4915123456789'\nproxy: '{proxy}'\n{extra}device:\n  {device}\n",
         encoding="utf-8")
+    return load_profile(tmp / "DE.yaml")
+
+
+def _run(tmp: Path, phone: RecordingPhone, proxy: str, device: str) -> Any:
+    profile = _profile(tmp, proxy, device)
     (tmp / "s.yaml").write_text("id: s\napp: {name: S, android_package: org.s.app}\n"
-                                "steps:\n  - launch\n", encoding="utf-8")
-    profile = load_profile(tmp / "DE.yaml")
+                                "steps:\n  - launch\n  - wait: Home\n    stage: account\n",
+                                encoding="utf-8")
     store = Store.open(str(tmp / "r.db"))
     try:
         def open_device(caps: Mapping[str, Any]) -> Any:
@@ -86,25 +101,49 @@ def _run(tmp: Path, phone: RecordingPhone, proxy: str, device: str) -> Any:
         store.close()
 
 
-def test_phone_gets_and_loses_the_global_proxy(tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HARNESS_TEST_PROXY_PW", "pw-123")
+def test_phone_gets_and_loses_the_global_proxy(tmp_path: Path) -> None:
     phone = RecordingPhone()
-    verdict = _run(tmp_path, phone, "http://user:${HARNESS_TEST_PROXY_PW}@proxy.example.net"
-                   ":3128", "udid: R58M-TEST")
+    verdict = _run(tmp_path, phone, "http://proxy.example.net:3128", "udid: R58M-TEST")
     assert verdict.status.value == "access"
     assert phone.calls == ["proxy.example.net:3128", None] and phone.closed
 
 
-@pytest.mark.parametrize("proxy, device", [
-    ("http://proxy.example.net:3128", "emulator: harness_DE"),   # -http-proxy at boot
-    ("socks5://proxy.example.net:1080", "udid: R58M-TEST"),      # needs a VPN app
-])
-def test_no_global_proxy_where_it_does_not_apply(tmp_path: Path, proxy: str,
-                                                 device: str) -> None:
+def test_an_emulator_gets_its_proxy_at_boot_not_as_a_setting(tmp_path: Path) -> None:
     phone = RecordingPhone()
-    _run(tmp_path, phone, proxy, device)
+    _run(tmp_path, phone, "http://proxy.example.net:3128", "emulator: harness_DE")
     assert phone.calls == []
+
+
+@pytest.mark.parametrize(("proxy", "why"), [
+    ("socks5://proxy.example.net:1080", "socks5:// proxy"),
+    ("https://proxy.example.net:443", "https:// proxy"),
+    ("http://alice:${HARNESS_TEST_PROXY_PW}@proxy.example.net:3128", "needs a password"),
+])
+def test_a_proxy_a_phone_cannot_carry_is_refused_before_the_attempt(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, proxy: str, why: str) -> None:
+    monkeypatch.setenv("HARNESS_TEST_PROXY_PW", "pw-123-secret")
+    profile = _profile(tmp_path, proxy, "udid: R58M-TEST")
+    from harness.attempt import resolve_proxy
+
+    with pytest.raises(ConfigError) as info:
+        check_routes(profile, resolve_proxy(profile), Backend.APPIUM)
+    text = str(info.value)
+    assert "DE.yaml" in text and "`proxy`" in text and why in text
+    assert "full_tunnel: true" in text and "pw-123-secret" not in text
+
+
+def test_a_full_tunnel_carries_what_the_setting_cannot(tmp_path: Path) -> None:
+    profile = _profile(tmp_path, "socks5://proxy.example.net:1080", "udid: R58M-TEST",
+                       extra="full_tunnel: true\n")
+    route = route_for(profile, "socks5://proxy.example.net:1080", Backend.APPIUM)
+    assert route.kind is RouteKind.FULL_TUNNEL and route.phone_proxy is None
+
+
+def test_a_farm_device_cannot_be_given_a_proxy(tmp_path: Path) -> None:
+    profile = _profile(tmp_path, "http://proxy.example.net:3128",
+                       "capabilities: {appium:deviceName: farm}")
+    with pytest.raises(ConfigError, match="farm device"):
+        route_for(profile, "http://proxy.example.net:3128", Backend.APPIUM)
 
 
 def test_a_phone_that_refuses_the_proxy_is_not_measured(tmp_path: Path) -> None:

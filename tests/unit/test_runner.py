@@ -14,7 +14,6 @@ import pytest
 
 from harness.devices.base import DeviceInfo, ElementGone, SessionLost, Sms
 from harness.outcomes import AccessLevel, Backend, Barrier, Failure, Stage, Status
-from harness.rules import shared_rules
 from harness.runner import (
     RULE_CALLING_CODE_ABSENT,
     RULE_SMS_TIMEOUT,
@@ -22,7 +21,8 @@ from harness.runner import (
     RunnerSettings,
 )
 from harness.scenarios import Step, load_scenario
-from harness.screen import Screen
+from harness.verdicts.rules import shared_rules
+from harness.verdicts.screen import Screen
 
 PKG = "org.example.app"
 
@@ -142,14 +142,19 @@ VARS = {"phone.national": "15112345678", "phone.calling_code": "49",
 class Sink:
     def __init__(self) -> None:
         self.events: list[tuple[int, str, str | None, bool]] = []
+        self.observations: list[list[dict[str, object]]] = []
+        self.kinds: list[str] = []
 
     def step_started(self, index: int, step: Step, description: str) -> None:
         assert "15112345678" not in description
+        self.kinds.append(step.kind)
 
     def step_finished(self, index: int, outcome: str, detail: str | None,
-                      source: str | None, screenshot: bytes | None) -> None:
+                      source: str | None, screenshot: bytes | None,
+                      observations: list[dict[str, object]] | None = None) -> None:
         assert source is None or "15112345678" not in source
         self.events.append((index, outcome, detail, screenshot is not None))
+        self.observations.append(observations or [])
 
 
 def flow(make_screen: Callable[..., str], **overrides: list[str]) -> dict[str, list[str]]:
@@ -203,7 +208,7 @@ def test_barrier_rule_fires_while_waiting(tmp_path: Path,
     runner, _ = make_runner(tmp_path, dev)
     v = runner.run().verdict
     assert (v.status, v.barrier, v.rule_id) == (
-        Status.BARRIER, Barrier.ID_VERIFICATION_REQUIRED, "verify.id.zh_hans")
+        Status.BARRIER, Barrier.ID_VERIFICATION_REQUIRED, "verify.id")
     assert v.stage is Stage.ACCOUNT
     assert v.access_level is AccessLevel.NONE
     assert "实名认证" in (v.matched_text or "")
@@ -315,3 +320,209 @@ def test_polling_backs_off_but_not_past_the_cap(tmp_path: Path, poll: float,
     runner.run()
     # 5 s timeout: at least 5 reads at a 1 s cap, far fewer than at a fixed 0.1 s
     assert 5 <= dev.reads <= 5 / poll + 2
+
+
+# --------------------------------------------------------------------------- two signals
+
+
+def dialog_over(texts: list[str], message: str, buttons: list[str],
+                make_screen: Callable[..., str]) -> str:
+    """A page with ``texts`` and an alert dialog on top in its own window."""
+    page = make_screen(texts, package=PKG)
+    btns = "".join(
+        f'<android.widget.Button package="{PKG}" class="android.widget.Button" text="{b}" '
+        f'resource-id="android:id/button{i + 1}" clickable="true" displayed="true" '
+        f'bounds="[100,{1400 + i * 10}][900,{1500 + i * 10}]"/>' for i, b in enumerate(buttons))
+    dialog = (f'<android.widget.FrameLayout package="{PKG}" class="android.widget.FrameLayout" '
+              'displayed="true" bounds="[80,900][1000,1600]">'
+              f'<android.widget.LinearLayout package="{PKG}" resource-id="android:id/parentPanel" '
+              'class="android.widget.LinearLayout" displayed="true" bounds="[80,900][1000,1600]">'
+              f'<android.widget.TextView package="{PKG}" class="android.widget.TextView" '
+              f'resource-id="android:id/message" text="{message}" displayed="true" '
+              f'bounds="[120,950][960,1300]"/>{btns}</android.widget.LinearLayout>'
+              '</android.widget.FrameLayout>')
+    return page.replace("</hierarchy>", dialog + "</hierarchy>")
+
+
+class TimedDevice(ScriptedDevice):
+    """A scripted device whose current screen can also be replaced by raw XML, or change
+    after a number of reads (a list that loads, a toast that goes away)."""
+
+    def __init__(self, *args: object, raw: dict[str, str] | None = None,
+                 after: dict[str, tuple[int, str]] | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.raw = raw or {}
+        self.after = after or {}
+        self.reads_on: dict[str, int] = {}
+
+    def page_source(self) -> str:
+        self.reads += 1
+        n = self.reads_on[self.current] = self.reads_on.get(self.current, 0) + 1
+        if self.current in self.after and n > self.after[self.current][0]:
+            self.current = self.after[self.current][1]
+        if self.current in self.raw:
+            return self.raw[self.current]
+        return self.make(self.screens[self.current], package=PKG)
+
+    def tap(self, locators: Sequence[tuple[str, str]]) -> None:
+        for by, value in locators:
+            if by == "id" and "permission" in value:
+                self.current = self.after_permission
+                return
+        super().tap(locators)
+
+    after_permission = "phone"
+
+
+def test_a_candidate_the_flow_goes_past_is_an_observation_not_a_verdict(
+        tmp_path: Path, make_screen: Callable[..., str]) -> None:
+    # a notice that once said "too frequent" goes away; the code field appears after it
+    screens = flow(make_screen, wait=["操作过于频繁，请稍后再试"])
+    taps = {**TAPS, ("phone", "Get code"): "wait"}
+    dev = TimedDevice(screens, "consent", taps, make_screen, sms_on="Get code",
+                      after={"wait": (2, "code")})
+    sink = Sink()
+    runner, _ = make_runner(tmp_path, dev, sink)
+    result = runner.run()
+    assert result.verdict.status is Status.ACCESS
+    seen = [o for obs in sink.observations for o in obs]
+    assert [(o["rule_id"], o["how"]) for o in seen] == [("risk.rate_limit", "went away")]
+
+
+def test_a_candidate_that_persists_while_the_flow_is_stopped_is_the_verdict(
+        tmp_path: Path, make_screen: Callable[..., str]) -> None:
+    screens = flow(make_screen, code=["操作过于频繁，请明天再试"])
+    dev = ScriptedDevice(screens, "consent", TAPS, make_screen, sms_on="Get code")
+    runner, clock = make_runner(tmp_path, dev)
+    started = []
+    real = runner._read
+
+    def read(step: Step) -> tuple[Screen, object]:
+        out = real(step)
+        if out[1] is not None and not started:
+            started.append(clock.now)
+        return out  # type: ignore[return-value]
+
+    runner._read = read  # type: ignore[method-assign]
+    v = runner.run().verdict
+    assert (v.status, v.barrier, v.rule_id) == (Status.BARRIER, Barrier.RISK_CONTROL_BLOCK,
+                                                "risk.rate_limit")
+    # concluded after the settle time (3 s by default), long before the step's timeout
+    assert 3.0 <= clock.now - started[0] < 5.0
+
+
+def test_the_target_behind_the_dialog_that_said_no_has_not_appeared(
+        tmp_path: Path, make_screen: Callable[..., str]) -> None:
+    screens = flow(make_screen)
+    raw = {"home": dialog_over(["Home", "Compose"], "根据相关法律法规，请先完成实名认证",
+                               ["取消", "去认证"], make_screen)}
+    dev = TimedDevice(screens, "consent", TAPS, make_screen, sms_on="Get code", raw=raw)
+    runner, _ = make_runner(tmp_path, dev)
+    v = runner.run().verdict
+    assert (v.status, v.barrier, v.rule_id, v.stage) == (
+        Status.BARRIER, Barrier.ID_VERIFICATION_REQUIRED, "verify.id", Stage.ACCOUNT)
+
+
+def test_a_routine_challenge_is_not_a_barrier(tmp_path: Path,
+                                              make_screen: Callable[..., str]) -> None:
+    screens = flow(make_screen, slider=["安全验证", "拖动下方滑块完成拼图"])
+    taps = {**TAPS, ("phone", "Get code"): "slider"}
+    dev = ScriptedDevice(screens, "consent", taps, make_screen, sms_on="Get code")
+    runner, _ = make_runner(tmp_path, dev)
+    v = runner.run().verdict
+    assert (v.status, v.failure, v.barrier, v.rule_id) == (
+        Status.FAILURE, Failure.CHALLENGE_REQUIRED, None, "challenge.solvable")
+
+
+def test_an_attending_operator_solves_the_challenge_and_the_attempt_goes_on(
+        tmp_path: Path, make_screen: Callable[..., str]) -> None:
+    screens = flow(make_screen, slider=["安全验证", "拖动下方滑块完成拼图"])
+    taps = {**TAPS, ("phone", "Get code"): "slider"}
+    dev = TimedDevice(screens, "consent", taps, make_screen, sms_on="Get code",
+                      after={"slider": (12, "code")})  # the operator drags it
+    path = tmp_path / "s.yaml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    clock = FakeClock()
+    told: list[str] = []
+    sink = Sink()
+    runner = Runner(dev, load_scenario(path), shared_rules(), VARS, sink=sink,
+                    settings=RunnerSettings(poll_interval=0.5, attended=True),
+                    clock=clock, sleep=clock.sleep, notify=told.append)
+    result = runner.run()
+    assert result.verdict.status is Status.ACCESS
+    assert len(told) == 1 and "solve the challenge" in told[0]
+    assert "challenge" in sink.kinds
+    assert ("ok" in [e[1] for e in sink.events])
+
+
+def test_a_permission_dialog_is_answered_and_recorded(tmp_path: Path,
+                                                      make_screen: Callable[..., str]) -> None:
+    perm = ("<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>"
+            '<hierarchy rotation="0"><node class="android.widget.FrameLayout" '
+            'package="com.android.permissioncontroller" text="" bounds="[0,0][1080,2400]">'
+            '<node class="android.widget.TextView" package="com.android.permissioncontroller" '
+            'resource-id="com.android.permissioncontroller:id/permission_message" '
+            'text="允许“Fake”获取此设备的位置信息吗？" bounds="[0,0][1080,200]"/>'
+            '<node class="android.widget.Button" package="com.android.permissioncontroller" '
+            'resource-id="com.android.permissioncontroller:id/'
+            'permission_allow_foreground_only_button" '
+            'text="仅在使用该应用时允许" clickable="true" bounds="[0,300][1080,400]"/>'
+            '<node class="android.widget.Button" package="com.android.permissioncontroller" '
+            'resource-id="com.android.permissioncontroller:id/permission_deny_button" '
+            'text="拒绝" clickable="true" bounds="[0,500][1080,600]"/></node></hierarchy>')
+    taps = {**TAPS, ("consent", "Agree"): "perm"}
+    dev = TimedDevice(flow(make_screen), "consent", taps, make_screen, sms_on="Get code",
+                      raw={"perm": perm})
+    sink = Sink()
+    runner, _ = make_runner(tmp_path, dev, sink)
+    assert runner.run().verdict.status is Status.ACCESS
+    assert sink.kinds.count("permissiondialog") == 1
+    i = sink.kinds.index("permissiondialog")  # step indices are given in start order
+    [event] = [e for e in sink.events if e[0] == i]
+    assert event[1] == "ok" and "仅在使用该应用时允许" in (event[2] or "")
+
+
+def test_a_calling_code_list_that_is_still_loading_is_not_a_barrier(
+        tmp_path: Path, make_screen: Callable[..., str]) -> None:
+    # the search debounces: the first reads show a list without +49, then it arrives
+    screens = flow(make_screen, loading=["Choose country", "China +86"])
+    taps = {**TAPS, ("phone", "+1"): "loading"}
+    dev = TimedDevice(screens, "consent", taps, make_screen, sms_on="Get code",
+                      after={"loading": (3, "picker")})
+    runner, _ = make_runner(tmp_path, dev)
+    assert runner.run().verdict.status is Status.ACCESS
+
+
+def test_a_broken_feature_check_after_the_account_leaves_limited_access(
+        tmp_path: Path, make_screen: Callable[..., str]) -> None:
+    screens = flow(make_screen, posted=["Something else entirely"])
+    dev = ScriptedDevice(screens, "consent", TAPS, make_screen, sms_on="Get code")
+    runner, _ = make_runner(tmp_path, dev)
+    result = runner.run()
+    v = result.verdict
+    assert (v.status, v.access_level) == (Status.ACCESS, AccessLevel.LIMITED)
+    assert result.features == {"post": "failure:ui_unrecognized"}
+    assert "feature post: failure:ui_unrecognized" in (v.detail or "")
+
+
+def test_evidence_keeps_every_number_but_the_attempts_own(
+        tmp_path: Path, make_screen: Callable[..., str]) -> None:
+    screens = flow(make_screen, code=["验证码已发送至 +49 151 1234 5678", "Code", "Submit",
+                                      "客服电话 +86 10 6900 1234", "151****78"])
+    dev = ScriptedDevice(screens, "consent", TAPS, make_screen, sms_on="Get code")
+    sources: list[str] = []
+
+    class Keep(Sink):
+        def step_finished(self, index: int, outcome: str, detail: str | None,
+                          source: str | None, screenshot: bytes | None,
+                          observations: list[dict[str, object]] | None = None) -> None:
+            super().step_finished(index, outcome, detail, source, screenshot, observations)
+            if source:
+                sources.append(source)
+
+    runner, _ = make_runner(tmp_path, dev, Keep())
+    runner.run()
+    joined = "\n".join(sources)
+    assert "+86 10 6900 1234" in joined  # the app's own number stays
+    assert "151 1234 5678" not in joined and "151****78" not in joined
+    assert "482913" not in joined

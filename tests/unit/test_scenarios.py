@@ -42,9 +42,15 @@ steps:
   - launch
 """
 # HEADER's `- launch` is steps[0] at line 6; the next step is steps[1] at line 7.
+#: Every scenario ends sign-up with a step of stage account (what shows the account exists).
+ACCOUNT = "  - wait: Home\n    stage: account\n"
 
 
-def write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
+def write(tmp_path: Path, text: str, name: str = "s.yaml", account: bool = True) -> Path:
+    """A scenario file; one with steps and no step of stage account gets ``ACCOUNT`` at
+    the end (every scenario needs one) unless ``account`` is False."""
+    if account and "\nsteps:\n" in text and "stage: account" not in text:
+        text = text.rstrip("\n") + "\n" + ACCOUNT
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
@@ -255,7 +261,7 @@ def test_good_scenario_lines(good: Scenario) -> None:
 def test_defaults_without_defaults_block(tmp_path: Path) -> None:
     s = load_scenario(write(tmp_path, HEADER + "  - tap: x\n  - enter_otp: {id: code}\n"))
     assert [st.timeout for st in s.steps] == [DEFAULT_TIMEOUT, DEFAULT_TIMEOUT,
-                                             DEFAULT_OTP_TIMEOUT]
+                                             DEFAULT_OTP_TIMEOUT, DEFAULT_TIMEOUT]
     assert s.version == 1 and not s.verified and s.rules == ()
 
 
@@ -674,3 +680,22 @@ def test_validation_errors_lines_and_examples(tmp_path: Path) -> None:
 def test_optional_must_be_a_boolean(tmp_path: Path) -> None:
     err = step_error(tmp_path, '  - tap: x\n    optional: "false"\n')
     assert err.field == "steps[1].optional"
+
+
+def test_a_scenario_needs_a_step_of_stage_account(tmp_path: Path) -> None:
+    err = one_error(write(tmp_path, HEADER + "  - wait: Home\n", account=False))
+    assert err.location.endswith("s.yaml:5") and err.field == "steps"
+    assert "no step of stage `account`" in str(err) and "stage: account" in str(err)
+    # an optional account step does not count: it may never run
+    err = one_error(write(tmp_path, HEADER + "  - wait: Home\n    stage: account\n"
+                                             "    optional: true\n", account=False))
+    assert "no step of stage `account`" in str(err)
+
+
+def test_a_regular_expression_selector_is_not_a_template(tmp_path: Path) -> None:
+    s = load_scenario(write(tmp_path, HEADER + '  - tap: {text_matches: "^\\\\+\\\\d{1,4}$"}\n'))
+    sel = s.steps[1].target  # type: ignore[attr-defined]
+    assert sel.kind is SelectorKind.TEXT_MATCHES and sel.values == ("^\\+\\d{1,4}$",)
+    assert sel.render({"phone.calling_code": "49"}) == sel
+    err = step_error(tmp_path, '  - tap: {text_matches: "(unclosed"}\n')
+    assert "not a valid regular expression" in str(err)

@@ -327,3 +327,31 @@ def test_every_variable_is_documented_and_secrets_are_variables() -> None:
     assert set(SECRET_VARIABLES) <= set(VARIABLES)
     for name in SECRET_VARIABLES:
         assert "secret" in VARIABLES[name]
+
+
+def test_database_urls_are_masked_wherever_they_are_shown() -> None:
+    from harness.secrets import mask_urls, shown_db
+
+    url = "postgresql+psycopg://alice:S3cretPW99@db.example.net:5432/harness"
+    assert shown_db(url) == "postgresql+psycopg://alice:***@db.example.net:5432/harness"
+    assert shown_db("results.db") == "results.db"
+    line = f"harness run scenarios/ --db {url} --proxy 'socks5://u:pw-xyz-1@p:1080'"
+    masked = mask_urls(line)
+    assert "S3cretPW99" not in masked and "pw-xyz-1" not in masked
+    assert "--db postgresql+psycopg://alice:***@db.example.net:5432/harness" in masked
+
+
+def test_a_run_stores_its_command_without_passwords(tmp_path: Path) -> None:
+    from harness.storage import Store
+    from harness.storage.models import Run
+
+    store = Store.open(str(tmp_path / "r.db"))
+    try:
+        rid = store.start_run("sim", "x", command="harness run --db "
+                              "postgresql+psycopg://alice:S3cretPW99@db/h scenarios/")
+        with store.session() as s:
+            run = s.get(Run, rid)
+            assert run is not None and run.command is not None
+            assert "S3cretPW99" not in run.command and "alice:***@db/h" in run.command
+    finally:
+        store.close()

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from harness.screen import SYSTEM_PACKAGES, Screen, ScreenParseError
 from harness.selectors import (
     BY_ACCESSIBILITY_ID,
     BY_ID,
@@ -17,6 +16,7 @@ from harness.selectors import (
     SelectorKind,
     xpath_literal,
 )
+from harness.verdicts.screen import SYSTEM_PACKAGES, Screen, ScreenParseError
 
 SCREENS = Path(__file__).resolve().parents[1] / "fixtures" / "screens"
 BILI = "tv.danmaku.bili"
