@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 #: Where each public name lives; imported on first use, so that the ``harness`` command
 #: does not load pandas and matplotlib for commands that never export.
 _HOMES = {
-    "CONCLUSIVE_STATUSES": "definitions", "DOMESTIC_COUNTRIES": "definitions",
+    "BARRIER_CASES": "definitions", "CONCLUSIVE_STATUSES": "definitions",
+    "DOMESTIC_COUNTRIES": "definitions",
     "FORMATS": "definitions", "NO_RESULT": "definitions", "REGION_LABELS": "definitions",
     "RNR_BARRIERS": "definitions", "TABLE_NAMES": "definitions", "Z_95": "definitions",
     "Confirmation": "definitions",
@@ -29,6 +30,7 @@ _HOMES = {
 
 if TYPE_CHECKING:
     from harness.export.definitions import (
+        BARRIER_CASES,
         CONCLUSIVE_STATUSES,
         DOMESTIC_COUNTRIES,
         FORMATS,
@@ -69,6 +71,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "BARRIER_CASES",
     "CONCLUSIVE_STATUSES",
     "DOMESTIC_COUNTRIES",
     "FORMATS",

@@ -1,8 +1,9 @@
 """``harness export`` and ``harness report``: the analyst commands.
 
 Both take the same selection options (``--run``, ``--since``, ``--country``, ``--region``,
-``--app``, ``--include-simulated``, ``--regions-file``) and confirmation rule
-(``--min-attempts``, ``--min-hours``). A bad option is one paragraph on standard error and
+``--app``, ``--include-simulated``, ``--verified-only``, ``--regions-file``), the same
+choice of verdicts (the latest classification, or ``--as-measured``) and confirmation
+rule (``--min-attempts``, ``--min-hours``). A bad option is one paragraph on standard error and
 exit status 2 (raised as ``ConfigError``, printed by ``harness.cli``).
 """
 
@@ -41,8 +42,16 @@ def _add_selection(p: argparse.ArgumentParser) -> None:
     g.add_argument("--app", default=None, metavar="ID[,ID]", help="scenario ids")
     g.add_argument("--include-simulated", action="store_true",
                    help="keep measurements taken on the simulator (backend sim; the demo's)")
+    g.add_argument("--verified-only", action="store_true",
+                   help="keep only measurements whose scenario was verified "
+                        "(scenario_verified; rows that did not record it are left out)")
     g.add_argument("--regions-file", type=Path, default=None, metavar="CSV",
                    help="alpha2,region CSV that remaps countries to study regions")
+    v = p.add_argument_group("verdicts")
+    v.add_argument("--as-measured", action="store_true",
+                   help="every table from the verdicts as measured; by default each "
+                        "measurement's latest classification (its newest `harness "
+                        "reclassify` row) counts")
     c = p.add_argument_group("confirmation")
     c.add_argument("--min-attempts", type=int, default=Confirmation.min_attempts,
                    help="consistent conclusive attempts needed to confirm (default 3)")
@@ -86,7 +95,9 @@ def selection(args: argparse.Namespace) -> tuple[Filters, Confirmation]:
     filters = parse_filters(run=args.run, since=args.since, country=args.country,
                             region=args.region, app=args.app,
                             include_simulated=args.include_simulated,
-                            regions_file=args.regions_file)
+                            regions_file=args.regions_file,
+                            verified_only=args.verified_only,
+                            as_measured=args.as_measured)
     if args.min_attempts < 1:
         raise ConfigError(f"--min-attempts={args.min_attempts}", None,
                           "must be at least 1", None, "--min-attempts 3")
@@ -103,7 +114,20 @@ def _note_empty(analysis: Analysis) -> None:
         hidden = counts["simulated_excluded"]
         hint = (f" ({hidden} simulator rows are left out: add --include-simulated)"
                 if hidden else "")
+        if analysis.filters.verified_only:
+            hint += (" (--verified-only keeps only measurements of verified scenarios; "
+                     "drop it to see the others)")
         print(f"note: no measurement matches the selection{hint}", file=sys.stderr)
+
+
+def _note_verdicts(analysis: Analysis) -> None:
+    if analysis.filters.as_measured:
+        print("verdicts: as measured (--as-measured)")
+        return
+    n = analysis.reclassified_count()
+    if n:
+        print(f"verdicts: latest classification; {n:,} attempts carry a reclassified "
+              "verdict (--as-measured shows the verdicts as measured)")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -115,6 +139,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     filters, rule = selection(args)
     with Analysis(args.db, filters, rule) as analysis:
         _note_empty(analysis)
+        _note_verdicts(analysis)
         result = write_export(analysis, args.out, formats, tables)
     for table, rows in result.rows.items():
         print(f"{table}: {rows:,} rows")
@@ -130,6 +155,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     filters, rule = selection(args)
     with Analysis(args.db, filters, rule) as analysis:
         _note_empty(analysis)
+        _note_verdicts(analysis)
         path = write_report(analysis, args.out, args.title)
     print(f"report written to {display_path(path)}")
     return EXIT_OK

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness.countries import Region
-from harness.outcomes import AccessLevel, Barrier, Status
+from harness.outcomes import AccessLevel, Barrier, Failure, Status
+from harness.stores.model import StoreResult
 
 #: Barrier codes that show an app *enforcing identifiability* (real-name registration) on
 #: a user abroad: it demands something that ties the account to a legal identity.
@@ -41,6 +42,40 @@ CONCLUSIVE_STATUSES: tuple[str, ...] = (Status.ACCESS.value, Status.BARRIER.valu
 #: Statuses that appear in the measurements export: results and instrument failures.
 #: ``running`` and ``aborted`` rows are lifecycle states, never exported (docs/outcomes.md).
 EXPORTED_STATUSES: tuple[str, ...] = (*CONCLUSIVE_STATUSES, Status.FAILURE.value)
+
+#: The outcome label of the store barrier: the store does not offer the app in the
+#: country. With sideloading (the default) it is recorded in ``store_result`` and the
+#: verdict is the sign-up's; with ``--no-sideload`` it is the attempt's verdict.
+STORE_BARRIER_LABEL = f"barrier:{Barrier.STORE_UNAVAILABLE.value}"
+
+#: ``store_result`` codes that answer whether the store offers the app: an absence (a
+#: store barrier) or availability. ``not_checked`` and ``check_failed`` answer nothing.
+STORE_ABSENT_RESULTS: tuple[str, ...] = (
+    StoreResult.ABSENT_IN_COUNTRY.value, StoreResult.ABSENT_EVERYWHERE.value,
+    StoreResult.ABSENT_SCOPE_UNKNOWN.value)
+STORE_CONCLUSIVE_RESULTS: tuple[str, ...] = (StoreResult.AVAILABLE.value,
+                                             *STORE_ABSENT_RESULTS)
+
+#: Where an instance's barriers are, store and sign-up apart (``barrier_matrix``
+#: ``barrier_case``; ``summary``; the report). The *store side* of an instance is the
+#: newest conclusive ``store_result`` among its attempts; the *sign-up side* is its
+#: newest conclusive attempt that is not itself a store barrier (``--no-sideload`` rows
+#: that ended at the store measure no sign-up).
+BARRIER_CASES: dict[str, str] = {
+    "store_and_signup": "the store does not offer the app, and sign-up (on a device that "
+                        "has it) stops at a barrier too",
+    "store_only": "the store does not offer the app; sign-up gets through",
+    "signup_only": "the store offers the app; sign-up stops at a barrier",
+    "neither": "the store offers the app and sign-up gets through",
+    "incomplete": "the store side or the sign-up side has no conclusive observation "
+                  "(store not checked or check failed; sign-up not measured or failed)",
+}
+
+#: What an older reclassification row without ``failure`` / ``access_level`` (written
+#: before schema 0004) means. A changed verdict of status failure is the one
+#: ``harness reclassify`` concludes when a barrier's rule no longer recognises any saved
+#: screen: ``ui_unrecognized``. An unchanged verdict keeps the measured code and level.
+RECLASSIFIED_FAILURE = Failure.UI_UNRECOGNIZED.value
 
 #: Countries whose instances are left out of the rates (by region, by app, funnel, summary):
 #: the study is about users *abroad*; in mainland China real-name registration is the law.

@@ -1,8 +1,9 @@
 """Which measurements an export or report covers, and how countries map to regions.
 
-``Filters`` is the one immutable description of a selection; the CLI builds it from
-``--run``, ``--since``, ``--country``, ``--region``, ``--app``, ``--include-simulated``
-and ``--regions-file`` through :func:`parse_filters`, notebooks build it directly. Every
+``Filters`` is the one immutable description of a selection and of the verdicts it
+carries; the CLI builds it from ``--run``, ``--since``, ``--country``, ``--region``,
+``--app``, ``--include-simulated``, ``--verified-only``, ``--regions-file`` and
+``--as-measured`` through :func:`parse_filters`, notebooks build it directly. Every
 parse error is one paragraph (a ``ConfigError``) that names the option, says what is
 wrong, and shows a correct example.
 """
@@ -37,8 +38,13 @@ class Filters:
     - ``regions``: study regions, after ``region_overrides`` are applied;
     - ``apps``: scenario ids (``demo-zhenming``);
     - ``include_simulated``: keep rows measured on the simulator (``backend = 'sim'``);
+    - ``verified_only``: keep only measurements whose scenario was verified
+      (``scenario_verified`` true; rows that did not record it are left out too);
     - ``region_overrides``: alpha-2 code -> region, replacing the region recorded with the
-      measurement (the profile's region from ``harness/data/countries.csv``).
+      measurement (the profile's region from ``harness/data/countries.csv``);
+    - ``as_measured``: every row carries the verdict it was measured with; by default it
+      carries its *latest* classification, the newest row of ``reclassifications`` for it
+      (``harness reclassify``), else its own (docs/analysis.md, "Latest classification").
     """
 
     runs: tuple[str, ...] = ()
@@ -49,6 +55,8 @@ class Filters:
     include_simulated: bool = False
     region_overrides: Mapping[str, Region] = field(
         default_factory=lambda: MappingProxyType({}))
+    verified_only: bool = False
+    as_measured: bool = False
 
     def __post_init__(self) -> None:
         if self.since is not None and self.since.tzinfo is None:
@@ -67,7 +75,9 @@ class Filters:
             "regions": [r.value for r in self.regions],
             "apps": list(self.apps),
             "include_simulated": self.include_simulated,
+            "verified_only": self.verified_only,
             "region_overrides": {k: v.value for k, v in sorted(self.region_overrides.items())},
+            "as_measured": self.as_measured,
         }
 
 
@@ -172,7 +182,8 @@ def load_region_overrides(path: Path) -> dict[str, Region]:
 def parse_filters(run: str | None = None, since: str | None = None,
                   country: str | None = None, region: str | None = None,
                   app: str | None = None, include_simulated: bool = False,
-                  regions_file: Path | None = None) -> Filters:
+                  regions_file: Path | None = None, verified_only: bool = False,
+                  as_measured: bool = False) -> Filters:
     """Build ``Filters`` from command-line strings (comma-separated lists)."""
     return Filters(
         runs=split_list(run),
@@ -182,6 +193,8 @@ def parse_filters(run: str | None = None, since: str | None = None,
         apps=split_list(app),
         include_simulated=include_simulated,
         region_overrides=load_region_overrides(regions_file) if regions_file else {},
+        verified_only=verified_only,
+        as_measured=as_measured,
     )
 
 

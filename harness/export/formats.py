@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 from harness import __version__
 from harness.errors import ConfigError
 from harness.export.definitions import (
+    BARRIER_CASES,
     DOMESTIC_COUNTRIES,
     FORMATS,
     RNR_BARRIERS,
@@ -404,8 +405,13 @@ def manifest(analysis: Analysis, rows: dict[str, int], formats: Sequence[str]
         "database": mask_url(str(analysis.store.engine.url)),
         "filters": analysis.filters.describe(),
         "resolved_runs": list(analysis.runs),
+        "verdicts": {
+            "mode": "as_measured" if analysis.filters.as_measured else "latest",
+            "attempts_reclassified": analysis.reclassified_count(),
+        },
         "definitions": {
             "rnr_barriers": list(RNR_BARRIERS),
+            "barrier_cases": dict(BARRIER_CASES),
             "confirmation_min_attempts": analysis.confirmation.min_attempts,
             "confirmation_min_hours": analysis.confirmation.min_hours,
             "domestic_countries_excluded_from_rates": list(DOMESTIC_COUNTRIES),

@@ -1,10 +1,14 @@
 """The SQL behind every analyst table: SQLAlchemy Core, portable to SQLite and PostgreSQL.
 
-Nothing here loops over measurements in Python. The per-instance table ("instance" = one
-(app, country) pair) is one query with two window functions (gaps and islands: the
-latest run of agreeing conclusive attempts) and two GROUP BYs; the regional, per-app and
-funnel tables are GROUP BYs over it. Only portable constructs are used; the one
-dialect-specific piece, seconds since the epoch, is a compiled function element.
+Every query reads measurements through :func:`source`: each row with the verdict in
+effect, its latest classification (the newest ``reclassifications`` row of it, by
+``classified_at`` then id, else its own verdict), or with ``Filters.as_measured`` the
+verdict it was measured with. Nothing here loops over measurements in Python. The
+per-instance table ("instance" = one (app, country) pair) is one query with two window
+functions (gaps and islands: the latest run of agreeing conclusive attempts) and two
+GROUP BYs; the regional, per-app and funnel tables are GROUP BYs over it. Only portable
+constructs are used; the one dialect-specific piece, seconds since the epoch, is a
+compiled function element.
 """
 
 from __future__ import annotations
@@ -21,11 +25,13 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    Subquery,
     Table,
     Text,
     and_,
     case,
     distinct,
+    false,
     func,
     literal,
     null,
@@ -41,17 +47,24 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from harness.errors import ConfigError
 from harness.export.definitions import (
+    BARRIER_CASES,
     CONCLUSIVE_STATUSES,
     DOMESTIC_COUNTRIES,
     EXPORTED_STATUSES,
+    RECLASSIFIED_FAILURE,
     RNR_BARRIERS,
+    STORE_ABSENT_RESULTS,
+    STORE_BARRIER_LABEL,
+    STORE_CONCLUSIVE_RESULTS,
     Confirmation,
 )
 from harness.export.filters import LATEST_RUN, Filters
-from harness.outcomes import Backend, Status
-from harness.storage.models import Artifact, Measurement, Run
+from harness.outcomes import AccessLevel, Backend, Barrier, Stage, Status
+from harness.storage.models import Artifact, Measurement, Reclassification, Run
+from harness.stores.model import StoreResult
 
 M = cast(Table, Measurement.__table__)
+RECLASSIFICATIONS = cast(Table, Reclassification.__table__)
 
 #: Spans are compared to the millisecond: SQLite's julianday() arithmetic carries a
 #: rounding error of about 0.01 ms, which must not turn exactly 6 h into 5.99999999 h.
@@ -79,6 +92,107 @@ def _epoch_sqlite(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> s
     return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
 
 
+# --------------------------------------------------------------------------- verdicts
+
+#: Measurement columns that a reclassification replaces.
+_VERDICT = ("status", "stage", "barrier", "failure", "failure_detail", "access_level",
+            "rule_id", "rules_version", "matched_text")
+#: Columns the source replaces: the verdict, and the store columns it derives.
+_REPLACED = (*_VERDICT, "store_result", "store_rule_id")
+
+
+def _store_columns() -> list[ColumnElement[Any]]:
+    """``store_result`` and ``store_rule_id``; a row from before schema 0004 whose verdict
+    is the store stage's barrier reads ``absent_scope_unknown`` with its own rule id."""
+    legacy = and_(M.c.store_result.is_(None), M.c.status == Status.BARRIER.value,
+                  M.c.barrier == Barrier.STORE_UNAVAILABLE.value,
+                  M.c.stage == Stage.STORE.value)
+    return [
+        case((legacy, literal(StoreResult.ABSENT_SCOPE_UNKNOWN.value)),
+             else_=M.c.store_result).label("store_result"),
+        case((legacy, M.c.rule_id), else_=M.c.store_rule_id).label("store_rule_id"),
+    ]
+
+
+def _measured_columns() -> list[ColumnElement[Any]]:
+    return [M.c.status.label("measured_status"), M.c.barrier.label("measured_barrier"),
+            M.c.rule_id.label("measured_rule_id"),
+            M.c.rules_version.label("measured_rules_version"),
+            outcome_expr(M).label("measured_outcome")]
+
+
+#: Columns every :func:`source` carries: what :func:`scope` filters on, and the order.
+_SCOPE_COLUMNS = frozenset({"id", "backend", "scenario_verified", "run_id", "started_at",
+                            "country", "region", "scenario_id"})
+
+
+def source(filters: Filters, name: str = "m", columns: Sequence[str] | None = None
+           ) -> Subquery:
+    """The measurements with the verdict in effect, as a subquery with the columns of
+    ``measurements`` plus ``measured_*``, ``reclassified`` and ``reclassified_at``
+    (only ``columns`` and those :func:`scope` needs, when given: a window pass over a
+    subquery carries every column it selects, so narrow ones keep it fast).
+
+    By default each row carries its latest classification: the newest reclassification
+    of it (by ``classified_at``, then id), else its own verdict. A reclassification row
+    without ``failure`` or ``access_level`` (written before schema 0004) reads, when it
+    kept the measured verdict (``changed`` false), the measured code and level; when it
+    changed it, failure ``ui_unrecognized`` for status failure (what ``harness
+    reclassify`` concludes when a rule no longer recognises its screen) and access level
+    ``limited`` for a verdict at stage account or features (the account existed, as the
+    runner records it), else ``none``. ``failure_detail`` is kept only with the measured
+    verdict. With ``filters.as_measured`` every row carries its own verdict.
+    """
+    want = None if columns is None else _SCOPE_COLUMNS | set(columns)
+
+    def narrow(cols: Sequence[ColumnElement[Any]]) -> list[ColumnElement[Any]]:
+        return list(cols) if want is None else [c for c in cols if c.name in want]
+
+    kept = [c for c in M.c if c.name not in _REPLACED]
+    if filters.as_measured:
+        return (select(*narrow([*kept, *(M.c[n] for n in _VERDICT), *_store_columns(),
+                                *_measured_columns(), false().label("reclassified"),
+                                cast_null(DateTime(timezone=True)).label("reclassified_at")]))
+                .subquery(name))
+    r = RECLASSIFICATIONS.alias(f"{name}_r")
+    newer = RECLASSIFICATIONS.alias(f"{name}_rn")
+    latest_id = (select(newer.c.id).where(newer.c.measurement_id == M.c.id)
+                 .order_by(newer.c.classified_at.desc(), newer.c.id.desc()).limit(1)
+                 .correlate(M).scalar_subquery())
+    none = r.c.id.is_(None)
+    kept_verdict = or_(none, r.c.changed == false())
+
+    def pick(col: str) -> ColumnElement[Any]:
+        return case((none, M.c[col]), else_=r.c[col]).label(col)
+
+    failure = case(
+        (none, M.c.failure), (r.c.status != Status.FAILURE.value, null()),
+        (r.c.failure.isnot(None), r.c.failure), (r.c.changed == false(), M.c.failure),
+        else_=literal(RECLASSIFIED_FAILURE)).label("failure")
+    access_level = case(
+        (none, M.c.access_level), (r.c.access_level.isnot(None), r.c.access_level),
+        (r.c.changed == false(), M.c.access_level),
+        (r.c.status == Status.ACCESS.value, literal(AccessLevel.FULL.value)),
+        (r.c.stage.in_((Stage.ACCOUNT.value, Stage.FEATURES.value)),
+         literal(AccessLevel.LIMITED.value)),
+        else_=literal(AccessLevel.NONE.value)).label("access_level")
+    verdict = [
+        pick("status"), pick("stage"), pick("barrier"), failure,
+        case((kept_verdict, M.c.failure_detail), else_=null()).label("failure_detail"),
+        access_level, pick("rule_id"),
+        func.coalesce(r.c.rules_version, M.c.rules_version).label("rules_version"),
+        pick("matched_text")]
+    return (select(*narrow([*kept, *verdict, *_store_columns(), *_measured_columns(),
+                            r.c.id.isnot(None).label("reclassified"),
+                            r.c.classified_at.label("reclassified_at")]))
+            .select_from(M.outerjoin(r, r.c.id == latest_id)).subquery(name))
+
+
+def has_reclassifications(conn: Connection) -> bool:
+    """Whether the database holds any reclassification at all."""
+    return conn.execute(select(RECLASSIFICATIONS.c.id).limit(1)).first() is not None
+
+
 def _region_of(table: FromClause, filters: Filters) -> ColumnElement[str]:
     if not filters.region_overrides:
         return table.c.region
@@ -86,9 +200,13 @@ def _region_of(table: FromClause, filters: Filters) -> ColumnElement[str]:
     return case(mapping, value=table.c.country, else_=table.c.region)
 
 
-def region_expr(filters: Filters) -> ColumnElement[str]:
+def region_expr(filters: Filters, src: FromClause) -> ColumnElement[str]:
     """The study region of a row: the override for its country, else the recorded one."""
-    return _region_of(M, filters)
+    return _region_of(src, filters)
+
+
+#: The columns :func:`outcome_expr` reads.
+_OUTCOME_COLUMNS = ("status", "access_level", "barrier", "failure")
 
 
 def outcome_expr(table: FromClause = M) -> ColumnElement[str]:
@@ -105,30 +223,31 @@ def outcome_expr(table: FromClause = M) -> ColumnElement[str]:
     )
 
 
-def rnr_row_expr() -> ColumnElement[bool]:
+def rnr_row_expr(src: FromClause) -> ColumnElement[bool]:
     """True when a row is a barrier whose code is in ``RNR_BARRIERS``."""
-    return and_(M.c.status == Status.BARRIER.value, M.c.barrier.in_(RNR_BARRIERS))
+    return and_(src.c.status == Status.BARRIER.value, src.c.barrier.in_(RNR_BARRIERS))
 
 
-def scope(filters: Filters, runs: Sequence[str] = (), *, use_runs: bool = True
-          ) -> list[ColumnElement[bool]]:
-    """WHERE clauses of a selection, without any status condition.
-
-    ``runs`` are resolved run ids (see :func:`resolve_runs`), not prefixes.
-    """
+def scope(filters: Filters, src: FromClause, runs: Sequence[str] = (), *,
+          use_runs: bool = True) -> list[ColumnElement[bool]]:
+    """WHERE clauses of a selection over ``src`` (a :func:`source`), without any status
+    condition. ``runs`` are resolved run ids (see :func:`resolve_runs`), not prefixes."""
+    c = src.c
     out: list[ColumnElement[bool]] = []
     if not filters.include_simulated:
-        out.append(M.c.backend != Backend.SIM.value)
+        out.append(c.backend != Backend.SIM.value)
+    if filters.verified_only:
+        out.append(c.scenario_verified.is_(True))
     if use_runs and runs:
-        out.append(M.c.run_id.in_(list(runs)))
+        out.append(c.run_id.in_(list(runs)))
     if filters.since is not None:
-        out.append(M.c.started_at >= filters.since)
+        out.append(c.started_at >= filters.since)
     if filters.countries:
-        out.append(M.c.country.in_(list(filters.countries)))
+        out.append(c.country.in_(list(filters.countries)))
     if filters.regions:
-        out.append(region_expr(filters).in_([r.value for r in filters.regions]))
+        out.append(region_expr(filters, src).in_([r.value for r in filters.regions]))
     if filters.apps:
-        out.append(M.c.scenario_id.in_(list(filters.apps)))
+        out.append(c.scenario_id.in_(list(filters.apps)))
     return out
 
 
@@ -141,10 +260,11 @@ def resolve_runs(conn: Connection, filters: Filters) -> tuple[str, ...]:
     out: list[str] = []
     for token in filters.runs:
         if token.lower() == LATEST_RUN:
+            src = source(filters, columns=("status",))
             rid = conn.execute(
-                select(M.c.run_id).where(*scope(filters, use_runs=False),
-                                         M.c.status.in_(CONCLUSIVE_STATUSES))
-                .order_by(M.c.started_at.desc(), M.c.id.desc()).limit(1)).scalar()
+                select(src.c.run_id).where(*scope(filters, src, use_runs=False),
+                                           src.c.status.in_(CONCLUSIVE_STATUSES))
+                .order_by(src.c.started_at.desc(), src.c.id.desc()).limit(1)).scalar()
             if rid is None:
                 raise ConfigError("--run=latest", None,
                                   "no run has a conclusive measurement in the selection",
@@ -186,7 +306,7 @@ def check_apps(conn: Connection, apps: Sequence[str]) -> None:
 
 # --------------------------------------------------------------------------- measurements
 
-def measurement_columns(filters: Filters) -> list[ColumnElement[Any]]:
+def measurement_columns(filters: Filters, src: FromClause) -> list[ColumnElement[Any]]:
     """The explicit column list of the measurements export; nothing else leaves the database.
 
     Withheld on purpose: ``phone_hash`` and ``egress_ip_hash`` (keyed hashes link a number
@@ -197,42 +317,56 @@ def measurement_columns(filters: Filters) -> list[ColumnElement[Any]]:
     Timestamps, booleans and JSON come back as the driver returns them (no per-value
     SQLAlchemy processing): the export converts whole columns at once with Arrow.
     """
-    c = M.c
+    c = src.c
 
     def raw(col: ColumnElement[Any], type_: Any) -> ColumnElement[Any]:
         return type_coerce(col, type_).label(col.key or col.name)
 
     return [
         c.id.label("measurement_id"), c.run_id, c.data_format_version, c.harness_version,
-        c.scenario_id, c.scenario_version, c.app_id, c.app_name, c.country,
-        region_expr(filters).label("region"), c.profile_id, c.device_id, c.backend,
-        raw(c.started_at, String), raw(c.ended_at, String), c.duration_s, c.status,
-        outcome_expr().label("outcome"), c.stage, c.barrier,
-        case((rnr_row_expr(), 1), (c.status == Status.BARRIER.value, 0), else_=null())
+        c.scenario_id, c.scenario_version, raw(c.scenario_verified, Integer), c.app_id,
+        c.app_name, c.country, region_expr(filters, src).label("region"), c.profile_id,
+        c.device_id, c.backend, raw(c.started_at, String), raw(c.ended_at, String),
+        c.duration_s, c.status, outcome_expr(src).label("outcome"), c.stage, c.barrier,
+        case((rnr_row_expr(src), 1), (c.status == Status.BARRIER.value, 0), else_=null())
         .label("rnr_barrier"),
         c.failure, c.failure_detail, c.access_level, c.rule_id, c.rules_version,
-        c.matched_text, raw(c.features, Text), c.steps_done, c.phone_masked, c.phone_source,
+        c.matched_text, raw(c.reclassified, Integer), raw(c.reclassified_at, String),
+        c.measured_status, c.measured_outcome, c.measured_barrier, c.measured_rule_id,
+        c.measured_rules_version, c.store_result, c.store_rule_id, c.store_detail,
+        raw(c.features, Text), c.steps_done, c.phone_masked, c.phone_source,
         c.phone_country, c.egress_ip_masked, c.egress_asn, c.ip_country, c.geoip_country,
         raw(c.ip_sources_agree, Integer), c.sim_country, c.network_country,
         c.device_sim_operator, c.device_locale, c.device_timezone, c.gps_country,
         raw(c.ip_country_match, Integer), raw(c.sim_country_match, Integer),
         raw(c.locale_match, Integer), raw(c.timezone_match, Integer),
-        raw(c.gps_country_match, Integer), c.vantage_source,
+        raw(c.gps_country_match, Integer), raw(c.location_set, Integer), c.gps_detail,
+        c.device_egress_country, raw(c.device_egress_match, Integer), c.vantage_source,
         raw(c.vantage_checked_at, String),
     ]
 
 
 def measurements_select(filters: Filters, runs: Sequence[str]) -> Select[Any]:
     """One row per exported attempt (access, barrier, failure), oldest first."""
-    return (select(*measurement_columns(filters))
-            .where(*scope(filters, runs), M.c.status.in_(EXPORTED_STATUSES))
-            .order_by(M.c.started_at, M.c.id))
+    src = source(filters)
+    return (select(*measurement_columns(filters, src))
+            .where(*scope(filters, src, runs), src.c.status.in_(EXPORTED_STATUSES))
+            .order_by(src.c.started_at, src.c.id))
 
 
 def count_select(filters: Filters, runs: Sequence[str]) -> Select[Any]:
-    """Rows in scope by status, and simulator rows that the scope leaves out."""
-    return (select(M.c.status, func.count().label("n"))
-            .where(*scope(filters, runs)).group_by(M.c.status))
+    """Rows in scope by status (the verdict in effect)."""
+    src = source(filters, columns=("status",))
+    return (select(src.c.status, func.count().label("n"))
+            .where(*scope(filters, src, runs)).group_by(src.c.status))
+
+
+def reclassified_count_select(filters: Filters, runs: Sequence[str]) -> Select[Any]:
+    """Exported rows in scope whose verdict in effect comes from a reclassification."""
+    src = source(filters, columns=("status", "reclassified"))
+    return select(func.count()).where(*scope(filters, src, runs),
+                                      src.c.status.in_(EXPORTED_STATUSES),
+                                      src.c.reclassified.is_(True))
 
 
 def simulated_excluded_select(filters: Filters, runs: Sequence[str]) -> Select[Any]:
@@ -240,11 +374,30 @@ def simulated_excluded_select(filters: Filters, runs: Sequence[str]) -> Select[A
     from dataclasses import replace
 
     widened = replace(filters, include_simulated=True)
-    return select(func.count()).where(*scope(widened, runs), M.c.backend == Backend.SIM.value,
-                                      M.c.status.in_(EXPORTED_STATUSES))
+    src = source(widened, columns=("status",))
+    return select(func.count()).where(*scope(widened, src, runs),
+                                      src.c.backend == Backend.SIM.value,
+                                      src.c.status.in_(EXPORTED_STATUSES))
 
 
 # --------------------------------------------------------------------------- instances
+
+def _store_sides(filters: Filters, runs: Sequence[str]) -> Subquery:
+    """Per instance, the newest conclusive store observation of its attempts."""
+    src = source(filters, "st_m", ("status", "store_result", "store_rule_id"))
+    part = (src.c.scenario_id, src.c.country)
+    ranked = select(
+        src.c.scenario_id.label("app"), src.c.country, src.c.store_result,
+        src.c.store_rule_id,
+        func.row_number().over(partition_by=part,
+                               order_by=(src.c.started_at.desc(), src.c.id.desc()))
+        .label("rn"),
+    ).where(*scope(filters, src, runs), src.c.status.in_(EXPORTED_STATUSES),
+            src.c.store_result.in_(STORE_CONCLUSIVE_RESULTS)).subquery("st_ranked")
+    # OFFSET 0: materialised with its one row per instance, not re-scanned per instance
+    return (select(ranked.c.app, ranked.c.country, ranked.c.store_result,
+                   ranked.c.store_rule_id).where(ranked.c.rn == 1).offset(0).subquery("st"))
+
 
 def instances_select(filters: Filters, runs: Sequence[str], rule: Confirmation
                      ) -> Select[Any]:
@@ -260,22 +413,29 @@ def instances_select(filters: Filters, runs: Sequence[str], rule: Confirmation
     row (``lag`` over newest-first order); the first row whose outcome differs from its
     newer neighbour ends the streak, so the streak length is that row's rank minus one
     and the streak starts at its newer neighbour's start time.
+
+    The store and sign-up sides (``BARRIER_CASES``): the newest conclusive
+    ``store_result`` (a second, small window pass over the rows that have one), and the
+    newest conclusive outcome that is not the store barrier: the latest outcome itself,
+    unless that is the store barrier (a ``--no-sideload`` attempt), when an index lookup
+    finds the newest sign-up outcome before it.
     """
-    where = scope(filters, runs)
-    outcome = outcome_expr()
+    src = source(filters, columns=(*_OUTCOME_COLUMNS, "app_name"))
+    where = scope(filters, src, runs)
+    outcome = outcome_expr(src)
     ts = DateTime(timezone=True)
-    part = (M.c.scenario_id, M.c.country)
-    order = (M.c.started_at.desc(), M.c.id.desc())
+    part = (src.c.scenario_id, src.c.country)
+    order = (src.c.started_at.desc(), src.c.id.desc())
     # the window sorts every conclusive row: carry only what the streak needs
     ranked = (select(
-        M.c.scenario_id.label("app"), M.c.country, M.c.id, M.c.started_at, M.c.status,
-        outcome.label("outcome"),
+        src.c.scenario_id.label("app"), src.c.country, src.c.id, src.c.started_at,
+        src.c.status, outcome.label("outcome"),
         func.row_number().over(partition_by=part, order_by=order).label("rn"),
         func.lag(outcome, type_=String()).over(partition_by=part, order_by=order)
         .label("newer_outcome"),
-        func.lag(M.c.started_at, type_=ts).over(partition_by=part, order_by=order)
+        func.lag(src.c.started_at, type_=ts).over(partition_by=part, order_by=order)
         .label("newer_started_at"),
-    ).where(*where, M.c.status.in_(CONCLUSIVE_STATUSES)).subquery("ranked"))
+    ).where(*where, src.c.status.in_(CONCLUSIVE_STATUSES)).subquery("ranked"))
     r = ranked.c
     brk = r.outcome != r.newer_outcome
 
@@ -295,7 +455,8 @@ def instances_select(filters: Filters, runs: Sequence[str], rule: Confirmation
     ).group_by(r.app, r.country).subquery("streaks")
     k = streaks.c
     # the latest attempt's own columns, by primary key: one lookup per instance
-    latest = M.alias("latest")
+    latest = source(filters, "latest", (*_OUTCOME_COLUMNS, "app_name", "stage", "rule_id",
+                                        "rules_version", "reclassified"))
     conclusive = select(
         k.app, k.country, latest.c.app_name.label("app_name"),
         _region_of(latest, filters).label("region"),
@@ -307,21 +468,25 @@ def instances_select(filters: Filters, runs: Sequence[str], rule: Confirmation
         k.distinct_outcomes, k.latest_measurement_id,
         latest.c.run_id.label("latest_run_id"), latest.c.stage.label("latest_stage"),
         latest.c.rule_id.label("latest_rule_id"),
+        latest.c.rules_version.label("latest_rules_version"),
+        type_coerce(latest.c.reclassified, Integer).label("latest_reclassified"),
     ).select_from(streaks.join(latest, latest.c.id == k.latest_measurement_id))
     nothing = {name: cast_null(type_) for name, type_ in _STREAK_TYPES.items()}
     other = select(
-        M.c.scenario_id.label("app"), M.c.country, func.max(M.c.app_name).label("app_name"),
-        func.max(region_expr(filters)).label("region"),
+        src.c.scenario_id.label("app"), src.c.country,
+        func.max(src.c.app_name).label("app_name"),
+        func.max(region_expr(filters, src)).label("region"),
         nothing["outcome"], nothing["status"], nothing["barrier"],
         literal(0).label("agreeing_attempts"), nothing["first_agreeing_at"],
         nothing["latest_at"], literal(0).label("conclusive_attempts"),
         literal(0).label("access_attempts"), literal(0).label("barrier_attempts"),
-        count_if(M.c.status == Status.FAILURE.value).label("failure_attempts"),
-        count_if(M.c.status == Status.ABORTED.value).label("aborted_attempts"),
+        count_if(src.c.status == Status.FAILURE.value).label("failure_attempts"),
+        count_if(src.c.status == Status.ABORTED.value).label("aborted_attempts"),
         literal(0).label("distinct_outcomes"), nothing["latest_measurement_id"],
         nothing["latest_run_id"], nothing["latest_stage"], nothing["latest_rule_id"],
-    ).where(*where, M.c.status.in_((Status.FAILURE.value, Status.ABORTED.value))
-            ).group_by(M.c.scenario_id, M.c.country)
+        nothing["latest_rules_version"], nothing["latest_reclassified"],
+    ).where(*where, src.c.status.in_((Status.FAILURE.value, Status.ABORTED.value))
+            ).group_by(src.c.scenario_id, src.c.country)
     both = union_all(conclusive, other).subquery("both")
     b = both.c
     inst = select(
@@ -329,7 +494,8 @@ def instances_select(filters: Filters, runs: Sequence[str], rule: Confirmation
         func.max(b.region).label("region"),
         *(func.max(b[name]).label(name) for name in (
             "outcome", "status", "barrier", "first_agreeing_at", "latest_at",
-            "latest_measurement_id", "latest_run_id", "latest_stage", "latest_rule_id")),
+            "latest_measurement_id", "latest_run_id", "latest_stage", "latest_rule_id",
+            "latest_rules_version", "latest_reclassified")),
         *(func.sum(b[name]).label(name) for name in (
             "agreeing_attempts", "conclusive_attempts", "access_attempts",
             "barrier_attempts", "failure_attempts", "aborted_attempts",
@@ -340,7 +506,18 @@ def instances_select(filters: Filters, runs: Sequence[str], rule: Confirmation
     # julianday() arithmetic is exact to ~0.1 ms: compare to the millisecond
     confirmed = and_(i.agreeing_attempts >= rule.min_attempts,
                      span >= rule.min_hours - SPAN_TOLERANCE_HOURS)
-    return (select(
+    # the sign-up side: the latest outcome, unless it is the store barrier itself
+    sp = source(filters, "signup_m", _OUTCOME_COLUMNS)
+    sp_outcome = outcome_expr(sp)
+    before = (select(sp_outcome)
+              .where(sp.c.scenario_id == i.app, sp.c.country == i.country,
+                     *scope(filters, sp, runs), sp.c.status.in_(CONCLUSIVE_STATUSES),
+                     sp_outcome != STORE_BARRIER_LABEL)
+              .order_by(sp.c.started_at.desc(), sp.c.id.desc()).limit(1)
+              .correlate(inst).scalar_subquery())
+    signup = case((i.outcome == STORE_BARRIER_LABEL, before), else_=i.outcome)
+    st = _store_sides(filters, runs)
+    sides = (select(
         i.app, i.app_name, i.country, i.region, i.outcome, i.status, i.barrier,
         case((i.outcome.is_(None), null()),
              (and_(i.status == Status.BARRIER.value, i.barrier.in_(RNR_BARRIERS)), 1),
@@ -350,15 +527,35 @@ def instances_select(filters: Filters, runs: Sequence[str], rule: Confirmation
         case((i.outcome.is_(None), null()), else_=span).label("span_hours"),
         i.conclusive_attempts, i.access_attempts, i.barrier_attempts, i.failure_attempts,
         i.aborted_attempts, i.distinct_outcomes, i.latest_measurement_id, i.latest_run_id,
-        i.latest_stage, i.latest_rule_id,
-    ).order_by(i.app, i.country))
+        i.latest_stage, i.latest_rule_id, i.latest_rules_version, i.latest_reclassified,
+        st.c.store_result, st.c.store_rule_id, signup.label("signup_outcome"),
+    ).select_from(inst.outerjoin(st, and_(st.c.app == i.app, st.c.country == i.country)))
+             # OFFSET 0 keeps the database from copying the sign-up lookup into every
+             # expression below (SQLite does not flatten a subquery with an OFFSET)
+             .offset(0).subquery("sides"))
+    j = sides.c
+    store_barrier = case((j.store_result.in_(STORE_ABSENT_RESULTS), 1),
+                         (j.store_result == StoreResult.AVAILABLE.value, 0), else_=null())
+    signup_barrier = case((j.signup_outcome.is_(None), null()),
+                          (j.signup_outcome.startswith("barrier:"), 1), else_=0)
+    cases = list(BARRIER_CASES)
+    barrier_case = case(
+        (or_(store_barrier.is_(None), signup_barrier.is_(None)), cases[4]),
+        (and_(store_barrier == 1, signup_barrier == 1), cases[0]),
+        (store_barrier == 1, cases[1]), (signup_barrier == 1, cases[2]), else_=cases[3])
+    return (select(*(j[c.name] for c in sides.columns),
+                   store_barrier.label("store_barrier"),
+                   signup_barrier.label("signup_barrier"),
+                   barrier_case.label("barrier_case"))
+            .order_by(j.app, j.country))
 
 
 _STREAK_TYPES: dict[str, Any] = {
     "outcome": String(), "status": String(), "barrier": String(),
     "first_agreeing_at": DateTime(timezone=True), "latest_at": DateTime(timezone=True),
     "latest_measurement_id": String(), "latest_run_id": String(), "latest_stage": String(),
-    "latest_rule_id": String(),
+    "latest_rule_id": String(), "latest_rules_version": String(),
+    "latest_reclassified": Integer(),
 }
 
 
@@ -425,13 +622,20 @@ def abroad_totals_select(i: FromClause) -> Select[int, int, int]:
                   func.count().label("instances_tried")).where(_abroad(i))
 
 
+def barrier_cases_select(i: FromClause) -> Select[Any]:
+    """Instances abroad per ``barrier_case`` (store barrier, sign-up barrier, both, ...)."""
+    return (select(i.c.barrier_case, func.count().label("n")).where(_abroad(i))
+            .group_by(i.c.barrier_case))
+
+
 # --------------------------------------------------------------------------- changes
 
 def current_run_select(filters: Filters, runs: Sequence[str]) -> Select[Any]:
     """The run of the newest conclusive attempt in scope."""
-    return (select(M.c.run_id).where(*scope(filters, runs),
-                                     M.c.status.in_(CONCLUSIVE_STATUSES))
-            .order_by(M.c.started_at.desc(), M.c.id.desc()).limit(1))
+    src = source(filters, columns=("status",))
+    return (select(src.c.run_id).where(*scope(filters, src, runs),
+                                       src.c.status.in_(CONCLUSIVE_STATUSES))
+            .order_by(src.c.started_at.desc(), src.c.id.desc()).limit(1))
 
 
 def changes_select(filters: Filters, runs: Sequence[str], current_run: str
@@ -444,19 +648,25 @@ def changes_select(filters: Filters, runs: Sequence[str], current_run: str
     into the current run (side 1) and before it (side 2), and the newest of each side per
     instance is kept.
     """
-    base = [*scope(filters, runs, use_runs=False), M.c.status.in_(CONCLUSIVE_STATUSES)]
-    is_cur = M.c.run_id == current_run
-    start = select(func.min(M.c.started_at)).where(*base, is_cur).scalar_subquery()
-    before = [M.c.run_id != current_run, M.c.started_at < start]
+    src = source(filters, columns=(*_OUTCOME_COLUMNS, "app_name"))
+    first = source(filters, "first_m", ("status",))
+    base = [*scope(filters, src, runs, use_runs=False), src.c.status.in_(CONCLUSIVE_STATUSES)]
+    is_cur = src.c.run_id == current_run
+    start = select(func.min(first.c.started_at)).where(
+        *scope(filters, first, runs, use_runs=False),
+        first.c.status.in_(CONCLUSIVE_STATUSES),
+        first.c.run_id == current_run).scalar_subquery()
+    before = [src.c.run_id != current_run, src.c.started_at < start]
     if len(runs) >= 2:
-        before.append(M.c.run_id.in_(list(runs)))
+        before.append(src.c.run_id.in_(list(runs)))
     side = case((is_cur, 1), else_=2)
     ranked = select(
-        M.c.scenario_id.label("app"), M.c.country, M.c.app_name,
-        region_expr(filters).label("region"), M.c.id, M.c.run_id, M.c.started_at,
-        outcome_expr().label("outcome"), side.label("side"),
-        func.row_number().over(partition_by=(M.c.scenario_id, M.c.country, side),
-                               order_by=(M.c.started_at.desc(), M.c.id.desc())).label("rn"),
+        src.c.scenario_id.label("app"), src.c.country, src.c.app_name,
+        region_expr(filters, src).label("region"), src.c.id, src.c.run_id,
+        src.c.started_at, outcome_expr(src).label("outcome"), side.label("side"),
+        func.row_number().over(partition_by=(src.c.scenario_id, src.c.country, side),
+                               order_by=(src.c.started_at.desc(), src.c.id.desc()))
+        .label("rn"),
     ).where(*base, or_(is_cur, and_(*before))).subquery("ranked")
     r = ranked.c
 
@@ -494,10 +704,19 @@ def evidence_select(measurement_ids: Sequence[str]) -> Select[Any]:
         ARTIFACTS.c.id.in_(last))
 
 
-def failures_select(filters: Filters, runs: Sequence[str], limit: int) -> Select[Any]:
-    """The newest instrument failures in scope, for the report's failure list."""
-    return (select(M.c.id, M.c.scenario_id, M.c.country, M.c.profile_id, M.c.started_at,
-                   M.c.failure, M.c.failure_detail, M.c.stage)
-            .where(*scope(filters, runs), M.c.status == Status.FAILURE.value)
-            .order_by(M.c.started_at.desc(), M.c.id.desc()).limit(limit))
+def details_select(filters: Filters, measurement_ids: Sequence[str]) -> Select[Any]:
+    """The report's details of some measurements, with the verdict in effect."""
+    src = source(filters)
+    return select(src.c.id, src.c.profile_id, src.c.matched_text, src.c.rules_version,
+                  type_coerce(src.c.reclassified, Integer).label("reclassified"),
+                  src.c.measured_outcome, src.c.store_result, src.c.store_rule_id
+                  ).where(src.c.id.in_(list(measurement_ids)))
 
+
+def failures_select(filters: Filters, runs: Sequence[str], limit: int) -> Select[Any]:
+    """The newest instrument failures in scope (the verdict in effect), for the report."""
+    src = source(filters)
+    return (select(src.c.id, src.c.scenario_id, src.c.country, src.c.profile_id,
+                   src.c.started_at, src.c.failure, src.c.failure_detail, src.c.stage)
+            .where(*scope(filters, src, runs), src.c.status == Status.FAILURE.value)
+            .order_by(src.c.started_at.desc(), src.c.id.desc()).limit(limit))

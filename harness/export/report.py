@@ -22,7 +22,13 @@ import pandas as pd
 
 from harness import __version__
 from harness.export import charts
-from harness.export.definitions import NO_RESULT, RNR_BARRIERS
+from harness.export.definitions import (
+    BARRIER_CASES,
+    DOMESTIC_COUNTRIES,
+    NO_RESULT,
+    RNR_BARRIERS,
+)
+from harness.export.stats import wilson
 from harness.export.tables import Analysis, country_order
 from harness.secrets import mask_url
 
@@ -134,7 +140,12 @@ def _matrix_html(matrix: pd.DataFrame) -> str:
             mark = "?" if row.confirmation == "unconfirmed" else ""
             tip = (f"{row.outcome} ({row.confirmation}): {row.agreeing_attempts} agreeing of "
                    f"{row.conclusive_attempts} conclusive, {row.failure_attempts} failed; "
-                   f"latest {_when(row.latest_at)}")
+                   f"latest {_when(row.latest_at)}"
+                   + (f"; reclassified (rules {row.latest_rules_version})"
+                      if not _missing(row.latest_reclassified) and row.latest_reclassified
+                      else "")
+                   + (f"; store: {row.store_result}" if isinstance(row.store_result, str)
+                      else ""))
             label = _e(charts.short_label(row.outcome)) + mark
             link = (f"<a href='#m-{_e(row.latest_measurement_id)}'>{label}</a>"
                     if isinstance(row.latest_measurement_id, str) else label)
@@ -202,6 +213,14 @@ def _evidence_block(analysis: Analysis, matrix: pd.DataFrame, failures: pd.DataF
         d = details.get(mid, {})
         why = _e(r.latest_rule_id) + (f": {_e(d.get('matched_text'))}"
                                       if d.get("matched_text") else "")
+        why += f"<br><small>rules {_e(d.get('rules_version'))}"
+        if d.get("reclassified") == "1":
+            why += f"; reclassified, as measured: {_e(d.get('measured_outcome'))}"
+        if d.get("store_result"):
+            why += f"; store: {_e(d.get('store_result'))}"
+            if d.get("store_rule_id"):
+                why += f" ({_e(d.get('store_rule_id'))})"
+        why += "</small>"
         rows.append(
             f"<tr id='m-{_e(mid)}'><td>{_e(r.app_name)} <small>{_e(r.app)}</small></td>"
             f"<td>{_e(r.country)} <small>{_e(d.get('profile_id'))}</small></td>"
@@ -228,6 +247,49 @@ def _evidence_block(analysis: Analysis, matrix: pd.DataFrame, failures: pd.DataF
                        "</td></tr>")
         out.append("</table>")
     return "".join(out)
+
+
+def _cases_block(analysis: Analysis, matrix: pd.DataFrame) -> str:
+    """Store barrier only, sign-up barrier only, both, neither: instances abroad."""
+    cases = analysis.barrier_cases()
+    complete = sum(n for case, n in cases.items() if case != "incomplete")
+    rows = []
+    for case, meaning in BARRIER_CASES.items():
+        n = cases[case]
+        if case == "incomplete":
+            shown = "–"
+        else:
+            lo, hi = wilson(n, complete) if complete else (math.nan, math.nan)
+            shown = (f"{_pct(n / complete if complete else math.nan)} <small>(95% CI "
+                     f"{_pct(lo)}–{_pct(hi)})</small>")
+        rows.append(f"<tr><td>{_e(case)}</td><td class='n'>{n}</td><td class='n'>{shown}"
+                    f"</td><td>{_e(meaning)}</td></tr>")
+    out = ["<p class='note'>The store check is its own observation: by default sign-up is "
+           "still measured on a device that has the app, so an instance can show a store "
+           "barrier, a sign-up barrier, or both. Shares are over the instances abroad "
+           f"whose store and sign-up sides are both observed ({complete}).</p>",
+           "<table><tr><th>case</th><th>instances</th><th>share</th><th>meaning</th></tr>",
+           *rows, "</table>"]
+    abroad = matrix[~matrix["country"].isin(DOMESTIC_COUNTRIES)]
+    if not abroad.empty:
+        per_app = (abroad.groupby(["app", "barrier_case"]).size().unstack(fill_value=0)
+                   .reindex(columns=list(BARRIER_CASES), fill_value=0).reset_index())
+        out.append("<details><summary>per app</summary>"
+                   + _table(per_app, ["app", *BARRIER_CASES], numeric=BARRIER_CASES)
+                   + "</details>")
+    return "".join(out)
+
+
+def _verdicts_note(analysis: Analysis) -> str:
+    if analysis.filters.as_measured:
+        return ("<p class='note'><b>Verdicts as measured</b> (<code>--as-measured</code>): "
+                "reclassifications are ignored.</p>")
+    n = analysis.reclassified_count()
+    return ("<p class='note'><b>Verdicts:</b> each attempt's latest classification (its "
+            "newest <code>harness reclassify</code> verdict, else its own); "
+            f"{n:,} attempt{'s' if n != 1 else ''} in the selection carr"
+            f"{'y' if n != 1 else 'ies'} a reclassified verdict. "
+            "<code>--as-measured</code> shows the verdicts as measured.</p>")
 
 
 def _scope(analysis: Analysis) -> str:
@@ -271,6 +333,7 @@ def render_report(analysis: Analysis, report_dir: Path, title: str | None = None
         + ", ".join(f"<code>{c}</code>" for c in RNR_BARRIERS) +
         ". Rates are over instances abroad (mainland China excluded) with Wilson 95% "
         "intervals. Definitions: docs/analysis.md; columns: docs/data-dictionary.md.</p>",
+        _verdicts_note(analysis),
         "<h2>Key figures</h2>", _summary_block(tables["summary"]),
         "<h2>Outcome per app and country</h2>", _img(charts.heatmap(matrix),
                                                       "heatmap of outcomes", natural=True),
@@ -291,6 +354,7 @@ def render_report(analysis: Analysis, report_dir: Path, title: str | None = None
                         "enforces_identifiability", "enforces_identifiability_confirmed",
                         "rnr_barriers"],
                numeric=["countries_tested", "barrier_countries", "rnr_countries"]),
+        "<h2>Store and sign-up barriers</h2>", _cases_block(analysis, matrix),
         "<h2>How far sign-up got</h2>", _img(charts.funnel(tables["funnel"]), "funnel"),
         _table(tables["funnel"], ["stage", "reached", "reached_share", "stopped_by_barrier",
                                   "ended_with_access", "continued"],

@@ -16,6 +16,7 @@ dtypes: ``str``, ``Int64``, ``float64``, ``boolean`` and ``datetime64[us, UTC]``
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import uuid
@@ -48,6 +49,7 @@ from harness.countries import Region, all_countries
 from harness.errors import ConfigError
 from harness.export import queries as q
 from harness.export.definitions import (
+    BARRIER_CASES,
     NO_RESULT,
     REGION_LABELS,
     RNR_BARRIERS,
@@ -67,26 +69,32 @@ Kind = Literal["str", "int", "float", "bool", "datetime", "json"]
 #: error message: scrubbed again on the way out (``harness.secrets.scrub``).
 SCRUBBED_COLUMNS: tuple[str, ...] = (
     "matched_text", "failure_detail", "device_id", "phone_masked", "egress_ip_masked",
-    "device_sim_operator", "features", "latest_rule_id")
+    "device_sim_operator", "features", "latest_rule_id", "store_detail", "gps_detail")
 
 MEASUREMENT_COLUMNS: tuple[tuple[str, Kind], ...] = (
     ("measurement_id", "str"), ("run_id", "str"), ("data_format_version", "str"),
     ("harness_version", "str"), ("scenario_id", "str"), ("scenario_version", "int"),
+    ("scenario_verified", "bool"),
     ("app_id", "str"), ("app_name", "str"), ("country", "str"), ("region", "str"),
     ("profile_id", "str"), ("device_id", "str"), ("backend", "str"),
     ("started_at", "datetime"), ("ended_at", "datetime"), ("duration_s", "float"),
     ("status", "str"), ("outcome", "str"), ("stage", "str"), ("barrier", "str"),
     ("rnr_barrier", "bool"), ("failure", "str"), ("failure_detail", "str"),
     ("access_level", "str"), ("rule_id", "str"), ("rules_version", "str"),
-    ("matched_text", "str"), ("features", "json"), ("steps_done", "int"),
+    ("matched_text", "str"), ("reclassified", "bool"), ("reclassified_at", "datetime"),
+    ("measured_status", "str"), ("measured_outcome", "str"), ("measured_barrier", "str"),
+    ("measured_rule_id", "str"), ("measured_rules_version", "str"),
+    ("store_result", "str"), ("store_rule_id", "str"), ("store_detail", "str"),
+    ("features", "json"), ("steps_done", "int"),
     ("phone_masked", "str"), ("phone_source", "str"), ("phone_country", "str"),
     ("egress_ip_masked", "str"), ("egress_asn", "str"), ("ip_country", "str"),
     ("geoip_country", "str"), ("ip_sources_agree", "bool"), ("sim_country", "str"),
     ("network_country", "str"), ("device_sim_operator", "str"), ("device_locale", "str"),
     ("device_timezone", "str"), ("gps_country", "str"), ("ip_country_match", "bool"),
     ("sim_country_match", "bool"), ("locale_match", "bool"), ("timezone_match", "bool"),
-    ("gps_country_match", "bool"), ("vantage_source", "str"),
-    ("vantage_checked_at", "datetime"),
+    ("gps_country_match", "bool"), ("location_set", "bool"), ("gps_detail", "str"),
+    ("device_egress_country", "str"), ("device_egress_match", "bool"),
+    ("vantage_source", "str"), ("vantage_checked_at", "datetime"),
 )
 
 MATRIX_COLUMNS: tuple[tuple[str, Kind], ...] = (
@@ -98,7 +106,10 @@ MATRIX_COLUMNS: tuple[tuple[str, Kind], ...] = (
     ("access_attempts", "int"), ("barrier_attempts", "int"), ("failure_attempts", "int"),
     ("aborted_attempts", "int"), ("distinct_outcomes", "int"),
     ("latest_measurement_id", "str"), ("latest_run_id", "str"), ("latest_stage", "str"),
-    ("latest_rule_id", "str"),
+    ("latest_rule_id", "str"), ("latest_rules_version", "str"),
+    ("latest_reclassified", "bool"), ("store_result", "str"), ("store_rule_id", "str"),
+    ("signup_outcome", "str"), ("store_barrier", "bool"), ("signup_barrier", "bool"),
+    ("barrier_case", "str"),
 )
 
 #: The wide matrix has ``app``, ``app_name``, then one column per country code (``DE``).
@@ -169,6 +180,9 @@ _INSTANCE_SQL_TYPES: dict[str, Any] = {
     "aborted_attempts": Integer(), "distinct_outcomes": Integer(),
     "latest_measurement_id": String(32), "latest_run_id": String(32),
     "latest_stage": String(16), "latest_rule_id": String(128),
+    "latest_rules_version": String(32), "latest_reclassified": Integer(),
+    "store_result": String(24), "store_rule_id": String(128), "signup_outcome": String(64),
+    "store_barrier": Integer(), "signup_barrier": Integer(), "barrier_case": String(24),
 }
 
 Source = Store | Engine | str | Path
@@ -382,12 +396,19 @@ class Analysis:
         self.confirmation = confirmation or Confirmation()
         self.store, self._owns_store = open_store(source)
         self._conn: Connection = self.store.engine.connect()
+        #: The filters the queries get: in a database without any reclassification the
+        #: latest classification of every row is its own verdict, so the queries skip the
+        #: join that finds it (same results, read when this ``Analysis`` opens).
+        self._qf = (self.filters if self.filters.as_measured
+                    or q.has_reclassifications(self._conn)
+                    else dataclasses.replace(self.filters, as_measured=True))
         self._instances: Table | None = None
         self._counts: dict[str, int] | None = None
         self._current: tuple[str | None] | None = None
         self._changes: pd.DataFrame | None = None
+        self._reclassified: int | None = None
         try:
-            self.runs = q.resolve_runs(self._conn, self.filters)
+            self.runs = q.resolve_runs(self._conn, self._qf)
             q.check_apps(self._conn, self.filters.apps)
         except BaseException:
             self.close()
@@ -420,7 +441,7 @@ class Analysis:
 
     def _instance_table(self) -> Table:
         if self._instances is None:
-            stmt = q.instances_select(self.filters, self.runs, self.confirmation)
+            stmt = q.instances_select(self._qf, self.runs, self.confirmation)
             names = [c.name for c in stmt.selected_columns]
             table = Table(f"harness_instances_{uuid.uuid4().hex[:12]}", MetaData(),
                           *(Column(n, _INSTANCE_SQL_TYPES[n]) for n in names),
@@ -435,7 +456,7 @@ class Analysis:
 
     def count_measurements(self) -> int:
         """How many rows the measurements export has."""
-        stmt = q.measurements_select(self.filters, self.runs)
+        stmt = q.measurements_select(self._qf, self.runs)
         sub = stmt.order_by(None).subquery()
         return int(self._conn.execute(select(func.count()).select_from(sub)).scalar() or 0)
 
@@ -448,7 +469,7 @@ class Analysis:
         this ``Analysis`` (``write_export`` overlaps it with the aggregates).
         """
         names = [n for n, _ in MEASUREMENT_COLUMNS]
-        stmt = q.measurements_select(self.filters, self.runs)
+        stmt = q.measurements_select(self._qf, self.runs)
         with self.store.engine.connect() as conn:
             sqlite = conn.dialect.name == "sqlite"
             # pysqlite cursors are lazy: read them directly, skipping per-row Row objects
@@ -489,9 +510,9 @@ class Analysis:
 
     def _status_counts(self, conn: Connection) -> dict[str, int]:
         out = {str(s): int(n) for s, n in conn.execute(
-            q.count_select(self.filters, self.runs)).all()}
+            q.count_select(self._qf, self.runs)).all()}
         out["simulated_excluded"] = (0 if self.filters.include_simulated else int(
-            conn.execute(q.simulated_excluded_select(self.filters, self.runs)).scalar() or 0))
+            conn.execute(q.simulated_excluded_select(self._qf, self.runs)).scalar() or 0))
         return out
 
     # ------------------------------------------------------------------ instances
@@ -641,7 +662,34 @@ class Analysis:
         share("apps_enforcing_identifiability_confirmed",
               int(app["enforces_identifiability_confirmed"].fillna(False).sum()), n_apps,
               "as above, counting only confirmed RNR outcomes")
+        cases = self.barrier_cases()
+        complete = sum(n for case, n in cases.items() if case != "incomplete")
+        for case, metric in (("store_and_signup", "store_and_signup_barrier_share"),
+                             ("store_only", "store_barrier_only_share"),
+                             ("signup_only", "signup_barrier_only_share"),
+                             ("neither", "neither_barrier_share")):
+            share(metric, cases[case], complete,
+                  f"share of instances abroad with both sides observed: {BARRIER_CASES[case]}")
+        count("instances_barrier_case_incomplete", cases["incomplete"],
+              "instances abroad without a conclusive store or sign-up side "
+              "(not in the four shares above)")
+        count("attempts_reclassified", self.reclassified_count(),
+              "exported attempts whose verdict comes from a reclassification (0 with "
+              "--as-measured)")
         return typed_frame(pd.DataFrame(rows), SUMMARY_COLUMNS)
+
+    def barrier_cases(self) -> dict[str, int]:
+        """Instances abroad per ``BARRIER_CASES`` code (every code, zero when none)."""
+        got = {str(c): int(n) for c, n in self._conn.execute(
+            q.barrier_cases_select(self._instance_table())).all()}
+        return {case: got.get(case, 0) for case in BARRIER_CASES}
+
+    def reclassified_count(self) -> int:
+        """Exported attempts in scope whose verdict comes from a reclassification."""
+        if self._reclassified is None:
+            self._reclassified = int(self._conn.execute(
+                q.reclassified_count_select(self._qf, self.runs)).scalar() or 0)
+        return self._reclassified
 
     def current_run(self) -> str | None:
         """The run of the newest conclusive attempt in scope (None when there is none)."""
@@ -650,7 +698,7 @@ class Analysis:
         return self._current[0]
 
     def _current_run(self, conn: Connection) -> str | None:
-        rid = conn.execute(q.current_run_select(self.filters, self.runs)).scalar()
+        rid = conn.execute(q.current_run_select(self._qf, self.runs)).scalar()
         return None if rid is None else str(rid)
 
     def changes(self, include_unchanged: bool = False) -> pd.DataFrame:
@@ -669,7 +717,7 @@ class Analysis:
     def _all_changes(self, conn: Connection, current: str | None) -> pd.DataFrame:
         if current is None:
             return typed_frame(None, CHANGES_COLUMNS)
-        result = conn.execute(q.changes_select(self.filters, self.runs, current))
+        result = conn.execute(q.changes_select(self._qf, self.runs, current))
         df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
         return typed_frame(df, CHANGES_COLUMNS)
 
@@ -718,20 +766,27 @@ class Analysis:
         return out
 
     def attempt_details(self, measurement_ids: Sequence[str]) -> dict[str, dict[str, str]]:
-        """measurement id -> profile id and scrubbed matched text, for the report."""
+        """measurement id -> profile id, scrubbed matched text, rules version, whether the
+        verdict is a reclassification (``"1"``/``"0"``) and the measured outcome, the
+        store result and its rule, for the report (the verdict in effect)."""
         out: dict[str, dict[str, str]] = {}
         ids = list(measurement_ids)
         for start in range(0, len(ids), 500):
-            stmt = select(q.M.c.id, q.M.c.profile_id, q.M.c.matched_text).where(
-                q.M.c.id.in_(ids[start:start + 500]))
-            for mid, profile, text in self._conn.execute(stmt):
+            stmt = q.details_select(self._qf, ids[start:start + 500])
+            for mid, profile, text, version, again, measured, store, store_rule in \
+                    self._conn.execute(stmt):
                 out[str(mid)] = {"profile_id": str(profile),
-                                 "matched_text": scrub(text) if text else ""}
+                                 "matched_text": scrub(text) if text else "",
+                                 "rules_version": str(version or ""),
+                                 "reclassified": "1" if again else "0",
+                                 "measured_outcome": str(measured or ""),
+                                 "store_result": str(store or ""),
+                                 "store_rule_id": str(store_rule or "")}
         return out
 
     def failures(self, limit: int = 200) -> pd.DataFrame:
         """The newest instrument failures in scope (scrubbed), newest first."""
-        df = self._frame(q.failures_select(self.filters, self.runs, limit))
+        df = self._frame(q.failures_select(self._qf, self.runs, limit))
         return scrub_columns(df.rename(columns={"id": "measurement_id"}))
 
 

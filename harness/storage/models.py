@@ -120,6 +120,11 @@ class Measurement(Base):
     proxy_masked: Mapped[str | None] = mapped_column(String(255))
     capabilities: Mapped[dict[str, object] | None] = mapped_column(JSON)
 
+    # the store stage's observation, beside the sign-up verdict (docs/stores.md)
+    store_result: Mapped[str | None] = mapped_column(String(24))
+    store_rule_id: Mapped[str | None] = mapped_column(String(128))
+    store_detail: Mapped[str | None] = mapped_column(Text)
+
     run: Mapped[Run] = relationship(back_populates="measurements")
     steps: Mapped[list[StepRecord]] = relationship(
         back_populates="measurement", order_by="StepRecord.idx")
@@ -197,6 +202,10 @@ class StoreCheck(Base):
     egress_country: Mapped[str | None] = mapped_column(String(2))
     artifact_path: Mapped[str | None] = mapped_column(String(512))
     artifact_sha256: Mapped[str | None] = mapped_column(String(64))
+    # an absence's scope: missing from this country only, or from the store everywhere
+    scope: Mapped[str | None] = mapped_column(String(16))
+    scope_detail: Mapped[str | None] = mapped_column(Text)
+    reference: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class VantageCheck(Base):
@@ -244,3 +253,6 @@ class Reclassification(Base):
     matched_text: Mapped[str | None] = mapped_column(Text)
     artifact_path: Mapped[str | None] = mapped_column(String(512))
     changed: Mapped[bool] = mapped_column(Boolean)
+    # NULL in rows written before schema 0004: the export derives them (docs/analysis.md)
+    failure: Mapped[str | None] = mapped_column(String(40))
+    access_level: Mapped[str | None] = mapped_column(String(16))

@@ -4,7 +4,9 @@ Apple's App Store is asked through the iTunes lookup API (many apps per request,
 request per storefront); Google Play through each app's details page, country by
 country, through the country's own vantage point. Answers are ``available``,
 ``unavailable`` or ``failure`` (the instrument could not tell; never counted as
-unavailable). See docs/stores.md.
+unavailable); an ``unavailable`` answer records whether the app is missing from that
+country's store only or from the store everywhere (its scope, from the reference
+storefronts). See docs/stores.md.
 
 The public names below are imported lazily (PEP 562): the ``harness`` CLI registers the
 ``stores`` command on every start, and must not pay for HTTP and database libraries
@@ -27,16 +29,21 @@ if TYPE_CHECKING:
     )
     from harness.stores.fetch import Fetcher, RetryPolicy
     from harness.stores.model import (
+        STORE_NOT_CHECKED,
         CheckResult,
         RawResponse,
         StoreFailure,
         StoreName,
         StoreObservation,
+        StoreResult,
+        StoreScope,
+        StoreStageResult,
         StoreTarget,
     )
     from harness.stores.play import PlayDetails, PlayPage, parse_details_page
     from harness.stores.ratelimit import RateLimiter, TokenBucket
     from harness.stores.repository import load_checks, save_observations, timelines
+    from harness.stores.scope import REFERENCE_STOREFRONTS, ScopeResolver
     from harness.stores.settings import DEFAULT_APPLE_URL, DEFAULT_PLAY_URL, StoreSettings
     from harness.stores.stage import check_store_stage
     from harness.stores.storefronts import (
@@ -51,6 +58,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_APPLE_URL",
     "DEFAULT_PLAY_URL",
+    "REFERENCE_STOREFRONTS",
+    "STORE_NOT_CHECKED",
     "USER_ASSIGNED_CODES",
     "AppleLookup",
     "AppleRecord",
@@ -64,12 +73,16 @@ __all__ = [
     "RateLimiter",
     "RawResponse",
     "RetryPolicy",
+    "ScopeResolver",
     "SeriesStatus",
     "StoreClients",
     "StoreFailure",
     "StoreName",
     "StoreObservation",
+    "StoreResult",
+    "StoreScope",
     "StoreSettings",
+    "StoreStageResult",
     "StoreTarget",
     "Storefront",
     "SweepReport",
@@ -93,11 +106,13 @@ _HOME = {
     "apple": ("AppleLookup", "AppleRecord", "parse_lookup"),
     "confirm": ("ConfirmationRule", "ConfirmedState", "Point", "SeriesStatus", "confirm"),
     "fetch": ("Fetcher", "RetryPolicy"),
-    "model": ("CheckResult", "RawResponse", "StoreFailure", "StoreName", "StoreObservation",
+    "model": ("STORE_NOT_CHECKED", "CheckResult", "RawResponse", "StoreFailure", "StoreName",
+              "StoreObservation", "StoreResult", "StoreScope", "StoreStageResult",
               "StoreTarget"),
     "play": ("PlayDetails", "PlayPage", "parse_details_page"),
     "ratelimit": ("RateLimiter", "TokenBucket"),
     "repository": ("load_checks", "save_observations", "timelines"),
+    "scope": ("REFERENCE_STOREFRONTS", "ScopeResolver"),
     "settings": ("DEFAULT_APPLE_URL", "DEFAULT_PLAY_URL", "StoreSettings"),
     "stage": ("check_store_stage",),
     "storefronts": ("USER_ASSIGNED_CODES", "Storefront", "parse_stores", "select_countries",

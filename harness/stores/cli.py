@@ -34,7 +34,7 @@ from harness.stores.confirm import (
     PendingChange,
     confirm,
 )
-from harness.stores.model import CheckResult, StoreName, StoreObservation
+from harness.stores.model import CheckResult, StoreName, StoreObservation, StoreScope
 from harness.stores.settings import (
     APPLE_PER_MINUTE,
     DEFAULT_APPLE_URL,
@@ -133,6 +133,10 @@ def register(subparsers: Any) -> None:
                        help="evidence folder (default: artifacts/ beside the SQLite file)")
     check.add_argument("--chunk-size", type=int, default=100,
                        help="Apple ids per lookup request (default 100)")
+    check.add_argument("--no-reference-check", action="store_true",
+                       help="do not ask the reference storefronts (Play US, GB; App Store "
+                            "CN, US) whether an absent app is missing everywhere; absences "
+                            "are then stored with scope unknown")
     _add_client_options(check)
     check.set_defaults(func=cmd_check)
 
@@ -227,11 +231,17 @@ def _select_apps(catalog: Catalog, text: str | None, option: str = "--app") -> l
     return out
 
 
-def _proxies(args: argparse.Namespace, countries: set[str], console: Console
-             ) -> dict[str, str | None]:
-    """Each selected country's vantage: its profile's proxy (resolved now), else direct."""
+def _proxies(args: argparse.Namespace, countries: set[str], console: Console,
+             references: set[str] | None = None) -> dict[str, str | None]:
+    """Each selected country's vantage: its profile's proxy (resolved now), else direct.
+
+    ``references`` (the reference storefronts) get their profile's proxy too when it
+    resolves; one that does not is checked directly, with a note, not an error: the
+    reference checks only tell an absence's scope.
+    """
     if args.direct:
         return {}
+    references = (references or set()) - countries
     from harness.attempt import resolve_proxy
     from harness.profiles import load_profiles
 
@@ -250,6 +260,12 @@ def _proxies(args: argparse.Namespace, countries: set[str], console: Console
                 raise ConfigError(exc.location, exc.field, exc.problem,
                                   (exc.fix or "Set it") + "; or pass --direct to check "
                                   "every country from this machine") from None
+        elif profile.country in references and profile.country not in proxies:
+            try:
+                proxies[profile.country] = resolve_proxy(profile)
+            except ConfigError as exc:
+                console.print(f"note: reference storefront {profile.country} is checked "
+                              f"directly ({exc.problem})")
     via = sorted(c for c, p in proxies.items() if p)
     if via:
         console.print(f"vantage: {len(via)} countr{'y' if len(via) == 1 else 'ies'} through "
@@ -262,6 +278,7 @@ def _proxies(args: argparse.Namespace, countries: set[str], console: Console
 
 def cmd_check(args: argparse.Namespace) -> int:
     from harness.storage.store import Store
+    from harness.stores.scope import REFERENCE_STOREFRONTS, ScopeResolver
     from harness.stores.sweep import StoreClients, plan_sweep, run_sweep, targets_from_catalog
 
     stores = parse_stores(args.store)
@@ -274,7 +291,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         err.print(f"note: {note}")
     targets = targets_from_catalog(catalog, [a.id for a in apps])
     all_countries = {c for s in stores for c in selection.countries(s)}
-    proxies = _proxies(args, all_countries, err)
+    references = (set() if args.no_reference_check else
+                  {c for s in stores for c in REFERENCE_STOREFRONTS[s]})
+    proxies = _proxies(args, all_countries, err, references)
     units = plan_sweep(targets, selection.by_store, proxies)
     if not units:
         raise ConfigError("selection", None, "nothing to check: no selected app has an "
@@ -288,22 +307,30 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     try:
         with StoreClients(settings) as clients, progress:
+            scopes = (None if args.no_reference_check else
+                      ScopeResolver(clients, proxy_for=lambda c: proxies.get(c)))
             report = run_sweep(clients, units, store, workers=settings.workers,
-                               on_unit=on_unit)
+                               on_unit=on_unit, scopes=scopes)
     except KeyboardInterrupt:
         err.print("interrupted: the checks that finished are stored")
         raise
     finally:
         store.close()
     out = out_console()
-    out.print(_summary_table(report.observations, stores,
+    out.print(_summary_table(report.checks, stores,
                              title=f"Store checks (run {report.run_id[:8]})"))
-    unavailable = _unavailable_table(report.observations)
+    unavailable = _unavailable_table(report.checks)
     if unavailable is not None:
         out.print(unavailable)
     failures = report.failures
     if failures:
         out.print(_failure_table(failures))
+    refs = report.references
+    if refs:
+        where = ", ".join(f"{s.value} {' '.join(sorted({o.country for o in refs if o.store is s}))}"
+                          for s in stores if any(o.store is s for o in refs))
+        out.print(f"{len(refs)} reference checks ({where}) told an absence here from an "
+                  "absence everywhere; stored with reference = true")
     out.print(f"{len(report.observations)} checks stored in {args.db} with "
               f"{report.requests} requests in {report.elapsed:.1f} s; run id {report.run_id}")
     if failures:
@@ -335,7 +362,14 @@ def _print_plan(console: Console, units: Sequence[SweepUnit], settings: StoreSet
     console.print("; ".join(parts))
 
 
-def _unit_summary(obs: Sequence[StoreObservation]) -> str:
+def _unit_summary(observations: Sequence[StoreObservation]) -> str:
+    obs = [o for o in observations if not o.reference]
+    refs = len(observations) - len(obs)
+    return _results_summary(obs) + (f" (+{refs} reference check{'s' if refs > 1 else ''})"
+                                    if refs else "")
+
+
+def _results_summary(obs: Sequence[StoreObservation]) -> str:
     if len(obs) == 1:
         o = obs[0]
         return o.result.value + (f" ({o.failure.value})" if o.failure else "")
@@ -343,17 +377,27 @@ def _unit_summary(obs: Sequence[StoreObservation]) -> str:
     return ", ".join(f"{v} {k}" for k, v in sorted(c.items())) or "no apps"
 
 
+def _scope(o: StoreObservation) -> str:
+    return (o.scope or StoreScope.UNKNOWN).value
+
+
 def _summary_table(obs: Sequence[StoreObservation], stores: Sequence[StoreName],
                    title: str) -> Table:
+    """Checks per store; ``unavailable`` split by scope (absent in the country only,
+    everywhere, or unknown)."""
     table = Table(title=title)
-    for col in ("store", "countries", "checks", "available", "unavailable", "failure"):
+    for col in ("store", "countries", "checks", "available", "unavailable", "in country",
+                "everywhere", "scope unknown", "failure"):
         table.add_column(col, justify="left" if col == "store" else "right")
     for s in stores:
         mine = [o for o in obs if o.store is s]
         c = Counter(o.result for o in mine)
+        scopes = Counter(_scope(o) for o in mine if o.result is CheckResult.UNAVAILABLE)
         table.add_row(s.value, str(len({o.country for o in mine})), str(len(mine)),
                       str(c[CheckResult.AVAILABLE]), str(c[CheckResult.UNAVAILABLE]),
-                      str(c[CheckResult.FAILURE]))
+                      str(scopes[StoreScope.IN_COUNTRY.value]),
+                      str(scopes[StoreScope.EVERYWHERE.value]),
+                      str(scopes[StoreScope.UNKNOWN.value]), str(c[CheckResult.FAILURE]))
     return table
 
 
@@ -365,17 +409,18 @@ def _codes(codes: Sequence[str], limit: int = 24) -> str:
 
 
 def _unavailable_table(obs: Sequence[StoreObservation]) -> Table | None:
-    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    groups: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for o in obs:
         if o.result is CheckResult.UNAVAILABLE:
-            groups[(o.app_id, o.store.value)].append(o.country)
+            groups[(o.app_id, o.store.value, _scope(o))].append(o.country)
     if not groups:
         return None
-    table = Table(title="Unavailable")
-    for col in ("app", "store", "n", "countries"):
+    table = Table(title="Unavailable (scope: missing in_country only, everywhere, or "
+                        "unknown)")
+    for col in ("app", "store", "scope", "n", "countries"):
         table.add_column(col)
-    for (app, store), countries in sorted(groups.items()):
-        table.add_row(app, store, str(len(countries)), _codes(countries))
+    for (app, store, scope), countries in sorted(groups.items()):
+        table.add_row(app, store, scope, str(len(countries)), _codes(countries))
     return table
 
 
@@ -387,8 +432,10 @@ def _failure_table(failures: Sequence[StoreObservation]) -> Table:
     for col in ("store", "failure", "n", "countries", "example"):
         table.add_column(col)
     for (store, code), items in sorted(groups.items()):
-        table.add_row(store, code, str(len(items)),
-                      _codes(sorted({o.country for o in items}), 12), items[0].detail)
+        countries = sorted({o.country + ("*" if o.reference else "") for o in items})
+        table.add_row(store, code, str(len(items)), _codes(countries, 12), items[0].detail)
+    if any(o.reference for o in failures):
+        table.caption = "* a reference check: the scope of the absences it served is unknown"
     return table
 
 
@@ -428,22 +475,24 @@ def cmd_changes(args: argparse.Namespace) -> int:
             pending.append((s.key, status.pending))
     out = out_console()
     table = Table(title=f"Confirmed availability changes ({args.db})")
-    for col in ("app", "store", "country", "change", "since (UTC)", "confirmed (UTC)",
-                "checks"):
+    for col in ("app", "store", "country", "change", "scope", "since (UTC)",
+                "confirmed (UTC)", "checks"):
         table.add_column(col)
     for (app, st, country), c in sorted(rows, key=lambda r: (r[1].confirmed_at, r[0])):
         table.add_row(app, st, country, f"{_state(c.previous)} → {_state(c.available)}",
+                      _scope_cell(c.available, c.scope),
                       f"{c.since:%Y-%m-%d %H:%M}", f"{c.confirmed_at:%Y-%m-%d %H:%M}",
                       str(c.checks))
     out.print(table if rows else "No confirmed availability changes.")
     if args.pending:
         pt = Table(title="Pending (seen, not yet confirmed)")
-        for col in ("app", "store", "country", "change", "first (UTC)", "last (UTC)",
-                    "checks"):
+        for col in ("app", "store", "country", "change", "scope", "first (UTC)",
+                    "last (UTC)", "checks"):
             pt.add_column(col)
         for (app, st, country), p in sorted(pending, key=lambda r: r[0]):
             pt.add_row(app, st, country, f"{_state(p.previous)} → {_state(p.available)}",
-                       f"{p.first:%Y-%m-%d %H:%M}", f"{p.last:%Y-%m-%d %H:%M}", str(p.checks))
+                       _scope_cell(p.available, p.scope), f"{p.first:%Y-%m-%d %H:%M}",
+                       f"{p.last:%Y-%m-%d %H:%M}", str(p.checks))
         out.print(pt if pending else "Pending: none.")
     out.print(f"{len(series)} series (app x store x country), {baselines} with a confirmed "
               f"state, {len(rows)} confirmed changes, {len(pending)} pending. Rule: "
@@ -454,6 +503,14 @@ def cmd_changes(args: argparse.Namespace) -> int:
 
 def _state(available: bool | None) -> str:
     return {True: "available", False: "unavailable", None: "?"}[available]
+
+
+def _scope_cell(available: bool | None, scope: str | None) -> str:
+    """An absence's scope as recorded by its latest check (``unknown`` when that check
+    has none: a reference check failed, or it was made before scopes were recorded)."""
+    if available is not False:
+        return ""
+    return scope or StoreScope.UNKNOWN.value
 
 
 # --------------------------------------------------------------------------- verify

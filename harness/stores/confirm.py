@@ -33,6 +33,9 @@ class Point:
 
     checked_at: datetime
     available: bool | None
+    #: For an ``unavailable`` check: ``in_country``, ``everywhere`` or ``unknown``
+    #: (``harness.stores.model.StoreScope``); None when not recorded.
+    scope: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class ConfirmedState:
     since: datetime
     confirmed_at: datetime
     checks: int
+    #: The scope recorded by the check that confirmed an ``unavailable`` state.
+    scope: str | None = None
 
     @property
     def is_change(self) -> bool:
@@ -71,6 +76,8 @@ class PendingChange:
     first: datetime
     last: datetime
     checks: int
+    #: The scope recorded by the latest check of an ``unavailable`` run.
+    scope: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,26 +104,29 @@ def confirm(points: Iterable[Point], rule: ConfirmationRule | None = None) -> Se
     """Walk one series in time order and return its confirmed states and pending change."""
     rule = rule or ConfirmationRule()
     span = timedelta(hours=rule.min_hours)
-    ordered = sorted(((_utc(p.checked_at), p.available) for p in points), key=lambda x: x[0])
+    ordered = sorted(((_utc(p.checked_at), p.available, p.scope) for p in points),
+                     key=lambda x: x[0])
     history: list[ConfirmedState] = []
     confirmed: bool | None = None
     run_value: bool | None = None
     run: list[datetime] = []
+    run_scope: str | None = None
     failures = 0
-    for at, value in ordered:
+    for at, value, scope in ordered:
         if value is None:
             failures += 1
             continue
         if value != run_value:
             run_value, run = value, []
         run.append(at)
+        run_scope = scope
         if (value != confirmed and len(run) >= rule.min_checks
                 and run[-1] - run[0] >= span):
             history.append(ConfirmedState(available=value, previous=confirmed, since=run[0],
-                                          confirmed_at=at, checks=len(run)))
+                                          confirmed_at=at, checks=len(run), scope=scope))
             confirmed = value
     pending = None
     if run_value is not None and run_value != confirmed:
         pending = PendingChange(available=run_value, previous=confirmed, first=run[0],
-                                last=run[-1], checks=len(run))
+                                last=run[-1], checks=len(run), scope=run_scope)
     return SeriesStatus(tuple(history), pending, len(ordered) - failures, failures)

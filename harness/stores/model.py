@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from harness.outcomes import DocumentedEnum
+from harness.outcomes import DocumentedEnum, Verdict
 
 
 class StoreName(DocumentedEnum):
@@ -44,6 +44,76 @@ class CheckResult(DocumentedEnum):
         "failure",
         "The harness could not tell; the failure column says why. Never a finding.",
     )
+
+
+class StoreScope(DocumentedEnum):
+    """Where an app the store does not offer in a country is missing: there, or everywhere.
+
+    Decided by checking the store's reference storefronts (``harness.stores.scope``):
+    Google Play US then GB, the App Store CN (the catalog apps' home storefront) then US.
+    """
+
+    IN_COUNTRY = (
+        "in_country",
+        "A reference storefront offers the app: it is missing from this country's store "
+        "only.",
+    )
+    EVERYWHERE = (
+        "everywhere",
+        "Every reference storefront answered that it does not offer the app either: it is "
+        "missing from the store everywhere, as far as the references show.",
+    )
+    UNKNOWN = (
+        "unknown",
+        "No reference storefront offers the app, and at least one reference check failed "
+        "(or none could be made): the scope is not guessed.",
+    )
+
+
+class StoreResult(DocumentedEnum):
+    """What the store stage of an attempt observed, recorded on the measurement row
+    (``store_result``) beside the sign-up verdict."""
+
+    AVAILABLE = ("available", "The store offers the app in the profile's country.")
+    ABSENT_IN_COUNTRY = (
+        "absent_in_country",
+        "The store does not offer the app in the country, but a reference storefront does.",
+    )
+    ABSENT_EVERYWHERE = (
+        "absent_everywhere",
+        "The store does not offer the app in the country nor in any reference storefront.",
+    )
+    ABSENT_SCOPE_UNKNOWN = (
+        "absent_scope_unknown",
+        "The store does not offer the app in the country; whether it is missing everywhere "
+        "is unknown (a reference check failed). Also every store barrier measured before "
+        "schema 0004.",
+    )
+    NOT_CHECKED = (
+        "not_checked",
+        "No store was asked: store checks off (--no-store-check), the simulator, a demo "
+        "app, no identifier for the store, or a country the store does not serve.",
+    )
+    CHECK_FAILED = (
+        "check_failed",
+        "The store check failed (the instrument, never the app); the sign-up attempt went "
+        "on.",
+    )
+
+    @property
+    def absent(self) -> bool:
+        """True for the three absences: a store barrier."""
+        return self in (StoreResult.ABSENT_IN_COUNTRY, StoreResult.ABSENT_EVERYWHERE,
+                        StoreResult.ABSENT_SCOPE_UNKNOWN)
+
+    @classmethod
+    def of_scope(cls, scope: StoreScope | None) -> StoreResult:
+        """The absence result of an absence with this scope (None: unknown)."""
+        if scope is StoreScope.IN_COUNTRY:
+            return cls.ABSENT_IN_COUNTRY
+        if scope is StoreScope.EVERYWHERE:
+            return cls.ABSENT_EVERYWHERE
+        return cls.ABSENT_SCOPE_UNKNOWN
 
 
 class StoreFailure(DocumentedEnum):
@@ -151,10 +221,18 @@ class StoreObservation:
     proxy_masked: str | None = None
     egress_country: str | None = None
     raw: RawResponse | None = field(default=None, repr=False)
+    #: For ``unavailable``: missing here only, everywhere, or unknown (None: not decided).
+    scope: StoreScope | None = None
+    #: What the reference storefronts said (``US available (play.install_offer) ...``).
+    scope_detail: str | None = None
+    #: True when the harness made this check as a reference for another country's absence.
+    reference: bool = False
 
     def __post_init__(self) -> None:
         if (self.result is CheckResult.FAILURE) != (self.failure is not None):
             raise ValueError("a store failure needs a failure code, and only a failure")
+        if self.scope is not None and self.result is not CheckResult.UNAVAILABLE:
+            raise ValueError("only an unavailable check has a scope")
 
     @property
     def available(self) -> bool | None:
@@ -167,3 +245,28 @@ class StoreObservation:
     def signal(self) -> str:
         """The id of the signal that decided, e.g. ``play.http_404``."""
         return self.detail.split(":", 1)[0]
+
+
+@dataclass(frozen=True)
+class StoreStageResult:
+    """What the store stage of one attempt concluded, for the measurement row.
+
+    ``barrier`` is the ``barrier: store_unavailable`` verdict at stage ``store`` when the
+    app is absent (``result.absent``); the attempt ends with it only when the user does
+    not sideload (``--no-sideload``). ``rule_id`` is the absence's rule
+    (``store.play.absent_in_country``, ...), ``detail`` the deciding signal.
+    """
+
+    result: StoreResult
+    rule_id: str | None = None
+    detail: str | None = None
+    barrier: Verdict | None = None
+
+    def __post_init__(self) -> None:
+        if (self.barrier is not None) != self.result.absent:
+            raise ValueError("a store barrier verdict comes with an absence, and only then")
+
+
+#: The store stage's result when no store stage runs (store checks off, the simulator).
+STORE_NOT_CHECKED = StoreStageResult(
+    StoreResult.NOT_CHECKED, detail="no store stage: store checks off or the simulator")

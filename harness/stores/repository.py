@@ -73,6 +73,8 @@ def save_observations(store: Store, observations: Sequence[StoreObservation],
             proxy_masked=o.proxy_masked, egress_country=o.egress_country,
             artifact_path=paths.get((o.store, o.raw.sha256)) if o.raw else None,
             artifact_sha256=o.raw.sha256 if o.raw else None,
+            scope=o.scope.value if o.scope else None, scope_detail=o.scope_detail,
+            reference=o.reference,
         )
         for o in observations
     ]
@@ -122,6 +124,7 @@ def timelines(checks: Iterable[StoreCheck]) -> list[Series]:
     groups: dict[SeriesKey, list[Point]] = {}
     for c in checks:
         at = c.checked_at if c.checked_at.tzinfo else c.checked_at.replace(tzinfo=UTC)
-        groups.setdefault((c.app_id, c.store, c.country), []).append(Point(at, c.available))
+        groups.setdefault((c.app_id, c.store, c.country), []).append(
+            Point(at, c.available, c.scope))
     return [Series(k, tuple(sorted(v, key=lambda p: p.checked_at)))
             for k, v in sorted(groups.items())]

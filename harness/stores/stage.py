@@ -1,18 +1,23 @@
-"""The ``store`` stage of a scenario run: can this country's user get the app at all?
+"""The ``store`` stage of a scenario run: can this country's user get the app from the store?
 
-The runner calls ``check_store_stage`` after the vantage check and before opening a
-device session. It checks the app in the profile's country through the profile's proxy
-(the same code as ``harness stores check``), stores every check in ``store_checks`` with
-the run id, and returns:
+The runner calls the stage after the vantage check and before opening a device session.
+``check_store_stage`` checks the app in the profile's country through the profile's proxy
+(the same code as ``harness stores check``), decides the scope of an absence from the
+reference storefronts (``harness.stores.scope``), stores every check in ``store_checks``
+with the run id, and returns a ``StoreStageResult`` that the attempt records on its
+measurement row (``store_result``, ``store_rule_id``, ``store_detail``):
 
-- a ``barrier: store_unavailable`` verdict at stage ``store`` when a store answered
-  conclusively that the app is not offered (rule ``store.play.unavailable`` or
-  ``store.apple.unavailable``; the matched text is the signal that decided). The caller
-  ends the attempt there, without a device session, unless the user asked to go on
-  (some users sideload);
-- ``None`` otherwise: available, not checkable (a demo app, no identifier, a country the
-  store does not list), or a failure of the check. A failed check never stops an
-  attempt and is never a barrier; it is stored as a failure for the analyst.
+- ``absent_in_country`` / ``absent_everywhere`` / ``absent_scope_unknown`` when a store
+  answered conclusively that the app is not offered in the country, with the rule
+  ``store.<store>.absent_in_country``, ``store.<store>.absent_everywhere`` or
+  ``store.<store>.unavailable`` (scope unknown) and a ``barrier: store_unavailable``
+  verdict at stage ``store``. By default the attempt goes on anyway, on a device that
+  has the app (sideloaded), so that a sign-up barrier behind the store barrier is
+  measured too; with ``--no-sideload`` the attempt ends with that verdict, without a
+  device session;
+- ``available``; ``check_failed`` (the instrument: never a barrier, never stops an
+  attempt); ``not_checked`` (a demo app, no identifier, a country the store does not
+  serve).
 
 By default only Google Play is asked, because the devices are Android; pass
 ``stores=("apple", "play")`` to make an App Store absence a barrier as well.
@@ -21,17 +26,29 @@ By default only Google Play is asked, because the devices are Android; pass
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 from harness.attempt import StoreStage, resolve_proxy
 from harness.catalog import default_catalog
 from harness.config import RunConfig
+from harness.errors import ConfigError
 from harness.outcomes import Backend, Barrier, Stage, Status, Verdict
-from harness.profiles import Profile
+from harness.profiles import Profile, load_profiles
 from harness.scenarios import Scenario
 from harness.storage.store import Store
-from harness.stores.model import CheckResult, StoreName, StoreObservation, StoreTarget
+from harness.stores.model import (
+    CheckResult,
+    StoreName,
+    StoreObservation,
+    StoreResult,
+    StoreScope,
+    StoreStageResult,
+    StoreTarget,
+)
 from harness.stores.repository import save_observations
+from harness.stores.scope import ProxyFor, ScopeResolver
 from harness.stores.settings import StoreSettings
 from harness.stores.storefronts import storefront_codes
 from harness.stores.sweep import StoreClients
@@ -40,10 +57,21 @@ log = logging.getLogger(__name__)
 
 DEFAULT_STAGE_STORES: tuple[StoreName, ...] = (StoreName.PLAY,)
 
+_RULE_SUFFIX = {StoreScope.IN_COUNTRY: "absent_in_country",
+                StoreScope.EVERYWHERE: "absent_everywhere",
+                StoreScope.UNKNOWN: "unavailable"}
 
-def rule_id(store: StoreName) -> str:
-    """The stable rule id of a store barrier, e.g. ``store.play.unavailable``."""
-    return f"store.{store.value}.unavailable"
+
+def rule_id(store: StoreName, scope: StoreScope | None = None) -> str:
+    """The stable rule id of a store absence: ``store.play.absent_in_country``,
+    ``store.play.absent_everywhere``, or ``store.play.unavailable`` when the scope is
+    unknown (the only id before schema 0004)."""
+    return f"store.{store.value}.{_RULE_SUFFIX[scope or StoreScope.UNKNOWN]}"
+
+
+def rule_ids() -> list[str]:
+    """Every store rule id, for the documentation test."""
+    return [rule_id(store, scope) for store in StoreName for scope in StoreScope]
 
 
 def target_of(scenario: Scenario) -> StoreTarget:
@@ -61,6 +89,10 @@ def target_of(scenario: Scenario) -> StoreTarget:
                        app.bundle_id or (known.bundle_id if known else None))
 
 
+def _not_checked(detail: str) -> StoreStageResult:
+    return StoreStageResult(StoreResult.NOT_CHECKED, detail=detail)
+
+
 def check_store_stage(
     store: Store,
     scenario: Scenario,
@@ -71,67 +103,133 @@ def check_store_stage(
     settings: StoreSettings | None = None,
     clients: StoreClients | None = None,
     egress_country: str | None = None,
-) -> Verdict | None:
-    """Check ``scenario``'s app in ``profile``'s country; a barrier verdict or None.
+    scopes: ScopeResolver | None = None,
+) -> StoreStageResult:
+    """Check ``scenario``'s app in ``profile``'s country; what the store stage observed.
 
     ``clients`` lets a batch share one set of clients (and so one rate limiter) across
-    attempts; without it, clients are built from ``settings`` for this call. A proxy
-    variable missing from the environment raises ``ConfigError`` like the attempt would.
+    attempts, ``scopes`` one cache of reference answers; without them, both are built
+    for this call (reference storefronts then checked directly). A proxy variable missing
+    from the environment raises ``ConfigError`` like the attempt would.
     """
     if scenario.app.demo:
-        return None
+        return _not_checked("demo app: in no store")
     proxy = resolve_proxy(profile)
     target = target_of(scenario)
     country = profile.country.upper()
     own = clients is None
     cl = clients or StoreClients(settings)
+    resolver = scopes or ScopeResolver(cl)
+    skipped: list[str] = []
     try:
         observations: list[StoreObservation] = []
         for name in (StoreName(s) for s in stores):
             if target.store_app_id(name) is None:
+                skipped.append(f"{name.value}: the app has no identifier there")
                 continue
             if country not in storefront_codes(name):
                 log.info("%s: %s has no %s storefront; not checked", scenario.id, country,
                          name.value)
+                skipped.append(f"{name.value}: no storefront for {country}")
                 continue
             if name is StoreName.APPLE:
-                observations.extend(cl.apple.check([target], country, proxy=proxy,
-                                                   egress_country=egress_country))
+                found = cl.apple.check([target], country, proxy=proxy,
+                                       egress_country=egress_country)
             else:
                 obs = cl.play.check(target, country, proxy=proxy,
                                     egress_country=egress_country)
-                if obs is not None:
-                    observations.append(obs)
+                found = [obs] if obs is not None else []
+            observations.extend(resolver.resolve(found))
     finally:
         if own:
             cl.close()
     save_observations(store, observations, run_id)
+    own_checks = [o for o in observations if not o.reference]
     for obs in observations:
         if obs.result is CheckResult.FAILURE:
-            log.warning("%s-%s: store check failed (%s): %s", scenario.id, profile.id,
+            log.warning("%s-%s: store check%s failed (%s): %s", scenario.id, profile.id,
+                        f" of the reference {obs.country}" if obs.reference else "",
                         obs.failure, obs.detail)
+    return stage_result(own_checks, country, skipped)
+
+
+def stage_result(observations: Sequence[StoreObservation], country: str,
+                 skipped: Sequence[str] = ()) -> StoreStageResult:
+    """What the checks of one attempt mean for its row: the first absence (a store
+    barrier) wins, then a failed check, then availability; nothing checked otherwise."""
     for obs in observations:
         if obs.result is CheckResult.UNAVAILABLE:
-            where = f"via {obs.proxy_masked}" if obs.proxy_masked else "direct"
-            return Verdict(
-                status=Status.BARRIER, stage=Stage.STORE, barrier=Barrier.STORE_UNAVAILABLE,
-                rule_id=rule_id(obs.store), matched_text=obs.detail,
-                detail=(f"{obs.store.value} store, {country}, {obs.store_app_id}: "
-                        f"{obs.detail} ({where}; {obs.request_url})"))
-    return None
+            rid = rule_id(obs.store, obs.scope)
+            # the proxy is not named: the row is exported, and the proxy names an account
+            where = "through the profile's proxy" if obs.proxy_masked else "direct"
+            scope = f"; {obs.scope_detail}" if obs.scope_detail else ""
+            detail = (f"{obs.store.value} {country} {obs.store_app_id}: {obs.detail}{scope} "
+                      f"({where}; {obs.request_url})")
+            return StoreStageResult(
+                StoreResult.of_scope(obs.scope), rule_id=rid, detail=detail,
+                barrier=Verdict(status=Status.BARRIER, stage=Stage.STORE,
+                                barrier=Barrier.STORE_UNAVAILABLE, rule_id=rid,
+                                matched_text=obs.detail, detail=detail))
+    failed = [o for o in observations if o.result is CheckResult.FAILURE]
+    if failed:
+        return StoreStageResult(StoreResult.CHECK_FAILED, detail="; ".join(
+            f"{o.store.value} {country}: {o.detail}" for o in failed))
+    if observations:
+        return StoreStageResult(StoreResult.AVAILABLE, detail="; ".join(
+            f"{o.store.value} {country}: {o.detail}" for o in observations))
+    return _not_checked("; ".join(skipped) or "no store asked")
+
+
+def profile_proxies(directory: Path) -> ProxyFor:
+    """country -> the proxy of that country's first profile under ``directory``, resolved
+    from the environment when first asked; direct (None) when there is no such profile or
+    its proxy cannot be resolved (logged once). For reference storefront checks."""
+    lock = threading.Lock()
+    by_country: dict[str, Profile] | None = None
+    resolved: dict[str, str | None] = {}
+
+    def proxy_for(country: str) -> str | None:
+        nonlocal by_country
+        with lock:
+            if country in resolved:
+                return resolved[country]
+            if by_country is None:
+                try:
+                    found = load_profiles(directory) if directory.is_dir() else []
+                except ConfigError as exc:
+                    log.warning("reference storefronts are checked directly: %s", exc)
+                    found = []
+                by_country = {}
+                for p in found:
+                    by_country.setdefault(p.country.upper(), p)
+            profile = by_country.get(country.upper())
+            value: str | None = None
+            if profile is not None:
+                try:
+                    value = resolve_proxy(profile)
+                except ConfigError as exc:
+                    log.warning("reference storefront %s is checked directly: %s",
+                                country, exc)
+            resolved[country] = value
+            return value
+
+    return proxy_for
 
 
 def make_store_stage(store: Store, config: RunConfig, run_id: str) -> StoreStage | None:
     """One store-stage callable for a run, or None when store checks are off.
 
     Simulator runs skip it (demo apps are in no store, and a simulator run stays offline).
+    The run shares one set of clients (one rate limiter) and one cache of reference
+    answers, whose checks leave through the reference country's profile proxy.
     """
     if not config.store_check or config.backend is Backend.SIM:
         return None
     clients = StoreClients()  # one rate limiter for all attempts of the run
+    scopes = ScopeResolver(clients, proxy_for=profile_proxies(config.profiles_dir))
 
-    def stage(scenario: Scenario, profile: Profile, egress: str | None) -> Verdict | None:
+    def stage(scenario: Scenario, profile: Profile, egress: str | None) -> StoreStageResult:
         return check_store_stage(store, scenario, profile, run_id=run_id, clients=clients,
-                                 egress_country=egress)
+                                 egress_country=egress, scopes=scopes)
 
     return stage

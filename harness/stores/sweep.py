@@ -11,12 +11,14 @@ measured.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -29,6 +31,9 @@ from harness.stores.play import PlayDetails
 from harness.stores.ratelimit import Clock, RateLimiter, Sleep
 from harness.stores.repository import save_observations
 from harness.stores.settings import StoreSettings
+
+if TYPE_CHECKING:
+    from harness.stores.scope import ScopeResolver
 
 
 class StoreClients:
@@ -103,17 +108,26 @@ def plan_sweep(targets: Sequence[StoreTarget], countries: Mapping[StoreName, Seq
     return units
 
 
-def run_unit(clients: StoreClients, unit: SweepUnit) -> list[StoreObservation]:
-    if unit.store is StoreName.APPLE:
-        return clients.apple.check(unit.targets, unit.country, proxy=unit.proxy,
-                                   egress_country=unit.egress_country)
-    out: list[StoreObservation] = []
-    for t in unit.targets:
-        obs = clients.play.check(t, unit.country, proxy=unit.proxy,
-                                 egress_country=unit.egress_country)
-        if obs is not None:
-            out.append(obs)
-    return out
+def run_unit(clients: StoreClients, unit: SweepUnit, scopes: ScopeResolver | None = None
+             ) -> list[StoreObservation]:
+    """The unit's observations; with ``scopes``, every absence carries its scope and the
+    reference checks made for it follow (``reference=True``)."""
+    ids = [str(sid) for t in unit.targets if (sid := t.store_app_id(unit.store))]
+    with (scopes.in_flight(unit.store, unit.country, ids) if scopes is not None
+          else contextlib.nullcontext()):
+        if unit.store is StoreName.APPLE:
+            out = clients.apple.check(unit.targets, unit.country, proxy=unit.proxy,
+                                      egress_country=unit.egress_country)
+        else:
+            out = []
+            for t in unit.targets:
+                obs = clients.play.check(t, unit.country, proxy=unit.proxy,
+                                         egress_country=unit.egress_country)
+                if obs is not None:
+                    out.append(obs)
+        if scopes is not None:
+            scopes.offer(out)
+    return scopes.resolve(out) if scopes is not None else out
 
 
 @dataclass
@@ -132,7 +146,18 @@ class SweepReport:
 
     @property
     def failures(self) -> list[StoreObservation]:
+        """Every failed check, the reference checks' included."""
         return [o for o in self.observations if o.result is CheckResult.FAILURE]
+
+    @property
+    def checks(self) -> list[StoreObservation]:
+        """The checks of the selected apps and countries (without reference checks)."""
+        return [o for o in self.observations if not o.reference]
+
+    @property
+    def references(self) -> list[StoreObservation]:
+        """The reference checks made to tell an absence's scope."""
+        return [o for o in self.observations if o.reference]
 
 
 UnitCallback = Callable[[SweepUnit, list[StoreObservation], int, int], None]
@@ -142,8 +167,14 @@ def run_sweep(clients: StoreClients, units: Sequence[SweepUnit], store: Store | 
               *, run_id: str | None = None, workers: int | None = None,
               on_unit: UnitCallback | None = None, keep: bool = True,
               flush_seconds: float = 1.0, flush_rows: int = 500,
-              flush_bytes: int = 32 << 20) -> SweepReport:
+              flush_bytes: int = 32 << 20, scopes: ScopeResolver | None = None
+              ) -> SweepReport:
     """Run ``units`` and store their observations as they finish.
+
+    With ``scopes``, every absence is stored with its scope (``harness.stores.scope``),
+    and the reference checks it needed are stored beside it. Units of reference
+    storefronts are started first, in reference order, so that their answers usually
+    serve every other country without a request of their own.
 
     Writes are batched (every ``flush_seconds``, ``flush_rows`` or ``flush_bytes`` of raw
     responses, and at the end, also on an interrupt), so a crash loses at most about a
@@ -171,8 +202,10 @@ def run_sweep(clients: StoreClients, units: Sequence[SweepUnit], store: Store | 
 
     pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="store-check")
     try:
+        order = (list(units) if scopes is None else
+                 sorted(units, key=lambda u: scopes.rank(u.store, u.country)))
         futures: dict[Future[list[StoreObservation]], SweepUnit] = {
-            pool.submit(run_unit, clients, u): u for u in units}
+            pool.submit(run_unit, clients, u, scopes): u for u in order}
         for fut in as_completed(futures):
             unit = futures.pop(fut)  # drop the finished future: it holds the raw bodies
             observations = fut.result()

@@ -71,27 +71,39 @@ def test_check_stores_every_answer_and_exits_by_failures(
 
     server = make_replay(apple_available=apple, play_state=play)
     db = tmp_path / "results.db"
+    # one worker: units run in plan order (reference storefronts first), counts are fixed
     args = ["stores", "check", "--country", "US,JP,CN", "--store", "apple,play",
-            "--catalog", "catalog.yaml", "--db", str(db), "--direct", *endpoints(server)]
+            "--catalog", "catalog.yaml", "--db", str(db), "--direct", "--workers", "1",
+            *endpoints(server)]
     res = harness(args, tmp_path)
     assert res.returncode == 0, res.stderr + res.stdout
     assert "Google Play has no storefront for CN (China)" in res.stderr
     assert "App Store: 2 apps x 3 storefronts, about 3 requests" in res.stderr
     assert "[7/7]" in res.stderr  # one line per unit when stderr is not a terminal
-    assert "10 checks stored" in res.stdout and "with 7 requests" in res.stdout
+    assert "play douyin US: unavailable (+1 reference check)" in res.stderr
+    # 10 checks of the selection, and Play GB for Douyin (absent from US and JP): Play's
+    # second reference storefront; the App Store's (CN, US) were in the sweep itself
+    assert "11 checks stored" in res.stdout and "with 8 requests" in res.stdout
+    assert "1 reference checks (play GB)" in res.stdout
     assert "douyin" in res.stdout and "Unavailable" in res.stdout
     assert server.count("/lookup") == 3
     con = sqlite3.connect(db)
-    rows = con.execute("select store, country, app_id, result, http_status, artifact_path "
-                       "from store_checks order by store, country, app_id").fetchall()
+    rows = con.execute("select store, country, app_id, result, http_status, artifact_path, "
+                       "scope, reference from store_checks "
+                       "order by store, country, app_id").fetchall()
     con.close()
-    assert len(rows) == 10
-    results = {(s, c, a): r for s, c, a, r, _, _ in rows}
-    assert results[("apple", "US", "douyin")] == "unavailable"
-    assert results[("apple", "CN", "douyin")] == "available"
-    assert results[("play", "JP", "douyin")] == "unavailable"
-    assert results[("play", "JP", "wechat")] == "available"
+    assert len(rows) == 11
+    results = {(s, c, a): (r, scope, ref) for s, c, a, r, _, _, scope, ref in rows}
+    assert results[("apple", "US", "douyin")] == ("unavailable", "in_country", 0)  # CN has it
+    assert results[("apple", "CN", "douyin")] == ("available", None, 0)
+    assert results[("play", "JP", "douyin")] == ("unavailable", "everywhere", 0)
+    assert results[("play", "US", "douyin")] == ("unavailable", "everywhere", 0)
+    assert results[("play", "GB", "douyin")] == ("unavailable", "everywhere", 1)
+    assert results[("play", "JP", "wechat")] == ("available", None, 0)
     assert all((tmp_path / "artifacts" / row[5]).exists() for row in rows)
+    table = next(line for line in res.stdout.splitlines() if line.startswith("│ douyin")
+                 and "everywhere" in line)
+    assert "play" in table and "JP, US" in table
 
     # a store that keeps failing: exit 1, failures stored, never "unavailable"
     server.inject("503", "apple", times=100)
@@ -107,6 +119,19 @@ def test_check_stores_every_answer_and_exits_by_failures(
     con.close()
     assert sorted(last) == [("available", None, 1), ("failure", "store_http_error", None),
                             ("failure", "store_http_error", None), ("unavailable", None, 0)]
+
+    # without reference checks an absence is stored with its scope unknown, never guessed
+    code, out, err = run_main(["stores", "check", "--country", "JP", "--store", "play",
+                               "--app", "douyin", "--catalog", "catalog.yaml", "--db",
+                               str(db), "--direct", "--no-reference-check",
+                               *endpoints(server)], capsys)
+    assert code == 0, err + out
+    assert "reference checks" not in out
+    con = sqlite3.connect(db)
+    newest = con.execute("select scope, reference from store_checks where store='play' "
+                         "and country='JP' and app_id='douyin' order by id desc").fetchone()
+    con.close()
+    assert newest == (None, 0)
 
 
 def test_changes_lists_only_confirmed_changes(tmp_path: Path,
@@ -133,9 +158,18 @@ def test_changes_lists_only_confirmed_changes(tmp_path: Path,
                  result, avail, "store_captcha" if avail is None else None))
     con.commit()
     con.close()
+    con = sqlite3.connect(db)
+    con.execute("update store_checks set scope = 'in_country' where app_id = 'wechat' "
+                "and available = 0")
+    con.commit()
+    con.close()
     code, out, err = run_main(["stores", "changes", "--db", str(db), "--pending"], capsys)
     assert code == 0, err
     assert "wechat" in out and "available → unavailable" in out
+    row = next(line for line in out.splitlines() if "wechat" in line)
+    assert "in_country" in row  # the scope of the check that confirmed the absence
+    pending_row = next(line for line in out.splitlines() if "qq" in line)
+    assert "unknown" in pending_row  # no scope recorded (before schema 0004)
     assert "2025-03-01 08:00" in out and "2025-03-01 15:00" in out
     table, pending = out.split("Pending")
     assert "qq" not in table and "qq" in pending

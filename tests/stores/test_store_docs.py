@@ -8,14 +8,21 @@ from pathlib import Path
 import pytest
 
 from harness.outcomes import DocumentedEnum
-from harness.stores.model import CheckResult, StoreFailure, StoreName
-from harness.stores.stage import rule_id
+from harness.stores.model import (
+    CheckResult,
+    StoreFailure,
+    StoreName,
+    StoreResult,
+    StoreScope,
+)
+from harness.stores.stage import rule_id, rule_ids
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = (REPO / "docs" / "stores.md").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("enum", [StoreName, CheckResult, StoreFailure])
+@pytest.mark.parametrize("enum", [StoreName, CheckResult, StoreFailure, StoreScope,
+                                  StoreResult])
 def test_every_code_has_a_docstring_and_a_row(enum: type[DocumentedEnum]) -> None:
     for member in enum:
         assert member.doc and len(member.doc) > 15, member
@@ -37,5 +44,11 @@ def test_every_signal_id_is_documented() -> None:
 
 
 def test_stage_rule_ids_are_documented() -> None:
-    for store in StoreName:
-        assert f"`{rule_id(store)}`" in DOC
+    ids = rule_ids()
+    assert len(ids) == len(set(ids)) == 6  # two scopes and "unknown", per store
+    assert rule_id(StoreName.PLAY, StoreScope.IN_COUNTRY) == "store.play.absent_in_country"
+    assert rule_id(StoreName.APPLE, StoreScope.EVERYWHERE) == "store.apple.absent_everywhere"
+    assert rule_id(StoreName.PLAY) == rule_id(StoreName.PLAY, StoreScope.UNKNOWN) == (
+        "store.play.unavailable")
+    for rid in ids:
+        assert f"`{rid}`" in DOC, rid

@@ -1,4 +1,5 @@
-"""The ``store`` stage of a scenario run: a barrier verdict, or None."""
+"""The ``store`` stage of a scenario run: what the store showed, and the barrier verdict
+that comes with an absence."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from harness.outcomes import Barrier, Stage, Status
 from harness.profiles import Profile, load_profile
 from harness.scenarios import App, Scenario
 from harness.storage.store import Store
-from harness.stores.model import StoreName
+from harness.stores.model import StoreName, StoreResult
 from harness.stores.replay import PLAY_AVAILABLE, PLAY_NOT_FOUND, ReplayServer
 from harness.stores.repository import load_checks
 from harness.stores.stage import check_store_stage
@@ -46,24 +47,33 @@ def test_unavailable_on_play_is_a_store_barrier(db: Store, profile_de: Profile,
                                                 make_clients: Clients) -> None:
     server = make_replay(play_state=lambda c, p: PLAY_NOT_FOUND if c == "DE"
                          else PLAY_AVAILABLE)
-    verdict = check_store_stage(db, WECHAT, profile_de, run_id="run1",
-                                clients=make_clients(server))
+    seen = check_store_stage(db, WECHAT, profile_de, run_id="run1",
+                             clients=make_clients(server))
+    assert seen.result is StoreResult.ABSENT_IN_COUNTRY
+    assert seen.rule_id == "store.play.absent_in_country"
+    verdict = seen.barrier
     assert verdict is not None
     assert (verdict.status, verdict.stage, verdict.barrier) == (
         Status.BARRIER, Stage.STORE, Barrier.STORE_UNAVAILABLE)
-    assert verdict.rule_id == "store.play.unavailable"
+    assert verdict.rule_id == "store.play.absent_in_country"
     assert verdict.matched_text and verdict.matched_text.startswith("play.http_404")
     assert verdict.outcome == "barrier:store_unavailable"
-    [row] = load_checks(db)
+    assert seen.detail and "play US: available (play.install_offer" in seen.detail
+    row, reference = load_checks(db)
     # named like the sweeps name it (the catalog id), so both extend one series
-    assert (row.app_id, row.store, row.country, row.result, row.run_id) == (
-        "wechat", "play", "DE", "unavailable", "run1")
+    assert (row.app_id, row.store, row.country, row.result, row.run_id, row.scope) == (
+        "wechat", "play", "DE", "unavailable", "run1", "in_country")
+    assert not row.reference
+    assert (reference.country, reference.result, reference.reference, reference.run_id) == (
+        "US", "available", True, "run1")
 
 
 def test_available_means_go_on(db: Store, profile_de: Profile, replay: ReplayServer,
                                make_clients: Clients) -> None:
-    assert check_store_stage(db, WECHAT, profile_de, clients=make_clients(replay)) is None
-    assert [r.result for r in load_checks(db)] == ["available"]
+    seen = check_store_stage(db, WECHAT, profile_de, clients=make_clients(replay))
+    assert (seen.result, seen.rule_id, seen.barrier) == (StoreResult.AVAILABLE, None, None)
+    assert seen.detail and "play.install_offer" in seen.detail
+    assert [r.result for r in load_checks(db)] == ["available"]  # no reference needed
 
 
 def test_a_failed_check_never_stops_the_attempt(db: Store, profile_de: Profile,
@@ -71,9 +81,10 @@ def test_a_failed_check_never_stops_the_attempt(db: Store, profile_de: Profile,
                                                 make_clients: Clients) -> None:
     server = make_replay(play_state=lambda c, p: PLAY_NOT_FOUND)
     server.inject("429", "play", times=10)
-    verdict = check_store_stage(db, WECHAT, profile_de,
-                                clients=make_clients(server, max_attempts=2))
-    assert verdict is None
+    seen = check_store_stage(db, WECHAT, profile_de,
+                             clients=make_clients(server, max_attempts=2))
+    assert (seen.result, seen.barrier) == (StoreResult.CHECK_FAILED, None)
+    assert seen.detail and "play.rate_limited" in seen.detail
     [row] = load_checks(db)
     assert (row.result, row.failure, row.available) == ("failure", "store_rate_limited", None)
 
@@ -82,18 +93,23 @@ def test_apple_on_request(db: Store, profile_de: Profile,
                           make_replay: Callable[..., ReplayServer],
                           make_clients: Clients) -> None:
     server = make_replay(apple_available=lambda c, i: c != "DE")
-    verdict = check_store_stage(db, WECHAT, profile_de, stores=("apple", "play"),
-                                clients=make_clients(server))
-    assert verdict is not None and verdict.rule_id == "store.apple.unavailable"
-    assert sorted(r.store for r in load_checks(db)) == ["apple", "play"]
+    seen = check_store_stage(db, WECHAT, profile_de, stores=("apple", "play"),
+                             clients=make_clients(server))
+    assert seen.barrier is not None and seen.rule_id == "store.apple.absent_in_country"
+    # DE on Apple and Play, and CN (the App Store's first reference storefront)
+    assert sorted((r.store, r.country, bool(r.reference)) for r in load_checks(db)) == [
+        ("apple", "CN", True), ("apple", "DE", False), ("play", "DE", False)]
 
 
 def test_demo_apps_and_unlisted_countries_are_not_checked(
         db: Store, profile_de: Profile, replay: ReplayServer, make_clients: Clients) -> None:
     demo = replace(WECHAT, app=replace(WECHAT.app, demo=True))
-    assert check_store_stage(db, demo, profile_de, clients=make_clients(replay)) is None
+    seen = check_store_stage(db, demo, profile_de, clients=make_clients(replay))
+    assert (seen.result, seen.detail) == (StoreResult.NOT_CHECKED, "demo app: in no store")
     in_cn = replace(profile_de, id="CN", country="CN")  # Play does not operate in CN
-    assert check_store_stage(db, WECHAT, in_cn, clients=make_clients(replay)) is None
+    seen = check_store_stage(db, WECHAT, in_cn, clients=make_clients(replay))
+    assert (seen.result, seen.detail) == (StoreResult.NOT_CHECKED,
+                                          "play: no storefront for CN")
     assert replay.requests == [] and load_checks(db) == []
 
 
@@ -103,7 +119,8 @@ def test_checks_go_through_the_profiles_proxy(db: Store, monkeypatch: pytest.Mon
     with socks_proxy() as proxy:
         monkeypatch.setenv("HARNESS_PROXY_DE", proxy)
         profile = load_profile(REPO / "device_profiles" / "DE.yaml")
-        assert check_store_stage(db, WECHAT, profile, clients=make_clients(replay)) is None
+        seen = check_store_stage(db, WECHAT, profile, clients=make_clients(replay))
+        assert seen.result is StoreResult.AVAILABLE
         [row] = load_checks(db)
         assert row.result == "available"
         assert row.proxy_masked is not None and "s3cret" not in row.proxy_masked
@@ -111,8 +128,10 @@ def test_checks_go_through_the_profiles_proxy(db: Store, monkeypatch: pytest.Mon
         # a wrong password is the proxy's failure, not the app's
         monkeypatch.setenv("HARNESS_PROXY_DE", proxy.replace("s3cret", "wrong"))
         profile = load_profile(REPO / "device_profiles" / "DE.yaml")
-        assert check_store_stage(db, WECHAT, profile,
-                                 clients=make_clients(replay, max_attempts=1)) is None
+        seen = check_store_stage(db, WECHAT, profile,
+                                 clients=make_clients(replay, max_attempts=1))
+        assert seen.result is StoreResult.CHECK_FAILED and seen.barrier is None
+        assert seen.detail and "s3cret" not in seen.detail and "wrong" not in seen.detail
     rows = load_checks(db, stores=[StoreName.PLAY])
     assert rows[-1].failure == "store_proxy_error" and "s3cret" not in (rows[-1].detail or "")
     assert "wrong" not in (rows[-1].detail or "")

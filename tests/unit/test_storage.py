@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import inspect
 
 from harness.errors import ConfigError
-from harness.outcomes import AccessLevel, Barrier, Stage, Status, Verdict
+from harness.outcomes import DATA_FORMAT_VERSION, AccessLevel, Barrier, Stage, Status, Verdict
 from harness.storage import MeasurementStart, StorageError, Store, Vantage
 from harness.storage.db import current_revision, head_revision
 
@@ -61,7 +61,7 @@ def test_row_is_running_then_completed_once(store: Store) -> None:
         "barrier", "id_verification_required", "verification", "verify.id.zh_hans", 7)
     assert m.sim_country == "US" and m.sim_country_match is False
     assert m.duration_s is not None and m.duration_s >= 0
-    assert m.data_format_version == "1.0"
+    assert m.data_format_version == DATA_FORMAT_VERSION == "1.1"
     with pytest.raises(StorageError, match="never rewritten"):
         store.complete_measurement(mid, verdict, 7)
 
@@ -152,3 +152,75 @@ def test_upgrade_from_the_first_schema_keeps_rows(tmp_path: Path) -> None:
     assert [r.id for r, _ in Store(engine, tmp_path).recent_runs()] == [rid]
     assert "store_checks" in inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_the_migrated_schema_is_the_models(store: Store) -> None:
+    """Every model column exists in the migrated database, with the same nullability:
+    a column added to a model without a migration (or the reverse) fails here."""
+    from harness.storage.models import Base
+
+    inspector = inspect(store.engine)
+    for table in Base.metadata.sorted_tables:
+        migrated = {c["name"]: c for c in inspector.get_columns(table.name)}
+        assert set(migrated) == {c.name for c in table.columns}, table.name
+        for column in table.columns:
+            assert migrated[column.name]["nullable"] == column.nullable, (
+                table.name, column.name)
+
+
+def test_upgrade_from_0003_keeps_rows_and_adds_empty_columns(tmp_path: Path) -> None:
+    from alembic import command
+
+    from harness.storage.db import _alembic_config, make_engine, migrate
+
+    engine = make_engine(str(tmp_path / "old.db"))
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0003")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO runs (id, started_at, status, harness_version, rules_version, "
+            "backend, hostname, pid) VALUES ('r', '2024-03-01 00:00:00', 'completed', "
+            "'0.1', 'r1', 'appium', 'h', 1)")
+        conn.exec_driver_sql(
+            "INSERT INTO measurements (id, run_id, data_format_version, harness_version, "
+            "scenario_id, scenario_version, app_id, app_name, country, region, profile_id, "
+            "backend, started_at, status, stage, barrier, rule_id, rules_version) VALUES "
+            "('m', 'r', '1.0', '0.1', 'wechat', 1, 'com.tencent.mm', 'WeChat', 'DE', "
+            "'europe', 'DE', 'appium', '2024-03-01 00:00:00', 'barrier', 'store', "
+            "'store_unavailable', 'store.play.unavailable', 'r1')")
+    migrate(engine)
+    assert current_revision(engine) == head_revision() == "0004"
+    with engine.connect() as conn:
+        row = conn.exec_driver_sql(
+            "SELECT status, barrier, store_result, store_rule_id, store_detail "
+            "FROM measurements").one()
+        assert tuple(row) == ("barrier", "store_unavailable", None, None, None)
+        cols = {c["name"] for c in inspect(conn).get_columns("reclassifications")}
+        assert {"failure", "access_level"} <= cols
+        cols = {c["name"] for c in inspect(conn).get_columns("store_checks")}
+        assert {"scope", "scope_detail", "reference"} <= cols
+    # and back: 0004 drops only what it added
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0003")
+    with engine.connect() as conn:
+        assert "store_result" not in {c["name"] for c in
+                                      inspect(conn).get_columns("measurements")}
+        assert conn.exec_driver_sql("SELECT count(*) FROM measurements").scalar() == 1
+    engine.dispose()
+
+
+def test_the_store_stage_observation_is_recorded_beside_the_verdict(store: Store) -> None:
+    rid = store.start_run("appium", "r1")
+    mid = store.begin_measurement(start(rid, backend="appium"))
+    store.record_store(mid, "absent_in_country", "store.play.absent_in_country",
+                       "play DE org.x: play.http_404: ...")
+    store.complete_measurement(mid, Verdict(status=Status.BARRIER, stage=Stage.VERIFICATION,
+                                            barrier=Barrier.ID_VERIFICATION_REQUIRED), 6)
+    m = store.get_measurement(mid)
+    assert m is not None
+    assert (m.status, m.barrier, m.store_result, m.store_rule_id) == (
+        "barrier", "id_verification_required", "absent_in_country",
+        "store.play.absent_in_country")
