@@ -168,7 +168,9 @@ class AccessLevel(DocumentedEnum):
     FULL = ("full", "An account was obtained and every checked feature worked.")
     LIMITED = (
         "limited",
-        "An account exists but a feature is gated by real-name rules (as Weibo did from 2017).",
+        "An account exists but not all of it was seen working: a feature gated by "
+        "real-name rules (barrier feature_restricted, as Weibo did from 2017), or a feature "
+        "check that broke (status access; the features column says which).",
     )
     NONE = ("none", "No account was obtained.")
 
