@@ -276,7 +276,7 @@ class PromptReader:
                 if len(first_texts) < 2 and not n.cls.endswith("EditText"):
                     first_texts.append(label)
                 marks = marks or bool(_DOC_MARK.search(label))
-            heads = titles or first_texts[:2]
+            heads = titles + first_texts[:2]
             self._document_windows[key] = marks or any(
                 (_DOC_TITLE.search(t) or _QUESTION_TITLE.search(t)) and weight(t) <= 60
                 for t in heads)

@@ -216,8 +216,9 @@ class _Sentences:
             clause_hits = [self.lexicon.hits(c) for c in block.clauses[si]]
             whole = self.lexicon.hits(block.sentences[si])
             for ch in clause_hits:  # a concept seen in a clause counts for the sentence
-                for k, v in ch.items():
-                    whole.setdefault(k, v)
+                for k, v in ch.items():  # (a sentence-scoped one only in the sentence:
+                    if k not in self._sentence_scoped:  # "^用于" starts a sentence)
+                        whole.setdefault(k, v)
             self._hits[key] = _Hits(whole, clause_hits, self._sentence_scoped)
         return self._hits[key]
 
