@@ -93,13 +93,16 @@ _DOC_TITLE = re.compile(
     r"帮助中心|幫助中心|客服中心|常见问题|常見問題|"
     r"privacy|terms|policy|guidelines|faq|agreement|"
     r"^(帮助|幫助|客服|反馈|反饋|support|help)|"
-    r"(帮助|幫助|帮助与反馈|幫助與反饋|help|support|help cent(er|re))$|"
+    r"(?<![友请請让讓找])(帮助|幫助)$|"
+    r"(帮助与反馈|幫助與反饋|(?<!\bto )help|support|help cent(er|re))$|"
     r"如何|怎么|怎麼|怎樣|怎样|为什么|為什麼|为何|為何|什么是|什麼是|"
     r"^(how|why|what)\b", re.IGNORECASE)
 _DOC_MARK = re.compile(
     r"帮助中心|幫助中心|客服中心|常见问题|常見問題|热门问题|熱門問題|"
     r"help cent(er|re)|faq|更新日期|生效日期|last updated|effective date", re.IGNORECASE)
 _QUESTION_TITLE = re.compile(r"[?？]\s*$")
+#: Punctuation inside a text that makes it a sentence of the body, not a heading.
+_BODY_PUNCT = re.compile(r"[。，,！!；;：:]")
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff]")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;…\n])|(?<=\.)(?=\s|$)")
 
@@ -276,7 +279,8 @@ class PromptReader:
                 if len(first_texts) < 2 and not n.cls.endswith("EditText"):
                     first_texts.append(label)
                 marks = marks or bool(_DOC_MARK.search(label))
-            heads = titles + first_texts[:2]
+            heads = titles + [t for t in first_texts[:2]
+                              if not _BODY_PUNCT.search(t.rstrip("?？ "))]
             self._document_windows[key] = marks or any(
                 (_DOC_TITLE.search(t) or _QUESTION_TITLE.search(t)) and weight(t) <= 60
                 for t in heads)

@@ -205,7 +205,7 @@ class _Sentences:
         self.blocks = read_prompts(screen)
         self.lexicon = lexicon
         self._hits: dict[tuple[int, int], _Hits] = {}
-        self._screen_concepts: set[str] | None = None
+        self._screen_concepts: dict[str, str] | None = None
         self._sentence_scoped = frozenset(n for n, c in lexicon.concepts.items()
                                           if c.scope == "sentence")
 
@@ -222,14 +222,16 @@ class _Sentences:
             self._hits[key] = _Hits(whole, clause_hits, self._sentence_scoped)
         return self._hits[key]
 
-    def screen_concepts(self) -> set[str]:
-        """Concepts found in any prompt, control or list row of the screen."""
+    def screen_concepts(self) -> dict[str, str]:
+        """Concepts found in any prompt, control or list row of the screen, each with the
+        first text it was found in."""
         if self._screen_concepts is None:
-            found: set[str] = set()
+            found: dict[str, str] = {}
             for bi, b in enumerate(self.blocks):
                 if b.is_prompt or b.role in (Role.CONTROL, Role.ITEM):
                     for si in range(len(b.sentences)):
-                        found |= self.hits(bi, si).keys()
+                        for name in self.hits(bi, si).sentence:
+                            found.setdefault(name, b.sentences[si])
             self._screen_concepts = found
         return self._screen_concepts
 
@@ -249,11 +251,12 @@ def _concept_match(rule: Rule, hits: _Hits, screen: _Sentences
         cancelled = hits.cancellers(rule.unless, conj)
         if cancelled:
             return None, [], cancelled
-        if rule.screen_needs and not rule.screen_needs & screen.screen_concepts():
+        on_screen = screen.screen_concepts()
+        if rule.screen_needs and not rule.screen_needs & on_screen.keys():
             return None, ["screen: " + "|".join(sorted(rule.screen_needs))], {}
-        on_screen = sorted(rule.screen_unless & screen.screen_concepts())
-        if on_screen:
-            return None, [], {f"screen: {name}": "" for name in on_screen}
+        against = sorted(rule.screen_unless & on_screen.keys())
+        if against:
+            return None, [], {f"screen: {name}": on_screen[name] for name in against}
         return {name: found[name] for name in used_names}, [], {}
     return None, best_missing or [], {}
 

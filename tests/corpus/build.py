@@ -54,7 +54,9 @@ HERE = Path(__file__).resolve().parent
 SETS = {"corpus": (HERE / "specs", HERE / "screens"),
         "holdout": (HERE / "holdout", HERE / "holdout" / "screens"),
         "unseen": (HERE / "unseen", HERE / "unseen" / "screens"),
-        "final": (HERE / "final", HERE / "final" / "screens")}
+        "final": (HERE / "final", HERE / "final" / "screens"),
+        "blind": (HERE / "blind", HERE / "blind" / "screens"),
+        "sealed": (HERE / "sealed", HERE / "sealed" / "screens")}
 
 WIDTH, HEIGHT = 1080, 2400
 STATUS_BAR, NAV_BAR = 96, 130

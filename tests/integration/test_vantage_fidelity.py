@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,14 +25,11 @@ def sim_url() -> Iterator[str]:
         yield server.url
 
 
-def test_an_emulator_sim_that_says_us_is_visible(tmp_path: Path, sim_url: str) -> None:
-    # an emulator's SIM is always a US one (310260); the simulator models that with
-    # harness:simCountry, set here as a farm-style capability override
+def measure(tmp_path: Path, sim_url: str, profile_text: str) -> Any:
+    """One OpenChat attempt on the simulator from a profile written out of ``profile_text``;
+    the stored measurement."""
     prof = tmp_path / "DE.yaml"
-    prof.write_text("country: DE\nlocale: de_DE\nlanguage: de\ntimezone: Europe/Berlin\n"
-                    "gps: [52.52, 13.405]\ndevice:\n  emulator: harness_DE\n"
-                    "  capabilities: {harness:simCountry: US, appium:timeZone: UTC}\n",
-                    encoding="utf-8")
+    prof.write_text(profile_text, encoding="utf-8")
     profile = load_profile(prof)
     store = Store.open(str(tmp_path / "r.db"))
     try:
@@ -40,9 +38,18 @@ def test_an_emulator_sim_that_says_us_is_visible(tmp_path: Path, sim_url: str) -
             scenario=load_scenario(REPO / "scenarios" / "demo" / "openchat.yaml"),
             profile=profile, phone=profile.resolve_phone(Backend.SIM), backend=Backend.SIM,
             open_device=lambda caps: AppiumDevice.open(sim_url, caps, backend=Backend.SIM))
-        m = store.get_measurement(result.measurement_id)
+        return store.get_measurement(result.measurement_id)
     finally:
         store.close()
+
+
+def test_an_emulator_sim_that_says_us_is_visible(tmp_path: Path, sim_url: str) -> None:
+    # an emulator's SIM is always a US one (310260); the simulator models that with
+    # harness:simCountry, set here as a farm-style capability override
+    m = measure(tmp_path, sim_url,
+                "country: DE\nlocale: de_DE\nlanguage: de\ntimezone: Europe/Berlin\n"
+                "gps: [52.52, 13.405]\ndevice:\n  emulator: harness_DE\n"
+                "  capabilities: {harness:simCountry: US, appium:timeZone: UTC}\n")
     assert m is not None
     assert (m.country, m.sim_country, m.sim_country_match) == ("DE", "US", False)
     assert (m.device_timezone, m.timezone_match) == ("UTC", False)
@@ -54,20 +61,8 @@ def test_an_emulator_sim_that_says_us_is_visible(tmp_path: Path, sim_url: str) -
 def test_the_gps_country_is_the_one_the_device_reports(tmp_path: Path, sim_url: str) -> None:
     # no GPS in the profile: the device keeps its own fix (the stock emulator's is in
     # Mountain View), and that is what is recorded, not the profile's country
-    prof = tmp_path / "DE.yaml"
-    prof.write_text("country: DE\nlocale: de_DE\nlanguage: de\ntimezone: Europe/Berlin\n"
-                    "device:\n  emulator: harness_DE\n", encoding="utf-8")
-    profile = load_profile(prof)
-    store = Store.open(str(tmp_path / "r.db"))
-    try:
-        result = run_attempt(
-            store=store, run_id=store.start_run("sim", "t"),
-            scenario=load_scenario(REPO / "scenarios" / "demo" / "openchat.yaml"),
-            profile=profile, phone=profile.resolve_phone(Backend.SIM), backend=Backend.SIM,
-            open_device=lambda caps: AppiumDevice.open(sim_url, caps, backend=Backend.SIM))
-        m = store.get_measurement(result.measurement_id)
-    finally:
-        store.close()
+    m = measure(tmp_path, sim_url, "country: DE\nlocale: de_DE\nlanguage: de\n"
+                                   "timezone: Europe/Berlin\ndevice:\n  emulator: harness_DE\n")
     assert m is not None
     assert (m.gps_country, m.gps_country_match, m.location_set) == ("US", False, None)
     assert "reported position in US" in (m.gps_detail or "")
