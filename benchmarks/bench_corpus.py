@@ -4,15 +4,16 @@ outcome code, and the ordinary screens flagged (false positives), per set.
 Sets (tests/corpus/):
 - ``fixtures``: the saved screens of tests/fixtures/screens (7 real dumps, 44 written);
 - ``corpus``: the development corpus, written while the rules were;
-- ``holdout``, ``unseen``, ``final`` and ``blind``: each written apart from the rules by
-  someone who never saw them; each was scored once, and its misses then read while the
-  rules were improved, so they are development data now (their first scores are in
-  docs/authoring.md);
-- ``sealed``: written apart from the rules and never read while writing them: the
-  measure of how the rules generalise.
+- ``holdout``, ``unseen``, ``final``, ``blind`` and ``sealed``: each written apart from the
+  rules by someone who never saw them; each was scored once, and its misses then read
+  while the rules were improved, so they are development data now. Their first scores,
+  in docs/authoring.md, are the measure of how the rules generalise.
+
+A new set written apart from the rules goes into ``HELD_OUT`` (and tests/corpus/build.py's
+``SETS``) until its first score is recorded: it is reported, not enforced.
 
 Targets: no ordinary screen flagged, at least 95% recall. The exit status is 1 when the
-development sets miss a target; the sealed set is reported, not enforced.
+development sets miss a target.
 
     python benchmarks/bench_corpus.py [--misses]
 """
@@ -34,8 +35,8 @@ from harness.outcomes import Stage  # noqa: E402
 from harness.verdicts.rules import shared_rules  # noqa: E402
 from harness.verdicts.scoring import NONE, CorpusScore, LabelledScreen, score  # noqa: E402
 
-DEVELOPMENT = ("fixtures", "corpus", "holdout", "unseen", "final", "blind")
-HELD_OUT = ("sealed",)
+DEVELOPMENT = ("fixtures", "corpus", "holdout", "unseen", "final", "blind", "sealed")
+HELD_OUT: tuple[str, ...] = ()
 RECALL_TARGET = 0.95
 
 

@@ -90,12 +90,13 @@ _DECLINE = re.compile(r"不同意|拒绝|拒絕|暂不同意|暫不同意|^(disa
 #: anywhere among its texts for the strongest ones.
 _DOC_TITLE = re.compile(
     r"隐私|隱私|私隱|协议|協議|条款|條款|政策|指引|指南|规范|規範|公约|公約|"
-    r"帮助中心|幫助中心|客服中心|常见问题|常見問題|"
+    r"帮助中心|幫助中心|客服中心|支持中心|支援中心|服务中心|服務中心|常见问题|常見問題|小贴士|小貼士|"
+    r"(security|safety|account) tips|support cent(er|re)|"
     r"privacy|terms|policy|guidelines|faq|agreement|"
     r"^(帮助|幫助|客服|反馈|反饋|support|help)|"
     r"(?<![友请請让讓找])(帮助|幫助)$|"
     r"(帮助与反馈|幫助與反饋|(?<!\bto )help|support|help cent(er|re))$|"
-    r"如何|怎么|怎麼|怎樣|怎样|为什么|為什麼|为何|為何|什么是|什麼是|"
+    r"如何|怎么|怎麼|怎樣|怎样|为什么|為什麼|為甚麼|为甚么|点解|點解|为何|為何|什么是|什麼是|"
     r"^(how|why|what)\b", re.IGNORECASE)
 _DOC_MARK = re.compile(
     r"帮助中心|幫助中心|客服中心|常见问题|常見問題|热门问题|熱門問題|"
@@ -197,6 +198,9 @@ class PromptReader:
         cls = node.cls
         if cls.endswith("EditText") or cls.endswith("AutoCompleteTextView"):
             return Role.FIELD, "an input field"
+        if not cls.endswith("Toast") and _TOAST_IDS.search(node.resource_id) and \
+                self._consent(node):  # a "tips" text of a consent sheet is consent text
+            return Role.CONSENT, "in a consent dialog or page (cites a policy, offers to agree)"
         if cls.endswith("Toast") or _TOAST_IDS.search(node.resource_id):
             if (self._screen_is_document() if cls.endswith("Toast") else self._document(node)):
                 return Role.PARAGRAPH, "a toast over a document page"
