@@ -36,7 +36,7 @@ from harness.verdicts.rules import shared_rules  # noqa: E402
 from harness.verdicts.scoring import NONE, CorpusScore, LabelledScreen, score  # noqa: E402
 
 DEVELOPMENT = ("fixtures", "corpus", "holdout", "unseen", "final", "blind", "sealed")
-HELD_OUT: tuple[str, ...] = ()
+HELD_OUT: tuple[str, ...] = ("vault",)
 RECALL_TARGET = 0.95
 
 

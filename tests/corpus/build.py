@@ -56,7 +56,8 @@ SETS = {"corpus": (HERE / "specs", HERE / "screens"),
         "unseen": (HERE / "unseen", HERE / "unseen" / "screens"),
         "final": (HERE / "final", HERE / "final" / "screens"),
         "blind": (HERE / "blind", HERE / "blind" / "screens"),
-        "sealed": (HERE / "sealed", HERE / "sealed" / "screens")}
+        "sealed": (HERE / "sealed", HERE / "sealed" / "screens"),
+        "vault": (HERE / "vault", HERE / "vault" / "screens")}
 
 WIDTH, HEIGHT = 1080, 2400
 STATUS_BAR, NAV_BAR = 96, 130
