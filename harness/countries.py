@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -113,3 +114,29 @@ def country_at(latitude: float, longitude: float) -> tuple[str | None, str]:
         return None, f"no town within {MAX_PLACE_KM:.0f} km of the reported position"
     code = str(place.get("country_code") or "").upper() or None
     return code, f"nearest town {place.get('city')} ({km:.0f} km)"
+
+
+@cache
+def country_name_patterns(exclude: frozenset[str] = frozenset({"CN"})) -> tuple[str, ...]:
+    """Regular expressions for every country's names, in English and in Chinese (both
+    scripts), for the barrier rules' ``names: countries`` concepts. The names are CLDR's
+    (the Unicode Common Locale Data Repository, en / zh_Hans / zh_Hant / zh_Hant_HK), with
+    the usual short forms (UK, USA, 香港); mainland China is left out, it has its own
+    concept. An all-capital abbreviation (UK, USA, UAE) matches in capitals only, so the
+    pronoun "us" is not the United States."""
+    text = resources.files("harness.data").joinpath("country_names.csv").read_text("utf-8")
+    english: list[str] = []
+    caps: list[str] = []
+    chinese: list[str] = []
+    for row in csv.DictReader(text.splitlines()):
+        if row["alpha2"] in exclude:
+            continue
+        for name in filter(None, row["en"].split("|")):
+            (caps if name.isupper() and len(name) <= 4 else english).append(re.escape(name))
+        chinese += [re.escape(n) for n in row["zh"].split("|") if len(n) >= 2]
+    by_length = sorted(set(english), key=len, reverse=True)
+    out = [r"\b(?:" + "|".join(by_length) + r")\b"]
+    out.append(r"(?-i:\b(?:" + "|".join(sorted(set(caps), key=len, reverse=True)) + r")\b)")
+    out.append("(?:" + "|".join(sorted(set(chinese), key=len, reverse=True)) + ")")
+    return tuple(out)
+

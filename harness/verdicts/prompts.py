@@ -93,15 +93,21 @@ _DOC_TITLE = re.compile(
     r"帮助中心|幫助中心|客服中心|支持中心|支援中心|服务中心|服務中心|常见问题|常見問題|小贴士|小貼士|"
     r"(security|safety|account) tips|support cent(er|re)|"
     r"privacy|terms|policy|guidelines|faq|agreement|"
-    r"^(帮助|幫助|客服|反馈|反饋|support|help)|"
+    r"^(帮助|幫助)(中心|与反馈|與反饋|文档|文檔)?$|^(客服|反馈|反饋)|"
+    r"^(help|support)(\s*(&|and)\s*\w+|\s+cent(er|re)|\s*$|\s*[:-])|"
     r"(?<![友请請让讓找])(帮助|幫助)$|"
-    r"(帮助与反馈|幫助與反饋|(?<!\bto )help|support|help cent(er|re))$|"
+    r"(帮助与反馈|幫助與反饋|(?<!\bto )help|support|help cent(er|re))$", re.IGNORECASE)
+#: A heading that asks (a help article's title), unless the page is a form being filled in
+#: (a question being answered, a search).
+_DOC_QUESTION = re.compile(
     r"如何|怎么|怎麼|怎樣|怎样|为什么|為什麼|為甚麼|为甚么|点解|點解|为何|為何|什么是|什麼是|"
-    r"^(how|why|what)\b", re.IGNORECASE)
+    r"^(how|why|what)\b|[?？]\s*$", re.IGNORECASE)
 _DOC_MARK = re.compile(
     r"帮助中心|幫助中心|客服中心|常见问题|常見問題|热门问题|熱門問題|"
     r"help cent(er|re)|faq|更新日期|生效日期|last updated|effective date", re.IGNORECASE)
-_QUESTION_TITLE = re.compile(r"[?？]\s*$")
+#: A button that publishes what the user wrote (an answer, a post, a comment).
+_PUBLISH = re.compile(r"^(发布|發佈|發布|发表|發表|提交回答|回答|发送|發送|post|publish|reply|"
+                      r"send|submit answer|answer)$", re.IGNORECASE)
 #: Punctuation inside a text that makes it a sentence of the body, not a heading.
 _BODY_PUNCT = re.compile(r"[。，,！!；;：:]")
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff]")
@@ -272,8 +278,14 @@ class PromptReader:
             titles: list[str] = []
             marks = False
             first_texts: list[str] = []
+            field = publish = False  # a field and a publish button: the user is writing
             for n in (window, *window.descendants()):
                 label = normalize(n.label)
+                if n.cls.endswith("EditText") and n.text and n.text != n.attr("hint") \
+                        and not self._modal(n):
+                    field = True
+                if (n.clickable or _CONTROLS.search(n.cls)) and _PUBLISH.search(label):
+                    publish = True
                 if not label or n.clickable or _CONTROLS.search(n.cls):
                     continue
                 if self._modal(n):
@@ -283,11 +295,12 @@ class PromptReader:
                 if len(first_texts) < 2 and not n.cls.endswith("EditText"):
                     first_texts.append(label)
                 marks = marks or bool(_DOC_MARK.search(label))
+            writing = field and publish
             heads = titles + [t for t in first_texts[:2]
                               if not _BODY_PUNCT.search(t.rstrip("?？ "))]
             self._document_windows[key] = marks or any(
-                (_DOC_TITLE.search(t) or _QUESTION_TITLE.search(t)) and weight(t) <= 60
-                for t in heads)
+                (_DOC_TITLE.search(t) or (_DOC_QUESTION.search(t) and not writing))
+                and weight(t) <= 60 for t in heads)
         return self._document_windows[key]
 
     def _consent(self, node: Node) -> bool:

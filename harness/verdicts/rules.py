@@ -27,7 +27,7 @@ can be re-classified when the rules improve.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -36,6 +36,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from harness.countries import country_name_patterns
 from harness.errors import ConfigError, ConfigErrors
 from harness.outcomes import Barrier, Failure, Stage
 from harness.verdicts.concepts import ConceptError, Lexicon, compile_concept, script_of
@@ -447,6 +448,11 @@ def parse_rules(doc: LoadedYaml, items: Any, base: Sequence[str | int], source: 
     return rules
 
 
+#: Name lists a concept may include (``names: countries``): every country's names in
+#: English and in Chinese, from harness/data/country_names.csv.
+NAME_LISTS: dict[str, Callable[[], tuple[str, ...]]] = {"countries": country_name_patterns}
+
+
 def parse_lexicon(doc: LoadedYaml, items: Any, base: Sequence[str | int]) -> Lexicon:
     if items is None:
         return Lexicon({})
@@ -460,15 +466,21 @@ def parse_lexicon(doc: LoadedYaml, items: Any, base: Sequence[str | int]) -> Lex
             errors.append(doc.error(loc, "a concept is a mapping with `zh:` and/or `en:` "
                                          "lists of patterns"))
             continue
-        unknown = set(spec) - {"description", "zh", "en", "any", "scope"}
+        unknown = set(spec) - {"description", "zh", "en", "any", "scope", "names"}
         if unknown:
             errors.append(doc.error(loc, f"unknown key(s) {sorted(unknown)}",
-                                    "A concept has description, zh, en, any and scope"))
+                                    "A concept has description, zh, en, any, names and scope"))
+            continue
+        names = spec.get("names")
+        if names is not None and names not in NAME_LISTS:
+            errors.append(doc.error((*loc, "names"), f"unknown name list {names!r}",
+                                    f"Use one of {sorted(NAME_LISTS)}"))
             continue
         try:
             concepts[str(name)] = compile_concept(
                 str(name), str(spec.get("description") or ""), spec.get("zh") or [],
-                spec.get("en") or [], spec.get("any") or [],
+                spec.get("en") or [],
+                [*(spec.get("any") or []), *(NAME_LISTS[names]() if names else ())],
                 str(spec.get("scope") or "clause"))
         except ConceptError as exc:
             errors.append(doc.error(loc, str(exc)))

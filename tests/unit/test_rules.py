@@ -50,7 +50,7 @@ def corpus_screens(set_name: str) -> list[LabelledScreen]:
 #: The development sets: the corpus and the saved fixtures, and the held-out sets whose
 #: misses were read while the rules were improved (so they are development data now).
 #: A held-out set not yet read is scored by `make bench` only.
-DEVELOPMENT = ("corpus", "holdout", "unseen", "final", "blind", "sealed")
+DEVELOPMENT = ("corpus", "holdout", "unseen", "final", "blind", "sealed", "vault")
 
 
 @pytest.fixture(scope="module")
@@ -363,3 +363,34 @@ def test_app_rules_come_first(tmp_path: Path) -> None:
     m = merged.classify(Screen(dialog("请完成实名认证")))
     assert m is not None and m.rule.id == "app.special"
     assert merged.version == shared_rules().version
+
+
+# --------------------------------------------------------------------------- country names
+
+
+def test_country_names_name_a_region_in_every_script() -> None:
+    region = shared_rules().lexicon["region"]
+    for text in ("Service is not available in Germany", "暂不向德国用户开放",
+                 "暫不向德國用戶開放", "目前無法在南韓使用", "Not available in the UK"):
+        assert region.find(text) is not None, text
+    # abbreviations match in capitals only, and mainland China is its own concept
+    assert region.find("Tell us what you think") is None
+    assert region.find("Made in China") is None
+    assert outcome_of("Sorry, this app is not available in France.") == "region_blocked"
+    assert outcome_of("Let us know if you can't find a song.") == NONE
+
+
+def test_country_name_patterns_leave_out_what_they_are_told(tmp_path: Path) -> None:
+    from harness.countries import country_name_patterns
+    joined = "|".join(country_name_patterns(frozenset({"CN", "DE"})))
+    assert "Germany" not in joined and "德国" not in joined and "France" in joined
+
+
+def test_an_unknown_name_list_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text('version: "1"\nconcepts:\n  place:\n    description: x\n'
+                    '    names: planets\n', encoding="utf-8")
+    with pytest.raises(ConfigErrors) as err:
+        load_ruleset(path)
+    text = str(err.value)
+    assert "rules.yaml:5" in text and "planets" in text and "countries" in text
