@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -252,15 +252,21 @@ def _record_crash(store: Store, run_id: str, scenario: Scenario, profile: Profil
         store.complete_measurement(mid, verdict, 0, running_only=True)
     else:
         # the envelope without anything that could have raised (no phone hash, no caps)
-        mid = store.begin_measurement(MeasurementStart(
-            run_id=run_id, scenario_id=scenario.id, scenario_version=scenario.version,
-            scenario_verified=scenario.verified, app_id=scenario.app.android_package,
-            app_name=scenario.app.name, country=profile.country,
-            region=profile.region.value, profile_id=profile.id, backend=backend.value,
-            rules_version=(rules or shared_rules()).version, phone_masked=phone.masked,
-            phone_source=phone.source, phone_country=phone.region))
+        mid = store.begin_measurement(_envelope(run_id, scenario, profile, phone, backend,
+                                                rules or shared_rules()))
         store.complete_measurement(mid, verdict, 0)
     return AttemptResult(mid, verdict, scenario.id, profile.id, profile.country, crashed=True)
+
+
+def _envelope(run_id: str, scenario: Scenario, profile: Profile, phone: PhoneNumber,
+              backend: Backend, rules: RuleSet) -> MeasurementStart:
+    """What a measurement row records before anything of the attempt has run."""
+    return MeasurementStart(
+        run_id=run_id, scenario_id=scenario.id, scenario_version=scenario.version,
+        scenario_verified=scenario.verified, app_id=scenario.app.android_package,
+        app_name=scenario.app.name, country=profile.country, region=profile.region.value,
+        profile_id=profile.id, backend=backend.value, rules_version=rules.version,
+        phone_masked=phone.masked, phone_source=phone.source, phone_country=phone.region)
 
 
 @dataclass(frozen=True)
@@ -311,16 +317,9 @@ def _run_leased(*, store: Store, run_id: str, scenario: Scenario, profile: Profi
                               system_port=held.system_port if held else None,
                               slot=held.slot if held and has_slots else None,
                               ip_echo_url=vantage.endpoint if vantage else None)
-    start = MeasurementStart(
-        run_id=run_id, scenario_id=scenario.id, scenario_version=scenario.version,
-        scenario_verified=scenario.verified,
-        app_id=scenario.app.android_package, app_name=scenario.app.name,
-        country=profile.country, region=profile.region.value, profile_id=profile.id,
-        backend=backend.value, rules_version=ruleset.version,
-        phone_masked=phone.masked, phone_hash=phone.hashed, phone_source=phone.source,
-        phone_country=phone.region, proxy_masked=profile.proxy_masked,
-        capabilities=masked_capabilities(caps, phone),
-    )
+    start = replace(_envelope(run_id, scenario, profile, phone, backend, ruleset),
+                    phone_hash=phone.hashed, proxy_masked=profile.proxy_masked,
+                    capabilities=masked_capabilities(caps, phone))
     mid = store.begin_measurement(start)
     begun.append(mid)
     secrets = [phone.e164.reveal(), phone.national.reveal()] + ([proxy] if proxy else [])
@@ -373,10 +372,10 @@ def _run_leased(*, store: Store, run_id: str, scenario: Scenario, profile: Profi
                 sink = StoreSink(store, run_id, mid)
                 route_check = _device_route_step(device, vantage.endpoint, sink)
                 steps_done = 1
-                store.record_vantage(mid, Vantage(
-                    device_egress_country=route_check.country,
-                    device_egress_match=route_check.matches(profile)))
-                if route_check.matches(profile) is False:
+                route_match = route_check.matches(profile)
+                store.record_vantage(mid, Vantage(device_egress_country=route_check.country,
+                                                  device_egress_match=route_match))
+                if route_match is False:
                     verdict = Verdict(
                         status=Status.FAILURE, stage=Stage.VANTAGE,
                         failure=Failure.VANTAGE_MISMATCH,

@@ -35,6 +35,7 @@ from harness.errors import ConfigError
 from harness.outcomes import Backend
 from harness.profiles import Profile
 from harness.secrets import mask_url
+from harness.vantage import EchoFormatError, parse_echo
 
 log = logging.getLogger(__name__)
 
@@ -161,8 +162,6 @@ class DeviceEgress:
 def check_device_route(device: Device, echo_url: str) -> DeviceEgress:
     """Ask ``echo_url`` from the device's browser: the country the device's own traffic
     exits in, as the IP-echo service sees it."""
-    from harness.vantage import EchoFormatError, parse_echo
-
     shown = mask_url(echo_url)
     try:
         body = device.browse(echo_url)

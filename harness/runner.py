@@ -53,7 +53,7 @@ from harness.scenarios import (
 from harness.secrets import SecretScrubber, scrub
 from harness.selectors import Selector, SelectorKind
 from harness.templates import SECRET_VARIABLES, is_secret, render
-from harness.verdicts.prompts import Role
+from harness.verdicts.prompts import Role, modal_scope
 from harness.verdicts.rules import RuleMatch, RuleSet
 from harness.verdicts.screen import SYSTEM_DIALOG_PACKAGES, Node, Screen, ScreenParseError
 
@@ -395,9 +395,10 @@ class Runner:
         node = sel.find(screen)
         if node is None or match is None or match.role is not Role.DIALOG:
             return node
-        modal = _modal_of(match)
-        if modal is not None and modal.element not in {a.element for a in
-                                                       (node, *node.ancestors())}:
+        if match.node is None:
+            return node
+        modal = modal_scope(match.node)
+        if modal.element not in {a.element for a in (node, *node.ancestors())}:
             return None
         return node
 
@@ -686,20 +687,6 @@ class Runner:
         if source is not None:
             source = self._scrub(source)
         self.sink.step_finished(index, outcome, detail, source, shot, observations or None)
-
-
-def _modal_of(match: RuleMatch) -> Node | None:
-    """The outermost modal container (or dialog window) of the prompt that matched."""
-    node = match.node
-    if node is None:
-        return None
-    window = node.window()
-    for a in reversed(list(node.ancestors())):
-        rid, cls = a.resource_id, a.cls
-        if a != window and (re.search(r"dialog|popup|modal|alert|parentPanel", rid, re.I)
-                            or "Dialog" in cls):
-            return a
-    return window
 
 
 def _to_stderr(message: str) -> None:

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+import phonenumbers
+
 from harness.errors import HarnessError
 
 ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -246,8 +248,10 @@ def keyed_hash(value: str) -> str:
     return hmac.new(hash_key(), value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+#: ``user:password@`` in a URL.
+_URL_CREDENTIALS = (re.compile(r"(?<=://)[^/@\s:]+:[^/@\s]+@"), "***:***@")
 _SCRUBBERS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"(?<=://)[^/@\s:]+:[^/@\s]+@"), "***:***@"),
+    _URL_CREDENTIALS,
     (re.compile(r"\+\d[\d \-]{6,}\d"), "+<phone>"),
     (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"), "<ip>"),
 ]
@@ -323,11 +327,9 @@ class SecretScrubber:
         digits = re.sub(r"\D", "", e164)
         nat = re.sub(r"\D", "", national)
         try:
-            import phonenumbers
-
             parsed = phonenumbers.parse(e164, None)
             cc, nsn = str(parsed.country_code), str(parsed.national_number)
-        except Exception:
+        except phonenumbers.NumberParseException:
             cc, nsn = "", nat.lstrip("0")
         forms = sorted({d for d in (digits, nat, nsn) if len(d) >= 5}, key=len, reverse=True)
         full = "|".join(r"\+?" + _digits_pattern(d) for d in forms)
@@ -357,7 +359,8 @@ class SecretScrubber:
     def __call__(self, text: str) -> str:
         for pattern in self._patterns:
             text = pattern.sub("***", text)
-        return _SCRUBBERS[0][0].sub(_SCRUBBERS[0][1], text)
+        pattern, replacement = _URL_CREDENTIALS
+        return pattern.sub(replacement, text)
 
     def shows_secret(self, text: str) -> bool:
         return any(p.search(text) for p in self._patterns)
@@ -370,10 +373,7 @@ def scrub(text: str, extra: list[str] | None = None) -> str:
             continue
         digits = secret.lstrip("+")
         if digits.isdigit() and len(digits) >= 4:
-            # the app may have formatted the number: allow separators between digits
-            sep = r"[\s\-\u00a0().]?"
-            digit_re = r"\+?" + sep.join(re.escape(d) for d in digits)
-            text = re.sub(r"(?<!\d)" + digit_re + r"(?!\d)", "***", text)
+            text = re.sub(r"(?<!\d)\+?" + _digits_pattern(digits) + r"(?!\d)", "***", text)
         else:
             text = text.replace(secret, "***")
     for pattern, repl in _SCRUBBERS:

@@ -50,9 +50,7 @@ STORE_BARRIER_LABEL = f"barrier:{Barrier.STORE_UNAVAILABLE.value}"
 
 #: ``store_result`` codes that answer whether the store offers the app: an absence (a
 #: store barrier) or availability. ``not_checked`` and ``check_failed`` answer nothing.
-STORE_ABSENT_RESULTS: tuple[str, ...] = (
-    StoreResult.ABSENT_IN_COUNTRY.value, StoreResult.ABSENT_EVERYWHERE.value,
-    StoreResult.ABSENT_SCOPE_UNKNOWN.value)
+STORE_ABSENT_RESULTS: tuple[str, ...] = tuple(r.value for r in StoreResult if r.absent)
 STORE_CONCLUSIVE_RESULTS: tuple[str, ...] = (StoreResult.AVAILABLE.value,
                                              *STORE_ABSENT_RESULTS)
 

@@ -47,7 +47,6 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from harness.errors import ConfigError
 from harness.export.definitions import (
-    BARRIER_CASES,
     CONCLUSIVE_STATUSES,
     DOMESTIC_COUNTRIES,
     EXPORTED_STATUSES,
@@ -538,11 +537,11 @@ def instances_select(filters: Filters, runs: Sequence[str], rule: Confirmation
                          (j.store_result == StoreResult.AVAILABLE.value, 0), else_=null())
     signup_barrier = case((j.signup_outcome.is_(None), null()),
                           (j.signup_outcome.startswith("barrier:"), 1), else_=0)
-    cases = list(BARRIER_CASES)
     barrier_case = case(
-        (or_(store_barrier.is_(None), signup_barrier.is_(None)), cases[4]),
-        (and_(store_barrier == 1, signup_barrier == 1), cases[0]),
-        (store_barrier == 1, cases[1]), (signup_barrier == 1, cases[2]), else_=cases[3])
+        (or_(store_barrier.is_(None), signup_barrier.is_(None)), "incomplete"),
+        (and_(store_barrier == 1, signup_barrier == 1), "store_and_signup"),
+        (store_barrier == 1, "store_only"), (signup_barrier == 1, "signup_only"),
+        else_="neither")
     return (select(*(j[c.name] for c in sides.columns),
                    store_barrier.label("store_barrier"),
                    signup_barrier.label("signup_barrier"),
@@ -706,16 +705,17 @@ def evidence_select(measurement_ids: Sequence[str]) -> Select[Any]:
 
 def details_select(filters: Filters, measurement_ids: Sequence[str]) -> Select[Any]:
     """The report's details of some measurements, with the verdict in effect."""
-    src = source(filters)
-    return select(src.c.id, src.c.profile_id, src.c.matched_text, src.c.rules_version,
-                  type_coerce(src.c.reclassified, Integer).label("reclassified"),
-                  src.c.measured_outcome, src.c.store_result, src.c.store_rule_id
+    src = source(filters, columns=("profile_id", "matched_text", "measured_outcome",
+                                   "store_result", "store_rule_id"))
+    return select(src.c.id, src.c.profile_id, src.c.matched_text, src.c.measured_outcome,
+                  src.c.store_result, src.c.store_rule_id
                   ).where(src.c.id.in_(list(measurement_ids)))
 
 
 def failures_select(filters: Filters, runs: Sequence[str], limit: int) -> Select[Any]:
     """The newest instrument failures in scope (the verdict in effect), for the report."""
-    src = source(filters)
+    src = source(filters, columns=("scenario_id", "country", "profile_id", "started_at",
+                                   "status", "failure", "failure_detail", "stage"))
     return (select(src.c.id, src.c.scenario_id, src.c.country, src.c.profile_id,
                    src.c.started_at, src.c.failure, src.c.failure_detail, src.c.stage)
             .where(*scope(filters, src, runs), src.c.status == Status.FAILURE.value)

@@ -213,8 +213,8 @@ def _evidence_block(analysis: Analysis, matrix: pd.DataFrame, failures: pd.DataF
         d = details.get(mid, {})
         why = _e(r.latest_rule_id) + (f": {_e(d.get('matched_text'))}"
                                       if d.get("matched_text") else "")
-        why += f"<br><small>rules {_e(d.get('rules_version'))}"
-        if d.get("reclassified") == "1":
+        why += f"<br><small>rules {_e(r.latest_rules_version)}"
+        if not _missing(r.latest_reclassified) and r.latest_reclassified:
             why += f"; reclassified, as measured: {_e(d.get('measured_outcome'))}"
         if d.get("store_result"):
             why += f"; store: {_e(d.get('store_result'))}"

@@ -407,6 +407,7 @@ class Analysis:
         self._current: tuple[str | None] | None = None
         self._changes: pd.DataFrame | None = None
         self._reclassified: int | None = None
+        self._cases: dict[str, int] | None = None
         try:
             self.runs = q.resolve_runs(self._conn, self._qf)
             q.check_apps(self._conn, self.filters.apps)
@@ -680,9 +681,11 @@ class Analysis:
 
     def barrier_cases(self) -> dict[str, int]:
         """Instances abroad per ``BARRIER_CASES`` code (every code, zero when none)."""
-        got = {str(c): int(n) for c, n in self._conn.execute(
-            q.barrier_cases_select(self._instance_table())).all()}
-        return {case: got.get(case, 0) for case in BARRIER_CASES}
+        if self._cases is None:
+            got = {str(c): int(n) for c, n in self._conn.execute(
+                q.barrier_cases_select(self._instance_table())).all()}
+            self._cases = {case: got.get(case, 0) for case in BARRIER_CASES}
+        return dict(self._cases)
 
     def reclassified_count(self) -> int:
         """Exported attempts in scope whose verdict comes from a reclassification."""
@@ -766,19 +769,16 @@ class Analysis:
         return out
 
     def attempt_details(self, measurement_ids: Sequence[str]) -> dict[str, dict[str, str]]:
-        """measurement id -> profile id, scrubbed matched text, rules version, whether the
-        verdict is a reclassification (``"1"``/``"0"``) and the measured outcome, the
-        store result and its rule, for the report (the verdict in effect)."""
+        """measurement id -> profile id, scrubbed matched text, the measured outcome, the
+        store result and its rule, for the report (the verdict in effect; its rules
+        version and whether it is a reclassification are on the matrix row)."""
         out: dict[str, dict[str, str]] = {}
         ids = list(measurement_ids)
         for start in range(0, len(ids), 500):
             stmt = q.details_select(self._qf, ids[start:start + 500])
-            for mid, profile, text, version, again, measured, store, store_rule in \
-                    self._conn.execute(stmt):
+            for mid, profile, text, measured, store, store_rule in self._conn.execute(stmt):
                 out[str(mid)] = {"profile_id": str(profile),
                                  "matched_text": scrub(text) if text else "",
-                                 "rules_version": str(version or ""),
-                                 "reclassified": "1" if again else "0",
                                  "measured_outcome": str(measured or ""),
                                  "store_result": str(store or ""),
                                  "store_rule_id": str(store_rule or "")}

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import phonenumbers
 
 from harness.sim.errors import SessionNotCreated
+from harness.sim.network import egress_country
 
 #: Carrier names by SIM country, as ``getDeviceInfo`` and ``gsm.sim.operator.alpha`` report.
 CARRIERS: Mapping[str, str] = {
@@ -91,33 +92,6 @@ def parse_avd_args(avd_args: str) -> dict[str, str]:
     return found
 
 
-def fetch(url: str, proxy: str | None) -> str:
-    """GET ``url`` over the device's route (``proxy``, or direct); the body, or an error
-    page's text when the network fails."""
-    import httpx
-
-    try:
-        with httpx.Client(proxy=proxy, timeout=5, trust_env=False) as client:
-            return client.get(url).text
-    except (httpx.HTTPError, OSError, RuntimeError) as exc:
-        return f"This site can't be reached ({type(exc).__name__})"
-
-
-def egress_country(proxy: str | None, echo_url: str) -> str | None:
-    """The country the device's network exits in: ask the IP-echo endpoint over the
-    device's route, as an app's server would see the connection. None if it can't tell
-    (the device then has no working network country; apps fall back to the SIM's)."""
-    import json
-
-    from harness.vantage import EchoFormatError, parse_echo
-
-    try:
-        answer = parse_echo(json.loads(fetch(echo_url, proxy)))
-    except (ValueError, EchoFormatError):
-        return None  # a dead or refusing proxy: no network country
-    return answer.country
-
-
 @dataclass(frozen=True)
 class DeviceProfile:
     """What the device says about where it is and whose SIM it holds.
@@ -133,7 +107,6 @@ class DeviceProfile:
     language: str = "en"
     locale: str = "US"
     time_zone: str = "UTC"
-    http_proxy: str | None = None
     #: What the device's own traffic goes through: its proxy, or None for direct (no
     #: proxy, or ``harness:deviceRoute: direct`` for a VPN app that is not connected).
     route_proxy: str | None = None
@@ -179,7 +152,6 @@ class DeviceProfile:
             language=_string(caps, "appium:language", "en"),
             locale=(locale_cap or "US").upper(),
             time_zone=_string(caps, "appium:timeZone", "UTC"),
-            http_proxy=avd.get("http-proxy"),
             route_proxy=route_proxy,
         )
 

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from harness.sim.apps.base import SimApp
+from harness.sim.apps.browser import BROWSER_PACKAGE, Browser
 from harness.sim.errors import (
     InvalidArgument,
     InvalidElementState,
@@ -32,6 +33,7 @@ from harness.sim.errors import (
 )
 from harness.sim.launcher import LAUNCHER_PACKAGE, launcher_content
 from harness.sim.locators import find_nodes
+from harness.sim.network import fetch
 from harness.sim.profile import DeviceProfile
 from harness.sim.render import render_png
 from harness.sim.sms import SmsInbox
@@ -281,9 +283,6 @@ class SimSession:
 
     def browse(self, url: str) -> None:
         """Open ``url`` in the browser, fetched over the device's route."""
-        from harness.sim.apps.browser import BROWSER_PACKAGE, Browser
-        from harness.sim.profile import fetch
-
         browser = self.apps.get(BROWSER_PACKAGE)
         if not isinstance(browser, Browser):
             browser = self.apps[BROWSER_PACKAGE] = Browser()

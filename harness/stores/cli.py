@@ -244,6 +244,7 @@ def _proxies(args: argparse.Namespace, countries: set[str], console: Console,
     references = (references or set()) - countries
     from harness.attempt import resolve_proxy
     from harness.profiles import load_profiles
+    from harness.stores.stage import reference_proxies
 
     directory = args.profiles or Path("device_profiles")
     if not directory.is_dir():
@@ -251,8 +252,9 @@ def _proxies(args: argparse.Namespace, countries: set[str], console: Console,
             raise ConfigError(display_path(directory), None, "profile directory not found",
                               "Pass --profiles DIR, or --direct to check from this machine")
         return {}
+    profiles = load_profiles(directory)
     proxies: dict[str, str | None] = {}
-    for profile in load_profiles(directory):
+    for profile in profiles:
         if profile.country in countries and profile.country not in proxies:
             try:
                 proxies[profile.country] = resolve_proxy(profile)
@@ -260,12 +262,8 @@ def _proxies(args: argparse.Namespace, countries: set[str], console: Console,
                 raise ConfigError(exc.location, exc.field, exc.problem,
                                   (exc.fix or "Set it") + "; or pass --direct to check "
                                   "every country from this machine") from None
-        elif profile.country in references and profile.country not in proxies:
-            try:
-                proxies[profile.country] = resolve_proxy(profile)
-            except ConfigError as exc:
-                console.print(f"note: reference storefront {profile.country} is checked "
-                              f"directly ({exc.problem})")
+    proxies.update(reference_proxies(profiles, references,
+                                     lambda note: console.print(f"note: {note}")))
     via = sorted(c for c, p in proxies.items() if p)
     if via:
         console.print(f"vantage: {len(via)} countr{'y' if len(via) == 1 else 'ies'} through "

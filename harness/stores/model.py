@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from harness.outcomes import DocumentedEnum, Verdict
+from harness.outcomes import Barrier, DocumentedEnum, Stage, Status, Verdict
 
 
 class StoreName(DocumentedEnum):
@@ -251,20 +251,25 @@ class StoreObservation:
 class StoreStageResult:
     """What the store stage of one attempt concluded, for the measurement row.
 
-    ``barrier`` is the ``barrier: store_unavailable`` verdict at stage ``store`` when the
-    app is absent (``result.absent``); the attempt ends with it only when the user does
-    not sideload (``--no-sideload``). ``rule_id`` is the absence's rule
-    (``store.play.absent_in_country``, ...), ``detail`` the deciding signal.
+    ``rule_id`` is the absence's rule (``store.play.absent_in_country``, ...), ``detail``
+    what the check saw and ``matched_text`` the deciding signal. ``barrier`` is the
+    ``barrier: store_unavailable`` verdict at stage ``store`` when the app is absent
+    (``result.absent``); the attempt ends with it only when the user does not sideload
+    (``--no-sideload``).
     """
 
     result: StoreResult
     rule_id: str | None = None
     detail: str | None = None
-    barrier: Verdict | None = None
+    matched_text: str | None = None
 
-    def __post_init__(self) -> None:
-        if (self.barrier is not None) != self.result.absent:
-            raise ValueError("a store barrier verdict comes with an absence, and only then")
+    @property
+    def barrier(self) -> Verdict | None:
+        if not self.result.absent:
+            return None
+        return Verdict(status=Status.BARRIER, stage=Stage.STORE,
+                       barrier=Barrier.STORE_UNAVAILABLE, rule_id=self.rule_id,
+                       matched_text=self.matched_text, detail=self.detail)
 
 
 #: The store stage's result when no store stage runs (store checks off, the simulator).

@@ -26,15 +26,14 @@ By default only Google Play is asked, because the devices are Android; pass
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from harness.attempt import StoreStage, resolve_proxy
 from harness.catalog import default_catalog
 from harness.config import RunConfig
 from harness.errors import ConfigError
-from harness.outcomes import Backend, Barrier, Stage, Status, Verdict
+from harness.outcomes import Backend
 from harness.profiles import Profile, load_profiles
 from harness.scenarios import Scenario
 from harness.storage.store import Store
@@ -48,7 +47,7 @@ from harness.stores.model import (
     StoreTarget,
 )
 from harness.stores.repository import save_observations
-from harness.stores.scope import ProxyFor, ScopeResolver
+from harness.stores.scope import REFERENCE_STOREFRONTS, ScopeResolver
 from harness.stores.settings import StoreSettings
 from harness.stores.storefronts import storefront_codes
 from harness.stores.sweep import StoreClients
@@ -165,11 +164,8 @@ def stage_result(observations: Sequence[StoreObservation], country: str,
             scope = f"; {obs.scope_detail}" if obs.scope_detail else ""
             detail = (f"{obs.store.value} {country} {obs.store_app_id}: {obs.detail}{scope} "
                       f"({where}; {obs.request_url})")
-            return StoreStageResult(
-                StoreResult.of_scope(obs.scope), rule_id=rid, detail=detail,
-                barrier=Verdict(status=Status.BARRIER, stage=Stage.STORE,
-                                barrier=Barrier.STORE_UNAVAILABLE, rule_id=rid,
-                                matched_text=obs.detail, detail=detail))
+            return StoreStageResult(StoreResult.of_scope(obs.scope), rule_id=rid,
+                                    detail=detail, matched_text=obs.detail)
     failed = [o for o in observations if o.result is CheckResult.FAILURE]
     if failed:
         return StoreStageResult(StoreResult.CHECK_FAILED, detail="; ".join(
@@ -180,40 +176,32 @@ def stage_result(observations: Sequence[StoreObservation], country: str,
     return _not_checked("; ".join(skipped) or "no store asked")
 
 
-def profile_proxies(directory: Path) -> ProxyFor:
-    """country -> the proxy of that country's first profile under ``directory``, resolved
-    from the environment when first asked; direct (None) when there is no such profile or
-    its proxy cannot be resolved (logged once). For reference storefront checks."""
-    lock = threading.Lock()
-    by_country: dict[str, Profile] | None = None
-    resolved: dict[str, str | None] = {}
+def reference_proxies(profiles: Sequence[Profile], countries: Iterable[str],
+                      warn: Callable[[str], None]) -> dict[str, str | None]:
+    """country -> the proxy of that country's first profile, for the reference storefronts
+    ``countries``; a country without a profile, or whose proxy cannot be resolved (said
+    through ``warn``), is checked directly (absent from the result)."""
+    wanted = {c.upper() for c in countries}
+    out: dict[str, str | None] = {}
+    for profile in profiles:
+        country = profile.country.upper()
+        if country not in wanted or country in out:
+            continue
+        try:
+            out[country] = resolve_proxy(profile)
+        except ConfigError as exc:
+            warn(f"reference storefront {country} is checked directly ({exc.problem})")
+    return out
 
-    def proxy_for(country: str) -> str | None:
-        nonlocal by_country
-        with lock:
-            if country in resolved:
-                return resolved[country]
-            if by_country is None:
-                try:
-                    found = load_profiles(directory) if directory.is_dir() else []
-                except ConfigError as exc:
-                    log.warning("reference storefronts are checked directly: %s", exc)
-                    found = []
-                by_country = {}
-                for p in found:
-                    by_country.setdefault(p.country.upper(), p)
-            profile = by_country.get(country.upper())
-            value: str | None = None
-            if profile is not None:
-                try:
-                    value = resolve_proxy(profile)
-                except ConfigError as exc:
-                    log.warning("reference storefront %s is checked directly: %s",
-                                country, exc)
-            resolved[country] = value
-            return value
 
-    return proxy_for
+def _run_reference_proxies(directory: Path) -> dict[str, str | None]:
+    try:
+        profiles = load_profiles(directory) if directory.is_dir() else []
+    except ConfigError as exc:
+        log.warning("reference storefronts are checked directly: %s", exc)
+        return {}
+    countries = {c for refs in REFERENCE_STOREFRONTS.values() for c in refs}
+    return reference_proxies(profiles, countries, log.warning)
 
 
 def make_store_stage(store: Store, config: RunConfig, run_id: str) -> StoreStage | None:
@@ -226,7 +214,8 @@ def make_store_stage(store: Store, config: RunConfig, run_id: str) -> StoreStage
     if not config.store_check or config.backend is Backend.SIM:
         return None
     clients = StoreClients()  # one rate limiter for all attempts of the run
-    scopes = ScopeResolver(clients, proxy_for=profile_proxies(config.profiles_dir))
+    scopes = ScopeResolver(clients,
+                           proxy_for=_run_reference_proxies(config.profiles_dir).get)
 
     def stage(scenario: Scenario, profile: Profile, egress: str | None) -> StoreStageResult:
         return check_store_stage(store, scenario, profile, run_id=run_id, clients=clients,

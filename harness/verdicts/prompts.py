@@ -304,9 +304,7 @@ class PromptReader:
         return self._document_windows[key]
 
     def _consent(self, node: Node) -> bool:
-        window = node.window()
-        outer = [a for a in node.ancestors() if self._modal_root(a) and a != window]
-        scope = outer[-1] if outer else window
+        scope = modal_scope(node)
         key = id(scope.element)
         if key not in self._consent_scopes:
             texts = [normalize(n.label) for n in (scope, *scope.descendants()) if n.label]
@@ -320,12 +318,8 @@ class PromptReader:
             self._consent_scopes[key] = cites and agree and (decline or in_modal)
         return self._consent_scopes[key]
 
-    def _modal_root(self, n: Node) -> bool:
-        return bool(_MODAL_IDS.search(n.resource_id)) or "Dialog" in n.cls or \
-            "PopupWindow" in n.cls
-
     def _modal(self, node: Node) -> bool:
-        if any(self._modal_root(n) for n in (node, *node.ancestors())):
+        if any(is_modal_root(n) for n in (node, *node.ancestors())):
             return True
         window = node.window()
         return 0 < window.area < 0.8 * self.screen_area and window is not node
@@ -334,6 +328,20 @@ class PromptReader:
         if _TITLE_IDS.search(node.resource_id):
             return True
         return any(_TOOLBARS.search(a.cls) for a in node.ancestors())
+
+
+def is_modal_root(n: Node) -> bool:
+    """Whether ``n`` is the container of a dialog or popup (by its id or class)."""
+    return bool(_MODAL_IDS.search(n.resource_id)) or "Dialog" in n.cls or \
+        "PopupWindow" in n.cls
+
+
+def modal_scope(node: Node) -> Node:
+    """The outermost dialog or popup container holding ``node`` inside its window, else
+    the window itself (a dialog drawn as a window of its own)."""
+    window = node.window()
+    outer = [a for a in node.ancestors() if is_modal_root(a) and a != window]
+    return outer[-1] if outer else window
 
 
 def _has_text(n: Node) -> bool:

@@ -515,7 +515,3 @@ def shared_rules() -> RuleSet:
 
 def rules_version() -> str:
     return shared_rules().version
-
-
-def _roles_doc() -> str:  # pragma: no cover - documentation helper
-    return ", ".join(r.value for r in Role)

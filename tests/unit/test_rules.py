@@ -31,31 +31,13 @@ TESTS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TESTS / "corpus"))
 import build as corpus_build  # noqa: E402
 
-FIXTURES = TESTS / "fixtures" / "screens"
-
-
-def fixture_screens() -> list[LabelledScreen]:
-    import yaml
-
-    doc = yaml.safe_load((TESTS / "corpus" / "fixtures.yaml").read_text(encoding="utf-8"))
-    return [LabelledScreen(FIXTURES / s["file"], s["label"], Stage(s["stage"]),
-                           kind="fixture") for s in doc["screens"]]
-
-
-def corpus_screens(set_name: str) -> list[LabelledScreen]:
-    return [LabelledScreen(e.xml_file, e.label, Stage(e.stage), e.lang, e.kind)
-            for e in corpus_build.entries(set_name)]
-
-
-#: The development sets: the corpus and the saved fixtures, and the held-out sets whose
-#: misses were read while the rules were improved (so they are development data now).
-#: A held-out set not yet read is scored by `make bench` only.
-DEVELOPMENT = ("corpus", "holdout", "unseen", "final", "blind", "sealed", "vault")
+FIXTURES = corpus_build.FIXTURES
 
 
 @pytest.fixture(scope="module")
 def development() -> list[LabelledScreen]:
-    return fixture_screens() + [s for name in DEVELOPMENT for s in corpus_screens(name)]
+    """The saved fixtures and every corpus set not held out (tests/corpus/build.py)."""
+    return [s for name in corpus_build.DEVELOPMENT for s in corpus_build.labelled(name)]
 
 
 # --------------------------------------------------------------------------- corpus
@@ -70,7 +52,7 @@ def test_the_corpus_has_what_the_scores_need(development: list[LabelledScreen]) 
     ordinary = [s for s in development if s.label == NONE]
     assert len(ordinary) >= 120
     per: dict[tuple[str, str], int] = {}
-    for s in corpus_screens("corpus"):
+    for s in corpus_build.labelled("corpus"):
         per[(s.label, s.language)] = per.get((s.label, s.language), 0) + 1
     for label in {s.label for s in development} - {NONE}:
         for lang in ("zh-Hans", "zh-Hant", "en"):

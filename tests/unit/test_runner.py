@@ -176,13 +176,15 @@ TAPS = {("consent", "Agree"): "phone", ("phone", "+1"): "picker",
 
 
 def make_runner(tmp_path: Path, device: ScriptedDevice, sink: Sink | None = None,
-                text: str = SCENARIO) -> tuple[Runner, FakeClock]:
+                text: str = SCENARIO, settings: RunnerSettings | None = None,
+                notify: Callable[[str], None] | None = None) -> tuple[Runner, FakeClock]:
     path = tmp_path / "s.yaml"
     path.write_text(text, encoding="utf-8")
     clock = FakeClock()
     runner = Runner(device, load_scenario(path), shared_rules(), VARS, sink=sink,
-                    settings=RunnerSettings(poll_interval=0.5, attempt_timeout=600),
-                    clock=clock, sleep=clock.sleep)
+                    settings=settings or RunnerSettings(poll_interval=0.5,
+                                                        attempt_timeout=600),
+                    clock=clock, sleep=clock.sleep, notify=notify)
     return runner, clock
 
 
@@ -440,19 +442,17 @@ def test_an_attending_operator_solves_the_challenge_and_the_attempt_goes_on(
     taps = {**TAPS, ("phone", "Get code"): "slider"}
     dev = TimedDevice(screens, "consent", taps, make_screen, sms_on="Get code",
                       after={"slider": (12, "code")})  # the operator drags it
-    path = tmp_path / "s.yaml"
-    path.write_text(SCENARIO, encoding="utf-8")
-    clock = FakeClock()
     told: list[str] = []
     sink = Sink()
-    runner = Runner(dev, load_scenario(path), shared_rules(), VARS, sink=sink,
-                    settings=RunnerSettings(poll_interval=0.5, attended=True),
-                    clock=clock, sleep=clock.sleep, notify=told.append)
+    runner, _ = make_runner(tmp_path, dev, sink,
+                            settings=RunnerSettings(poll_interval=0.5, attended=True),
+                            notify=told.append)
     result = runner.run()
     assert result.verdict.status is Status.ACCESS
     assert len(told) == 1 and "solve the challenge" in told[0]
-    assert "challenge" in sink.kinds
-    assert ("ok" in [e[1] for e in sink.events])
+    i = sink.kinds.index("challenge")  # step indices are given in start order
+    assert [(e[1], e[2]) for e in sink.events if e[0] == i] == [
+        ("ok", "solved by the operator")]
 
 
 def test_a_permission_dialog_is_answered_and_recorded(tmp_path: Path,
