@@ -27,8 +27,8 @@ t0 = time.perf_counter()
 import harness.pytest_plugin
 t1 = time.perf_counter()
 from pathlib import Path
-from harness.profiles import load_profiles
-from harness.scenarios import load_scenarios
+from harness.spec.profiles import load_profiles
+from harness.spec.scenarios import load_scenarios
 profiles = load_profiles(Path("device_profiles"))
 t2 = time.perf_counter()
 scenarios = load_scenarios([Path("scenarios")])

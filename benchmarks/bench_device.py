@@ -35,15 +35,15 @@ from selenium.common.exceptions import NoSuchElementException
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from harness.attempt import run_attempt  # noqa: E402
+from harness.attempt.run import run_attempt  # noqa: E402
+from harness.attempt.settings import RunnerSettings  # noqa: E402
 from harness.devices.appium import AppiumDevice  # noqa: E402
 from harness.devices.capabilities import build_capabilities  # noqa: E402
-from harness.outcomes import Backend  # noqa: E402
-from harness.profiles import load_profile  # noqa: E402
-from harness.runner import RunnerSettings  # noqa: E402
-from harness.scenarios import load_scenario  # noqa: E402
 from harness.sim import SimServer  # noqa: E402
+from harness.spec.profiles import load_profile  # noqa: E402
+from harness.spec.scenarios import load_scenario  # noqa: E402
 from harness.storage import Store  # noqa: E402
+from harness.vocabulary.outcomes import Backend  # noqa: E402
 
 os.environ.setdefault("HARNESS_HASH_KEY", "bench")
 PKG = "org.harnessdemo.openchat"

@@ -62,8 +62,8 @@ OUTCOMES = [
 def build(db: Path, rows: int) -> float:
     """Create the schema through the harness, then insert ``rows`` synthetic rows."""
     t0 = time.perf_counter()
-    from harness.countries import get_country
     from harness.storage.store import Store
+    from harness.vocabulary.countries import get_country
 
     Store.open(str(db)).close()
     conn = sqlite3.connect(db)
@@ -134,7 +134,7 @@ def build(db: Path, rows: int) -> float:
 
 def child(argv: list[str]) -> None:
     """Run one harness command in this process; print wall time and peak RSS as JSON."""
-    from harness.cli import main
+    from harness.cli.main import main
 
     t0 = time.perf_counter()
     with open(os.devnull, "w") as null:

@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/bench_stores.py --apple-only
     .venv/bin/python benchmarks/bench_stores.py --apps 60 --play-countries 175 --workers 8
 
-The loopback store (``harness/stores/replay.py``) answers from the recorded responses in
+The loopback store (``tests/stores/store_replay.py``) answers from the recorded responses in
 tests/fixtures/stores: lookup records built from the recorded Facebook record, the
 recorded empty answer where an app is not sold, and Play details pages derived from the
 recorded whereami page (compacted to the parts the harness reads, about 20 kB instead of
@@ -30,14 +30,15 @@ FIXTURES = REPO / "tests" / "fixtures" / "stores"
 
 sys.path.insert(0, str(REPO))
 
-from harness.storage.store import Store  # noqa: E402
-from harness.stores.model import CheckResult, StoreName, StoreTarget  # noqa: E402
-from harness.stores.replay import (  # noqa: E402
+from store_replay import (  # noqa: E402
     PLAY_AVAILABLE,
     PLAY_NOT_FOUND,
     ReplayServer,
     compact_play_page,
 )
+
+from harness.storage.store import Store  # noqa: E402
+from harness.stores.model import CheckResult, StoreName, StoreTarget  # noqa: E402
 from harness.stores.settings import StoreSettings  # noqa: E402
 from harness.stores.storefronts import storefront_codes  # noqa: E402
 from harness.stores.sweep import StoreClients, plan_sweep, run_sweep  # noqa: E402

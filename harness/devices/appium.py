@@ -47,8 +47,8 @@ from harness.devices.base import (
     Sms,
     UnsupportedCommand,
 )
-from harness.outcomes import Backend
-from harness.secrets import mask_url, scrub
+from harness.support.secrets import mask_url, scrub
+from harness.vocabulary.outcomes import Backend
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -9,11 +9,11 @@ is never mistaken for a finding about the app.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from harness.outcomes import Backend, Failure
+from harness.vocabulary.outcomes import Backend, Failure
 
 Locator = tuple[str, str]
 
@@ -132,3 +132,8 @@ class Device(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+#: Opens a device session from W3C capabilities (``AppiumDevice.open`` bound to a server,
+#: or the simulator's equivalent); raises ``DeviceError`` when no session can be made.
+DeviceFactory = Callable[[Mapping[str, Any]], Device]

@@ -13,22 +13,22 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from harness.devices.pool import DeviceSlot
-from harness.errors import ConfigError
-from harness.outcomes import Backend
+from harness.spec.profile import DeviceSlot
+from harness.support.errors import ConfigError
+from harness.vocabulary.outcomes import Backend
 
 if TYPE_CHECKING:
-    from harness.profiles import PhoneNumber, Profile
-from harness.secrets import mask_phone, mask_url
+    from harness.spec.profile import PhoneNumber, Profile
+from harness.support.secrets import mask_phone, mask_url
+from harness.vocabulary.locales import parse_locale
 
 DEFAULT_NEW_COMMAND_TIMEOUT = 300
 
 
 def locale_parts(profile: Profile) -> tuple[str, str]:
     """(language, country) for UiAutomator2's ``language`` / ``locale`` capabilities."""
-    parts = re.split(r"[_-]", profile.locale)
-    country = next((p for p in parts[1:] if len(p) == 2 and p.isalpha()), profile.country)
-    return profile.language.split("-")[0], country.upper()
+    country = parse_locale(profile.locale).region or profile.country.upper()
+    return parse_locale(profile.language).language, country
 
 
 def proxy_host_port(proxy_url: str) -> str:

@@ -20,28 +20,14 @@ import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from harness.devices.base import DeviceUnavailable
+from harness.spec.profile import DeviceSlot
 
 SYSTEM_PORTS = range(8200, 8300)
-
-
-@dataclass(frozen=True)
-class DeviceSlot:
-    """One concrete device a profile may use."""
-
-    emulator: str | None = None
-    udid: str | None = None
-    system_port: int | None = None
-    capabilities: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def label(self) -> str:
-        return self.udid or self.emulator or "farm"
 
 
 @dataclass(frozen=True)

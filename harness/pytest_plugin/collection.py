@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import ConfigError, ConfigErrors
-from harness.flows import is_flow_path
 from harness.pytest_plugin.items import ScenarioItem
 from harness.pytest_plugin.state import SELECTION_KEY, selected_profiles
-from harness.scenarios import load_scenario
+from harness.spec.flows import is_flow_path
+from harness.spec.scenarios import load_scenario
+from harness.support.errors import ConfigError, ConfigErrors
 
 
 def is_scenario_path(path: Path) -> bool:

@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from harness.errors import ConfigError
 from harness.pytest_plugin.state import CONFIG_KEY, get_state
-from harness.secrets import shown_db
+from harness.support.errors import ConfigError
+from harness.support.secrets import shown_db
 
 if TYPE_CHECKING:  # run-time imports are inside runtest: collection stays fast
-    from harness.attempt import AttemptResult
-    from harness.profiles import Profile
-    from harness.scenarios import Scenario
+    from harness.attempt.run import AttemptResult
+    from harness.spec.profile import Profile
+    from harness.spec.scenarios import Scenario
 
 RESULT_KEY: pytest.StashKey[AttemptResult] = pytest.StashKey()
 
@@ -36,15 +36,15 @@ class ScenarioItem(pytest.Item):
         self.add_marker(pytest.mark.harness)
 
     def runtest(self) -> None:
-        from harness.attempt import run_attempt
-        from harness.backends import device_factory, endpoint
+        from harness.attempt.run import run_attempt
+        from harness.attempt.settings import settings_for
+        from harness.attempt.vantage import VantageChecker
+        from harness.devices.backends import device_factory, endpoint
         from harness.devices.pool import DevicePool
-        from harness.outcomes import Backend, Status
-        from harness.runner import settings_for
         from harness.storage.store import Store
         from harness.stores.stage import make_store_stage
-        from harness.vantage import VantageChecker
         from harness.verdicts.rules import shared_rules
+        from harness.vocabulary.outcomes import Backend, Status
 
         config = self.config.stash[CONFIG_KEY]
         state = get_state(self.config)
@@ -69,7 +69,7 @@ class ScenarioItem(pytest.Item):
         if config.min_interval_hours > 0:
             from datetime import UTC, datetime
 
-            from harness.config import recent_attempt_message
+            from harness.spec.config import recent_attempt_message
 
             last = state.store.last_attempt(self.scenario.id, self.profile.id,
                                             config.backend.value)
@@ -103,7 +103,7 @@ class ScenarioItem(pytest.Item):
                      style: Any = None) -> str:
         if isinstance(excinfo.value, AttemptFailed | ConfigError):
             return str(excinfo.value)
-        from harness.errors import HarnessError
+        from harness.support.errors import HarnessError
 
         if isinstance(excinfo.value, HarnessError):
             return f"{type(excinfo.value).__name__}: {excinfo.value}"

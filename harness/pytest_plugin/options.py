@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.config import DEFAULT_APPIUM_URL, RunConfig
-from harness.outcomes import Backend
 from harness.pytest_plugin.state import CONFIG_KEY, SELECTION_KEY, Selection
+from harness.spec.config import DEFAULT_APPIUM_URL, RunConfig
+from harness.vocabulary.outcomes import Backend
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -74,7 +74,7 @@ def _pick(config: pytest.Config, option: str, ini: str, env: str) -> str:
 
 
 def _interval(config: pytest.Config, backend: Backend) -> float:
-    from harness.config import DEFAULT_MIN_INTERVAL_HOURS
+    from harness.spec.config import DEFAULT_MIN_INTERVAL_HOURS
 
     given = config.getoption("min_interval")
     if given is not None:
@@ -83,7 +83,7 @@ def _interval(config: pytest.Config, backend: Backend) -> float:
 
 
 def _echo(config: pytest.Config, backend: Backend) -> str | None:
-    from harness.vantage import DEFAULT_ECHO_URL
+    from harness.attempt.vantage import DEFAULT_ECHO_URL
 
     if config.getoption("no_vantage_check"):
         return None

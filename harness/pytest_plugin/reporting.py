@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from harness.errors import ConfigError, ConfigErrors, HarnessError
-from harness.outcomes import Backend
 from harness.pytest_plugin.collection import is_scenario_path
 from harness.pytest_plugin.state import CONFIG_KEY, STATE_KEY, get_state, selected_profiles
-from harness.secrets import shown_db
+from harness.support.errors import ConfigError, ConfigErrors, HarnessError
+from harness.support.secrets import shown_db
+from harness.vocabulary.outcomes import Backend
 
 
 def _scenario_run(config: pytest.Config) -> bool:
@@ -41,13 +41,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     get_state(config)
     run_config = config.stash[CONFIG_KEY]
     try:
-        from harness.execution import preflight
+        from harness.runs.batch import preflight
 
         preflight(selected_profiles(config), run_config)
     except (ConfigError, ConfigErrors) as exc:
         raise pytest.UsageError(str(exc)) from None
     if run_config.backend is Backend.APPIUM:
-        from harness.backends import check_appium
+        from harness.devices.backends import check_appium
 
         try:
             check_appium(run_config.appium_url)
@@ -113,7 +113,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     state = config.stash.get(STATE_KEY, None)
     if state is None or not state.outcomes:
         return
-    from harness.table import Cell, render_text
+    from harness.analysis.terminal_table import Cell, render_text
 
     cells = [Cell(o["app"], o["country"], o["status"], o.get("barrier"), o.get("failure"),
                   o.get("access_level")) for o in state.outcomes]

@@ -15,14 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from harness.config import RunConfig
-from harness.profiles import Profile, load_profiles, select_profiles
+from harness.spec.config import RunConfig
+from harness.spec.profile import Profile
+from harness.spec.profiles import load_profiles, select_profiles
 
 if TYPE_CHECKING:
-    from harness.attempt import DeviceFactory, StoreStage
+    from harness.attempt.vantage import VantageChecker
+    from harness.devices.base import DeviceFactory
     from harness.devices.pool import DevicePool
     from harness.storage.store import Store
-    from harness.vantage import VantageChecker
+    from harness.stores.stage import StoreStage
 
 
 @dataclass(frozen=True)

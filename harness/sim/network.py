@@ -7,7 +7,7 @@ import json
 
 import httpx
 
-from harness.vantage import EchoFormatError, parse_echo
+from harness.vocabulary.ipecho import EchoFormatError, parse_echo
 
 
 def fetch(url: str, proxy: str | None) -> str:

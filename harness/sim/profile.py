@@ -20,6 +20,7 @@ import phonenumbers
 
 from harness.sim.errors import SessionNotCreated
 from harness.sim.network import egress_country
+from harness.vocabulary.locales import parse_locale
 
 #: Carrier names by SIM country, as ``getDeviceInfo`` and ``gsm.sim.operator.alpha`` report.
 CARRIERS: Mapping[str, str] = {
@@ -132,9 +133,10 @@ class DeviceProfile:
         locale_cap = _string(caps, "appium:locale", "")
         if locale_cap and not _ALPHA2.match(locale_cap):
             # Accept "de_DE" / "zh-TW" too, as people write them.
-            locale_cap = re.split(r"[-_]", locale_cap)[-1]
-            if not _ALPHA2.match(locale_cap):
+            locale_region = parse_locale(locale_cap).region
+            if locale_region is None:
                 raise SessionNotCreated(f"appium:locale must be a country code, got {locale_cap!r}")
+            locale_cap = locale_region
         ip_country = _country(caps, "harness:ipCountry", None)
         proxy = caps.get("harness:proxy") or (
             f"http://{avd['http-proxy']}" if "http-proxy" in avd else None)
@@ -163,7 +165,7 @@ class DeviceProfile:
     @property
     def android_locale(self) -> str:
         """``de_DE``, as ``getDeviceInfo`` reports the locale."""
-        return f"{self.language.split('-')[0].split('_')[0].lower()}_{self.locale}"
+        return f"{parse_locale(self.language).language}_{self.locale}"
 
     @property
     def language_tag(self) -> str:

@@ -18,8 +18,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from harness.errors import ConfigError
-from harness.secrets import mask_url
+from harness.support.errors import ConfigError
+from harness.support.secrets import mask_url
 
 DEFAULT_DB = "results.db"
 

@@ -24,11 +24,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from harness import __version__
-from harness.errors import HarnessError
-from harness.outcomes import DATA_FORMAT_VERSION, Status, Verdict
-from harness.secrets import mask_url, mask_urls
 from harness.storage.db import make_engine, migrate, sqlite_path
 from harness.storage.models import Artifact, Measurement, Run, StepRecord
+from harness.support.errors import HarnessError
+from harness.support.secrets import mask_url, mask_urls
+from harness.vocabulary.outcomes import DATA_FORMAT_VERSION, Status, Verdict
 
 #: A ``running`` row on another host is considered abandoned after this long.
 STALE_AFTER = timedelta(hours=6)

@@ -8,15 +8,16 @@ unavailable); an ``unavailable`` answer records whether the app is missing from 
 country's store only or from the store everywhere (its scope, from the reference
 storefronts). See docs/stores.md.
 
-The public names below are imported lazily (PEP 562): the ``harness`` CLI registers the
-``stores`` command on every start, and must not pay for HTTP and database libraries
-then.
+The public names below are imported on first use (``harness.support.lazy``): the
+``harness`` CLI registers the ``stores`` command on every start, and must not pay for HTTP
+and database libraries then.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from harness.support.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from harness.stores.apple import AppleLookup, AppleRecord, parse_lookup
@@ -119,17 +120,4 @@ _HOME = {
                     "storefronts"),
     "sweep": ("StoreClients", "SweepReport", "SweepUnit", "plan_sweep", "run_sweep"),
 }
-_MODULE_OF = {name: module for module, names in _HOME.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'harness.stores' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"harness.stores.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _HOME)

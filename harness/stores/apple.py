@@ -28,7 +28,6 @@ from typing import Any
 
 import httpx
 
-from harness.secrets import mask_url
 from harness.stores.fetch import (
     Exchange,
     Failed,
@@ -46,6 +45,7 @@ from harness.stores.model import (
     StoreTarget,
 )
 from harness.stores.settings import DEFAULT_APPLE_URL, DEFAULT_CHUNK_SIZE
+from harness.support.secrets import mask_url
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,9 @@ import httpx
 from tenacity import RetryCallState, Retrying, retry_if_result, stop_after_attempt
 
 from harness import __version__
-from harness.secrets import mask_url, scrub
 from harness.stores.model import StoreFailure
 from harness.stores.ratelimit import RateLimiter, Sleep
+from harness.support.secrets import mask_url, scrub
 
 #: The User-Agent of every store request: honest about what is asking.
 USER_AGENT = (f"Mozilla/5.0 (compatible; rnr-harness/{__version__}; "

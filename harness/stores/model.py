@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from harness.outcomes import Barrier, DocumentedEnum, Stage, Status, Verdict
+from harness.vocabulary.outcomes import Barrier, DocumentedEnum, Stage, Status, Verdict
 
 
 class StoreName(DocumentedEnum):

@@ -32,7 +32,6 @@ from urllib.parse import quote
 
 import httpx
 
-from harness.secrets import mask_url
 from harness.stores.fetch import Failed, Fetcher, failure_detail, is_html, status_failure
 from harness.stores.model import (
     CheckResult,
@@ -43,6 +42,7 @@ from harness.stores.model import (
     StoreTarget,
 )
 from harness.stores.settings import DEFAULT_PLAY_URL
+from harness.support.secrets import mask_url
 
 _TITLE_SUFFIX = re.compile(r"\s+-\s+Apps on Google Play\s*$")
 _DS5 = re.compile(r"AF_initDataCallback\(\{key:\s*'ds:5',\s*hash:\s*'[^']*',\s*data:")

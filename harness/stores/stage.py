@@ -29,13 +29,11 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from harness.attempt import StoreStage, resolve_proxy
-from harness.catalog import default_catalog
-from harness.config import RunConfig
-from harness.errors import ConfigError
-from harness.outcomes import Backend
-from harness.profiles import Profile, load_profiles
-from harness.scenarios import Scenario
+from harness.spec.catalog import default_catalog
+from harness.spec.config import RunConfig
+from harness.spec.profile import Profile, resolve_proxy
+from harness.spec.profiles import load_profiles
+from harness.spec.scenarios import Scenario
 from harness.storage.store import Store
 from harness.stores.model import (
     CheckResult,
@@ -51,6 +49,13 @@ from harness.stores.scope import REFERENCE_STOREFRONTS, ScopeResolver
 from harness.stores.settings import StoreSettings
 from harness.stores.storefronts import storefront_codes
 from harness.stores.sweep import StoreClients
+from harness.support.errors import ConfigError
+from harness.vocabulary.outcomes import Backend
+
+#: The store stage: (scenario, profile, egress country) -> what the store showed, recorded
+#: on the row beside the sign-up verdict. Built by ``make_store_stage`` for a run;
+#: None = no store check (recorded as ``not_checked``).
+StoreStage = Callable[[Scenario, Profile, "str | None"], StoreStageResult]
 
 log = logging.getLogger(__name__)
 

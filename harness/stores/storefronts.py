@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from harness.countries import get_country, suggest_countries
-from harness.errors import ConfigError
 from harness.stores.model import StoreName
+from harness.support.errors import ConfigError
+from harness.vocabulary.countries import get_country, suggest_countries
 
 #: Codes outside ISO 3166-1 that a store uses for a storefront of its own.
 USER_ASSIGNED_CODES: dict[str, str] = {"XK": "Kosovo"}

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from harness.catalog import Catalog, CatalogApp
+from harness.spec.catalog import Catalog, CatalogApp
 from harness.storage.store import Store
 from harness.stores.apple import AppleLookup
 from harness.stores.fetch import Fetcher

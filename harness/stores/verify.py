@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from harness.catalog import Catalog, CatalogApp, load_catalog
-from harness.errors import ConfigError, display_path
+from harness.spec.catalog import Catalog, CatalogApp, load_catalog
 from harness.stores.apple import AppleLookup, AppleRecord
 from harness.stores.fetch import failure_detail
-from harness.yamlfile import load_yaml
+from harness.support.errors import ConfigError, display_path
+from harness.support.yamlfile import load_yaml
 
 APPLE_IDENTIFIERS = frozenset({"apple_id", "bundle_id"})
 

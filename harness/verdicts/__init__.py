@@ -1,9 +1,9 @@
 """What a screen means: the screen model, its prompts, the concepts and rules that read
-them, and the re-reading of stored evidence under newer rules.
+them, and how well the rules score on a labelled screen corpus.
 
 A verdict needs something that said no (a rule's candidate, read from the screen's
-prompts only) and a flow that stopped (harness.runner decides that); this package answers
-the first half, on a live screen or a saved one.
+prompts only) and a flow that stopped (``harness.attempt.runner`` decides that); this
+package answers the first half, on a live screen or a saved one.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ titles, notices, field hints; ``roles`` widens or narrows that), and optionally 
 some stages. They are checked in order and the first match wins: a scenario's own rules,
 then the shared library in ``harness/data/rules.yaml``. A match is a *candidate*: the
 runner concludes a barrier only when it persists and the flow stops
-(``harness.runner``). ``RULES_VERSION`` is recorded with every verdict, so old evidence
+(``harness.attempt.runner``). ``RULES_VERSION`` is recorded with every verdict, so old evidence
 can be re-classified when the rules improve.
 """
 
@@ -36,13 +36,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from harness.countries import country_name_patterns
-from harness.errors import ConfigError, ConfigErrors
-from harness.outcomes import Barrier, Failure, Stage
+from harness.support.errors import ConfigError, ConfigErrors
+from harness.support.yamlfile import LoadedYaml, load_yaml, validation_errors
 from harness.verdicts.concepts import ConceptError, Lexicon, compile_concept, script_of
 from harness.verdicts.prompts import PROMPT_ROLES, Role, TextBlock, read_prompts
 from harness.verdicts.screen import Node, Screen
-from harness.yamlfile import LoadedYaml, load_yaml, validation_errors
+from harness.vocabulary.countries import country_name_patterns
+from harness.vocabulary.outcomes import Barrier, Failure, Stage
 
 RULE_EXAMPLE = """\
 - id: myapp.id_card

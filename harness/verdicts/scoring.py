@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.outcomes import Stage
 from harness.verdicts.rules import RuleSet
 from harness.verdicts.screen import Screen
+from harness.vocabulary.outcomes import Stage
 
 NONE = "none"
 

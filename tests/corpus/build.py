@@ -50,8 +50,8 @@ from xml.sax.saxutils import quoteattr
 
 import yaml
 
-from harness.outcomes import Stage
 from harness.verdicts.scoring import LabelledScreen
+from harness.vocabulary.outcomes import Stage
 
 HERE = Path(__file__).resolve().parent
 #: The sets written apart from the rules, each in tests/corpus/<name>/ (specs) and

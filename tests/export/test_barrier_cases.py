@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from _export_data import R1, T0, Counter, measurement
 
-from harness.cli import main
-from harness.export import Analysis, read_table
-from harness.export.definitions import BARRIER_CASES
+from harness.analysis import Analysis, read_table
+from harness.analysis.definitions import BARRIER_CASES
+from harness.cli.main import main
 from harness.storage.models import Run
 from harness.storage.store import Store
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from _export_data import R2, R3
 
-from harness.cli import main
-from harness.errors import ConfigError
-from harness.export import Analysis, Filters, charts
-from harness.export.filters import load_region_overrides, parse_since
-from harness.report import write_run_report
+from harness.analysis import Analysis, Filters, charts
+from harness.analysis.filters import load_region_overrides, parse_since
+from harness.analysis.run_report import write_run_report
+from harness.cli.main import main
 from harness.storage.store import Store
+from harness.support.errors import ConfigError
 
 
 def test_export_command_writes_every_format(db_path: Path, tmp_path: Path,

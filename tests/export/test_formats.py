@@ -9,15 +9,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from harness.errors import ConfigError
-from harness.export import FORMATS, SCHEMAS, TABLE_NAMES, Analysis, Filters, read_table
-from harness.export.formats import (
+from harness.analysis import FORMATS, SCHEMAS, TABLE_NAMES, Analysis, Filters, read_table
+from harness.analysis.formats import (
     MANIFEST_FILE,
     XLSX_FILE,
     parse_formats,
     parse_tables,
     write_export,
 )
+from harness.support.errors import ConfigError
 
 DICTIONARY = Path(__file__).resolve().parents[2] / "docs" / "data-dictionary.md"
 
@@ -113,7 +113,7 @@ def test_bad_format_and_table_names() -> None:
 
 def test_xlsx_refuses_more_rows_than_a_sheet(db_path: Path, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    import harness.export.formats as formats
+    import harness.analysis.formats as formats
 
     monkeypatch.setattr(formats, "XLSX_MAX_ROWS", 5)
     with Analysis(db_path) as a, pytest.raises(ConfigError, match="more than an Excel"):
@@ -122,8 +122,8 @@ def test_xlsx_refuses_more_rows_than_a_sheet(db_path: Path, tmp_path: Path,
 
 
 def test_generic_driver_path_matches_the_sqlite_fast_path(db_path: Path) -> None:
-    from harness.export import queries as q
-    from harness.export.tables import measurement_batch
+    from harness.analysis import queries as q
+    from harness.analysis.frames import measurement_batch
 
     with Analysis(db_path) as a, a.store.engine.connect() as conn:
         stmt = q.measurements_select(a.filters, a.runs)
@@ -138,7 +138,7 @@ def test_generic_driver_path_matches_the_sqlite_fast_path(db_path: Path) -> None
 def test_jsonl_escapes_every_string(tmp_path: Path) -> None:
     import pyarrow as pa
 
-    from harness.export.formats import _JsonlSink
+    from harness.analysis.formats import _JsonlSink
 
     values = ['quote " and \\ backslash', "line\nbreak\ttab", "bell\x07", "中文 😀", "", None]
     sink = _JsonlSink(tmp_path / "t.jsonl")

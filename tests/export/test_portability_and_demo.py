@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.dialects import postgresql, sqlite
 
-from harness.export import Confirmation, Filters
-from harness.export import queries as q
+from harness.analysis import Confirmation, Filters
+from harness.analysis import instances as iq
+from harness.analysis import queries as q
 
 REPO = Path(__file__).resolve().parents[2]
 APPS = ("demo-dialcode", "demo-gatedpost", "demo-quietsms", "demo-zhenming")
@@ -21,23 +22,23 @@ sys.path.insert(0, str(REPO / "tests" / "integration"))
 @pytest.mark.parametrize("dialect", [sqlite.dialect(), postgresql.dialect()],
                          ids=["sqlite", "postgresql"])
 def test_every_query_compiles(dialect: object) -> None:
-    from harness.countries import Region
+    from harness.vocabulary.countries import Region
 
     filters = Filters(include_simulated=False, countries=("DE",), apps=("x",),
                       region_overrides={"JP": Region.EUROPE}, regions=(Region.EUROPE,))
-    inst = q.instances_select(filters, ("r1",), Confirmation()).subquery()
+    inst = iq.instances_select(filters, ("r1",), Confirmation()).subquery()
     statements = [
         q.measurements_select(filters, ("r1",)), q.count_select(filters, ()),
-        q.simulated_excluded_select(filters, ()), q.instances_select(filters, (),
+        q.simulated_excluded_select(filters, ()), iq.instances_select(filters, (),
                                                                      Confirmation()),
-        q.by_region_select(inst), q.by_app_select(inst), q.funnel_select(inst),
-        q.abroad_totals_select(inst), q.current_run_select(filters, ()),
+        iq.by_region_select(inst), iq.by_app_select(inst), iq.funnel_select(inst),
+        iq.abroad_totals_select(inst), q.current_run_select(filters, ()),
         q.changes_select(filters, ("a", "b"), "b"), q.evidence_select(["m1"]),
         q.failures_select(filters, (), 10)]
     for stmt in statements:
         text = str(stmt.compile(dialect=dialect))  # type: ignore[arg-type]
         assert "SELECT" in text
-    pg = str(q.instances_select(filters, (), Confirmation()).compile(
+    pg = str(iq.instances_select(filters, (), Confirmation()).compile(
         dialect=postgresql.dialect()))
     assert "EXTRACT(EPOCH FROM" in pg and "julianday" not in pg
 

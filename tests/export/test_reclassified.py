@@ -16,12 +16,12 @@ import pytest
 from _export_data import R1, R2, R3, T0, fill
 from sqlalchemy import update
 
-from harness.api import open_results
-from harness.cli import main
-from harness.errors import ConfigError
-from harness.export import Analysis, Filters, read_table
+from harness.analysis import Analysis, Filters, read_table
+from harness.analysis.api import open_results
+from harness.cli.main import main
 from harness.storage.models import Measurement, Reclassification
 from harness.storage.store import Store
+from harness.support.errors import ConfigError
 
 
 def mid(n: int) -> str:
@@ -268,16 +268,17 @@ def test_the_run_ids_still_resolve(db: Path) -> None:
 def test_without_reclassifications_both_ways_of_reading_agree(db_path: Path) -> None:
     """A database without reclassifications skips the join that finds the latest one:
     the join, run anyway, gives the very same rows."""
-    from harness.export import Confirmation
-    from harness.export import queries as q
+    from harness.analysis import Confirmation
+    from harness.analysis import instances as iq
+    from harness.analysis import queries as q
 
     with Analysis(db_path) as a, a.store.engine.connect() as conn:
         assert not q.has_reclassifications(conn)
         for latest, measured in (
                 (q.measurements_select(Filters(), ()),
                  q.measurements_select(Filters(as_measured=True), ())),
-                (q.instances_select(Filters(), (), Confirmation()),
-                 q.instances_select(Filters(as_measured=True), (), Confirmation())),
+                (iq.instances_select(Filters(), (), Confirmation()),
+                 iq.instances_select(Filters(as_measured=True), (), Confirmation())),
                 (q.changes_select(Filters(), (), R3),
                  q.changes_select(Filters(as_measured=True), (), R3))):
             got = conn.execute(latest).all()

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from _export_data import R1, R2, R3, T0
 
-from harness.errors import ConfigError
-from harness.export import Analysis, Confirmation, Filters, wilson
-from harness.export.filters import parse_filters
+from harness.analysis import Analysis, Confirmation, Filters, wilson
+from harness.analysis.filters import parse_filters
+from harness.support.errors import ConfigError
 
 
 def matrix(db: Path, filters: Filters | None = None, rule: Confirmation | None = None

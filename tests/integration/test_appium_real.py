@@ -13,14 +13,14 @@ import httpx
 import pytest
 from _appium import AppiumServer
 
-from harness.attempt import run_attempt
+from harness.attempt.run import run_attempt
 from harness.devices.appium import AppiumDevice
 from harness.devices.base import DeviceUnavailable, ElementGone, SessionLost
 from harness.devices.capabilities import build_capabilities
-from harness.outcomes import Backend, Barrier, Failure, Status
-from harness.profiles import load_profile
-from harness.scenarios import load_scenario
+from harness.spec.profiles import load_profile
+from harness.spec.scenarios import load_scenario
 from harness.storage import Store
+from harness.vocabulary.outcomes import Backend, Barrier, Failure, Status
 
 FAKEAPP = Path(__file__).resolve().parents[1] / "fixtures" / "fakeapp"
 PHONE = "+4915123456789"

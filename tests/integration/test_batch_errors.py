@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from harness import attempt as attempt_module
-from harness.config import RunConfig
-from harness.execution import run_batch
-from harness.outcomes import Backend
-from harness.profiles import load_profiles, select_profiles
-from harness.scenarios import load_scenarios
+from harness.attempt import run as attempt_module
+from harness.runs.batch import run_batch
+from harness.spec.config import RunConfig
+from harness.spec.profiles import load_profiles, select_profiles
+from harness.spec.scenarios import load_scenarios
 from harness.storage.store import Store
+from harness.vocabulary.outcomes import Backend
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -10,9 +10,9 @@ import phonenumbers
 import pytest
 from _cli import harness
 
-from harness.outcomes import DATA_FORMAT_VERSION
-from harness.profiles import load_profiles
+from harness.spec.profiles import load_profiles
 from harness.verdicts.concepts import script_of
+from harness.vocabulary.outcomes import DATA_FORMAT_VERSION
 
 #: The profiles the demo test runs (the full demo runs every shipped profile).
 PROFILES = ["AE", "AU", "BR", "DE", "FR", "GB", "HK", "JP", "KR", "SG", "TW", "US"]

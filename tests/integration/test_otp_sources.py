@@ -18,17 +18,17 @@ import httpx
 import pytest
 from _cli import free_port
 
-from harness.errors import ConfigError, ConfigErrors
-from harness.otp import (
+from harness.attempt.otp import (
     HttpSmsSource,
     ManualSource,
-    OtpConfig,
     OtpSourceError,
     WebhookReceiver,
     WebhookSmsSource,
     check_config,
 )
-from harness.profiles import load_profile
+from harness.spec.profile import OtpConfig
+from harness.spec.profiles import load_profile
+from harness.support.errors import ConfigError, ConfigErrors
 
 
 class Provider:
@@ -151,7 +151,7 @@ def test_manual_source_reads_a_pseudo_terminal(tmp_path: Path) -> None:
     script = tmp_path / "ask.py"
     script.write_text(
         "import sys\n"
-        "from harness.otp import ManualSource\n"
+        "from harness.attempt.otp import ManualSource\n"
         "src = ManualSource('demo-x from DE (+49*********89)', stdin=sys.stdin,"
         " stdout=sys.stdout, environ={})\n"
         "src.prepare()\n"
@@ -220,11 +220,11 @@ def sim_url() -> Iterator[str]:
 
 
 def _run_openchat(tmp: Path, sim_url: str, otp_yaml: str, timeout: int = 3) -> Any:
-    from harness.attempt import run_attempt
+    from harness.attempt.run import run_attempt
     from harness.devices.appium import AppiumDevice
-    from harness.outcomes import Backend
-    from harness.scenarios import load_scenario
+    from harness.spec.scenarios import load_scenario
     from harness.storage import Store
+    from harness.vocabulary.outcomes import Backend
 
     src = Path(__file__).resolve().parents[2] / "scenarios" / "demo" / "openchat.yaml"
     text = src.read_text(encoding="utf-8").replace("timeout: 10}", f"timeout: {timeout}}}")

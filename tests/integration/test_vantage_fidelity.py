@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from harness.attempt import run_attempt
+from harness.attempt.run import run_attempt
 from harness.devices.appium import AppiumDevice
-from harness.outcomes import Backend
-from harness.profiles import load_profile
-from harness.scenarios import load_scenario
 from harness.sim import SimServer
+from harness.spec.profiles import load_profile
+from harness.spec.scenarios import load_scenario
 from harness.storage import Store
+from harness.vocabulary.outcomes import Backend
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -69,7 +69,7 @@ def test_the_gps_country_is_the_one_the_device_reports(tmp_path: Path, sim_url: 
 
 
 def test_a_failed_position_and_a_silent_gps_are_recorded_not_assumed() -> None:
-    from harness.device_vantage import observe_location
+    from harness.attempt.device_vantage import observe_location
     from harness.devices.base import DeviceError, UnsupportedCommand
 
     class NoGps:

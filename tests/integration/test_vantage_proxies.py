@@ -25,8 +25,9 @@ from typing import Any
 import pytest
 from _cli import REPO, env, free_port, run_pytest
 
-from harness.profiles import load_profile
-from harness.vantage import VantageChecker, check_egress, parse_echo
+from harness.attempt.vantage import VantageChecker, check_egress
+from harness.spec.profiles import load_profile
+from harness.vocabulary.ipecho import parse_echo
 
 PASSWORD = "pw-Zq81-secret"
 # source address -> (exit IP, country claimed by the echo service)
@@ -270,7 +271,7 @@ def test_simulator_runs_through_proxies(tmp_path: Path, echo: Echo, proxies: Pro
 
 
 def test_dead_proxy_stops_nothing_but_its_own_attempts(tmp_path: Path, echo: Echo) -> None:
-    from harness.cli import main
+    from harness.cli.main import main
 
     profs = tmp_path / "profiles"
     profs.mkdir()
@@ -309,12 +310,12 @@ def test_the_devices_own_route_is_checked_not_only_the_harnesss(
     """The harness's egress check goes through the DE proxy from the host; the device's
     own traffic is checked through its browser. A device whose route does not carry the
     proxy (a VPN app that is down: harness:deviceRoute direct) is a vantage mismatch."""
-    from harness.attempt import run_attempt
+    from harness.attempt.run import run_attempt
     from harness.devices.appium import AppiumDevice
-    from harness.outcomes import Backend
-    from harness.scenarios import load_scenario
     from harness.sim import SimServer
+    from harness.spec.scenarios import load_scenario
     from harness.storage import Store
+    from harness.vocabulary.outcomes import Backend
 
     good = profile(tmp_path, "DE", proxies.url("de"))
     bad = tmp_path / "DEv.yaml"

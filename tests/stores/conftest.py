@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from store_helpers import FakeTime, replay_server
+from store_replay import ReplayServer
 
-from harness.stores.replay import ReplayServer
 from harness.stores.settings import StoreSettings
 from harness.stores.sweep import StoreClients
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from harness.stores.replay import ReplayServer
+from store_replay import ReplayServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "stores"
 

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import pytest
 from store_helpers import FACEBOOK_ID, ORANGE_ID, FakeTime, fixture_bytes
+from store_replay import ReplayServer
 
 from harness.stores.apple import UnusableLookup, parse_lookup
 from harness.stores.model import CheckResult, StoreFailure, StoreTarget
-from harness.stores.replay import ReplayServer
 from harness.stores.sweep import StoreClients
 
 FACEBOOK = StoreTarget("facebook", "com.facebook.katana", FACEBOOK_ID, "com.facebook.Facebook")

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from store_replay import PLAY_AVAILABLE, PLAY_NOT_FOUND, ReplayServer
 
-from harness.cli import main
-from harness.stores.replay import PLAY_AVAILABLE, PLAY_NOT_FOUND, ReplayServer
+from harness.cli.main import main
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOG = REPO / "harness" / "data" / "catalog.yaml"
@@ -196,7 +196,7 @@ def test_verify_writes_the_catalog(tmp_path: Path, make_replay: Callable[..., Re
     assert catalog.read_text(encoding="utf-8") == CATALOG.read_text(encoding="utf-8")
     res = harness([*args, "--write"], tmp_path)
     assert "updated" in res.stdout and "wechat" in res.stdout
-    from harness.catalog import load_catalog
+    from harness.spec.catalog import load_catalog
     assert load_catalog(catalog).get("wechat").verified == {  # type: ignore[union-attr]
         "apple_id", "bundle_id"}
     code, _, err = run_main(["stores", "verify", "--write"], capsys)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from harness.outcomes import DocumentedEnum
 from harness.stores.model import (
     CheckResult,
     StoreFailure,
@@ -16,6 +15,7 @@ from harness.stores.model import (
     StoreScope,
 )
 from harness.stores.stage import rule_id, rule_ids
+from harness.vocabulary.outcomes import DocumentedEnum
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = (REPO / "docs" / "stores.md").read_text(encoding="utf-8")

@@ -6,18 +6,18 @@ from collections.abc import Callable
 
 import pytest
 from store_helpers import TRANSLATE, WHEREAMI, FakeTime, fixture_bytes
-
-from harness.stores.model import CheckResult, StoreFailure, StoreTarget
-from harness.stores.play import (
-    parse_details_page,
-    read_details,
-)
-from harness.stores.replay import (
+from store_replay import (
     PLAY_AVAILABLE,
     PLAY_NOT_AVAILABLE_PAGE,
     PLAY_NOT_FOUND,
     ReplayServer,
     not_available_variant,
+)
+
+from harness.stores.model import CheckResult, StoreFailure, StoreTarget
+from harness.stores.play import (
+    parse_details_page,
+    read_details,
 )
 from harness.stores.sweep import StoreClients
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from store_helpers import FakeTime
+from store_replay import PLAY_AVAILABLE, PLAY_NOT_FOUND, ReplayServer
 
 from harness.storage.store import Store
 from harness.stores.model import CheckResult, StoreName, StoreScope, StoreTarget
-from harness.stores.replay import PLAY_AVAILABLE, PLAY_NOT_FOUND, ReplayServer
 from harness.stores.repository import load_checks
 from harness.stores.scope import REFERENCE_STOREFRONTS, ScopeResolver
 from harness.stores.sweep import StoreClients, plan_sweep, run_sweep

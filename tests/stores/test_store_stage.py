@@ -9,16 +9,17 @@ from pathlib import Path
 
 import pytest
 from store_helpers import socks_proxy
+from store_replay import PLAY_AVAILABLE, PLAY_NOT_FOUND, ReplayServer
 
-from harness.outcomes import Barrier, Stage, Status
-from harness.profiles import Profile, load_profile
-from harness.scenarios import App, Scenario
+from harness.spec.profile import Profile
+from harness.spec.profiles import load_profile
+from harness.spec.scenarios import App, Scenario
 from harness.storage.store import Store
 from harness.stores.model import StoreName, StoreResult
-from harness.stores.replay import PLAY_AVAILABLE, PLAY_NOT_FOUND, ReplayServer
 from harness.stores.repository import load_checks
 from harness.stores.stage import check_store_stage
 from harness.stores.sweep import StoreClients
+from harness.vocabulary.outcomes import Barrier, Stage, Status
 
 REPO = Path(__file__).resolve().parents[2]
 Clients = Callable[..., StoreClients]

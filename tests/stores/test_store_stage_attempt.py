@@ -14,22 +14,22 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from store_replay import PLAY_AVAILABLE, PLAY_NOT_FOUND, ReplayServer
 
-from harness.attempt import run_attempt
-from harness.cli import build_parser
-from harness.config import RunConfig
+from harness.analysis import Analysis, Filters
+from harness.attempt.run import run_attempt
+from harness.cli.main import build_parser
 from harness.devices.appium import AppiumDevice
-from harness.export import Analysis, Filters
-from harness.outcomes import Backend, Failure, Stage, Status
-from harness.profiles import load_profile
-from harness.scenarios import load_scenario
 from harness.sim import SimServer
+from harness.spec.config import RunConfig
+from harness.spec.profiles import load_profile
+from harness.spec.scenarios import load_scenario
 from harness.storage.models import Measurement
 from harness.storage.store import Store
-from harness.stores.replay import PLAY_AVAILABLE, PLAY_NOT_FOUND, ReplayServer
 from harness.stores.repository import load_checks
 from harness.stores.stage import check_store_stage
 from harness.stores.sweep import StoreClients
+from harness.vocabulary.outcomes import Backend, Failure, Stage, Status
 
 REPO = Path(__file__).resolve().parents[2]
 

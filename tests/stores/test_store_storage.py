@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from store_helpers import FACEBOOK_ID, WHEREAMI, fixture_bytes
+from store_replay import PLAY_AVAILABLE, PLAY_NOT_FOUND, ReplayServer
 
 from harness.storage.models import StoreCheck
 from harness.storage.store import Store
 from harness.stores.model import CheckResult, StoreName, StoreTarget
-from harness.stores.replay import PLAY_AVAILABLE, PLAY_NOT_FOUND, ReplayServer
 from harness.stores.repository import load_checks, read_raw, save_observations
 from harness.stores.sweep import StoreClients, plan_sweep, run_sweep
 

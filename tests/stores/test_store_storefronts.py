@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from harness.countries import all_countries
-from harness.errors import ConfigError
 from harness.stores.model import StoreName
 from harness.stores.storefronts import (
     USER_ASSIGNED_CODES,
@@ -15,6 +13,8 @@ from harness.stores.storefronts import (
     storefront_codes,
     storefronts,
 )
+from harness.support.errors import ConfigError
+from harness.vocabulary.countries import all_countries
 
 
 def test_apple_has_175_storefronts_all_valid_countries() -> None:

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from store_replay import ReplayServer
 
-from harness.catalog import load_catalog
-from harness.errors import ConfigError
-from harness.stores.replay import ReplayServer
+from harness.spec.catalog import load_catalog
 from harness.stores.sweep import StoreClients
 from harness.stores.verify import VerifyStatus, update_verified, verify_catalog
+from harness.support.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOG = REPO / "harness" / "data" / "catalog.yaml"

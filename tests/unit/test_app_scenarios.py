@@ -10,19 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.catalog import default_catalog
-from harness.scenarios import (
-    ChooseCallingCode,
-    EnterOtp,
-    Input,
-    RequestOtp,
-    Scenario,
-    Step,
-    Tap,
-    Wait,
-    load_scenario,
-)
-from harness.selectors import Selector, SelectorKind
+from harness.spec.catalog import default_catalog
+from harness.spec.scenarios import Scenario, load_scenario
+from harness.spec.selectors import Selector, SelectorKind
+from harness.spec.steps import ChooseCallingCode, EnterOtp, Input, RequestOtp, Step, Tap, Wait
 from harness.verdicts.screen import Screen
 
 REPO = Path(__file__).resolve().parents[2]

@@ -15,9 +15,10 @@ from harness.devices.capabilities import (
     locale_parts,
     masked_capabilities,
 )
-from harness.errors import ConfigError
-from harness.outcomes import Backend
-from harness.profiles import PhoneNumber, Profile, load_profile
+from harness.spec.profile import PhoneNumber, Profile
+from harness.spec.profiles import load_profile
+from harness.support.errors import ConfigError
+from harness.vocabulary.outcomes import Backend
 
 TW_NUMBER = "+886912345678"
 DE_NUMBER = "+4915223456789"

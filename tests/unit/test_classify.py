@@ -12,19 +12,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from harness.cli import main
-from harness.errors import ConfigError, HarnessError
-from harness.outcomes import AccessLevel, Barrier, Failure, Stage, Status, Verdict
-from harness.scenarios import Scenario, load_scenario
-from harness.storage import MeasurementStart, Store
-from harness.storage.models import Measurement, Reclassification
-from harness.verdicts.reclassify import (
+from harness.cli.main import main
+from harness.runs.reclassify import (
     find_scenario,
     read_page_source,
     reclassify,
     rules_for,
 )
+from harness.spec.scenarios import Scenario, load_scenario
+from harness.storage import MeasurementStart, Store
+from harness.storage.models import Measurement, Reclassification
+from harness.support.errors import ConfigError, HarnessError
 from harness.verdicts.rules import shared_rules
+from harness.vocabulary.outcomes import AccessLevel, Barrier, Failure, Stage, Status, Verdict
 
 SCREENS = Path(__file__).resolve().parents[1] / "fixtures" / "screens"
 REPO = Path(__file__).resolve().parents[2]

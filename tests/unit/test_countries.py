@@ -9,7 +9,7 @@ import phonenumbers
 import pycountry
 import pytest
 
-from harness.countries import Region, all_countries, get_country, suggest_countries
+from harness.vocabulary.countries import Region, all_countries, get_country, suggest_countries
 
 
 def _rows() -> list[dict[str, str]]:

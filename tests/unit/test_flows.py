@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import ConfigError, ConfigErrors
-from harness.flows import is_flow_path, load_flow, resolve_flow_path
-from harness.outcomes import Stage
 from harness.pytest_plugin.collection import is_scenario_path
-from harness.scenarios import (
+from harness.spec.flows import is_flow_path, load_flow, resolve_flow_path
+from harness.spec.scenarios import find_scenario_files, load_scenario, load_scenarios
+from harness.spec.selectors import Selector, SelectorKind
+from harness.spec.steps import (
     ChooseCallingCode,
     EnterOtp,
     Feature,
@@ -21,11 +21,9 @@ from harness.scenarios import (
     RequestOtp,
     Tap,
     Wait,
-    find_scenario_files,
-    load_scenario,
-    load_scenarios,
 )
-from harness.selectors import Selector, SelectorKind
+from harness.support.errors import ConfigError, ConfigErrors
+from harness.vocabulary.outcomes import Stage
 
 FLOW = """\
 flow: mini

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.countries import Region
-from harness.outcomes import (
+from harness.vocabulary.countries import Region
+from harness.vocabulary.outcomes import (
     ALL_VOCABULARIES,
     AccessLevel,
     Barrier,
@@ -46,7 +46,7 @@ def test_design_vocabulary_is_exact() -> None:
 
 def test_runner_rule_ids_are_documented() -> None:
     text = (DOCS / "outcomes.md").read_text(encoding="utf-8")
-    from harness.runner import RULE_CALLING_CODE_ABSENT, RULE_SMS_TIMEOUT
+    from harness.attempt.runner import RULE_CALLING_CODE_ABSENT, RULE_SMS_TIMEOUT
     assert RULE_CALLING_CODE_ABSENT in text and RULE_SMS_TIMEOUT in text
 
 

@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
-from harness.attempt import run_attempt
-from harness.device_vantage import RouteKind, check_routes, route_for
+from harness.attempt.device_vantage import RouteKind, check_routes, route_for
+from harness.attempt.run import run_attempt
 from harness.devices.base import DeviceError, DeviceInfo, Sms, UnsupportedCommand
-from harness.errors import ConfigError
-from harness.outcomes import Backend
-from harness.profiles import load_profile
-from harness.scenarios import load_scenario
+from harness.spec.profiles import load_profile
+from harness.spec.scenarios import load_scenario
 from harness.storage import Store
+from harness.support.errors import ConfigError
+from harness.vocabulary.outcomes import Backend
 
 
 class RecordingPhone:
@@ -123,7 +123,7 @@ def test_a_proxy_a_phone_cannot_carry_is_refused_before_the_attempt(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, proxy: str, why: str) -> None:
     monkeypatch.setenv("HARNESS_TEST_PROXY_PW", "pw-123-secret")
     profile = _profile(tmp_path, proxy, "udid: R58M-TEST")
-    from harness.attempt import resolve_proxy
+    from harness.spec.profile import resolve_proxy
 
     with pytest.raises(ConfigError) as info:
         check_routes(profile, resolve_proxy(profile), Backend.APPIUM)

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from harness.devices.base import DeviceUnavailable
-from harness.devices.pool import DevicePool, DeviceSlot
+from harness.devices.pool import DevicePool
+from harness.spec.profile import DeviceSlot
 
 A, B = DeviceSlot(emulator="emu-a"), DeviceSlot(udid="R58M-B")
 

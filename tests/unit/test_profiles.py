@@ -9,16 +9,11 @@ from pathlib import Path
 import phonenumbers
 import pytest
 
-from harness.countries import Region, get_country
-from harness.errors import ConfigError, ConfigErrors
-from harness.outcomes import Backend
-from harness.profiles import (
-    Gps,
-    Profile,
-    load_profile,
-    load_profiles,
-    select_profiles,
-)
+from harness.spec.profile import Gps, Profile
+from harness.spec.profiles import load_profile, load_profiles, select_profiles
+from harness.support.errors import ConfigError, ConfigErrors
+from harness.vocabulary.countries import Region, get_country
+from harness.vocabulary.outcomes import Backend
 
 REPO = Path(__file__).resolve().parents[2]
 PROFILES = REPO / "device_profiles"

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import ConfigErrors
-from harness.outcomes import Stage
+from harness.support.errors import ConfigErrors
 from harness.verdicts.concepts import script_of, widen
 from harness.verdicts.prompts import Role, read_prompts
 from harness.verdicts.rules import load_ruleset, shared_rules
 from harness.verdicts.scoring import NONE, LabelledScreen, score
 from harness.verdicts.screen import Screen
+from harness.vocabulary.outcomes import Stage
 
 TESTS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TESTS / "corpus"))
@@ -363,7 +363,7 @@ def test_country_names_name_a_region_in_every_script() -> None:
 
 
 def test_country_name_patterns_leave_out_what_they_are_told(tmp_path: Path) -> None:
-    from harness.countries import country_name_patterns
+    from harness.vocabulary.countries import country_name_patterns
     joined = "|".join(country_name_patterns(frozenset({"CN", "DE"})))
     assert "Germany" not in joined and "德国" not in joined and "France" in joined
 

@@ -12,17 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from harness.attempt.runner import RULE_CALLING_CODE_ABSENT, RULE_SMS_TIMEOUT, Runner
+from harness.attempt.settings import RunnerSettings
 from harness.devices.base import DeviceInfo, ElementGone, SessionLost, Sms
-from harness.outcomes import AccessLevel, Backend, Barrier, Failure, Stage, Status
-from harness.runner import (
-    RULE_CALLING_CODE_ABSENT,
-    RULE_SMS_TIMEOUT,
-    Runner,
-    RunnerSettings,
-)
-from harness.scenarios import Step, load_scenario
+from harness.spec.scenarios import load_scenario
+from harness.spec.steps import Step
 from harness.verdicts.rules import shared_rules
 from harness.verdicts.screen import Screen
+from harness.vocabulary.outcomes import AccessLevel, Backend, Barrier, Failure, Stage, Status
 
 PKG = "org.example.app"
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import main
-from harness.countries import Region, all_countries
-from harness.errors import ConfigError
-from harness.profiles import load_profile, load_profiles
-from harness.scaffold import country_defaults, render_profile, scaffold_profile
+from harness.cli.main import main
+from harness.spec.profiles import load_profile, load_profiles
+from harness.spec.scaffold import country_defaults, render_profile, scaffold_profile
+from harness.support.errors import ConfigError
+from harness.vocabulary.countries import Region, all_countries
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "device_profiles"

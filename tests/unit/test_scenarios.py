@@ -8,27 +8,29 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from harness.errors import ConfigError, ConfigErrors
-from harness.outcomes import Stage
-from harness.scenarios import (
-    DEFAULT_OTP_PATTERN,
+from harness.spec.scenarios import (
     DEFAULT_OTP_TIMEOUT,
     DEFAULT_TIMEOUT,
+    Scenario,
+    find_scenario_files,
+    load_scenario,
+    load_scenarios,
+)
+from harness.spec.selectors import Selector, SelectorKind
+from harness.spec.steps import (
+    DEFAULT_OTP_PATTERN,
     ChooseCallingCode,
     EnterOtp,
     Feature,
     Input,
     Launch,
     RequestOtp,
-    Scenario,
     Tap,
     Wait,
-    find_scenario_files,
-    load_scenario,
-    load_scenarios,
 )
-from harness.selectors import Selector, SelectorKind
-from harness.yamlfile import dotted, load_yaml, validation_errors
+from harness.support.errors import ConfigError, ConfigErrors
+from harness.support.yamlfile import dotted, load_yaml, validation_errors
+from harness.vocabulary.outcomes import Stage
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO / "scenarios"

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from harness.secrets import (
+from harness.spec.templates import (
+    SECRET_VARIABLES,
+    VARIABLES,
+    is_secret,
+    render,
+    unknown_variables,
+    variables_in,
+)
+from harness.support.secrets import (
     MissingEnv,
     Secret,
     env_names,
@@ -18,14 +26,6 @@ from harness.secrets import (
     mask_phone,
     mask_url,
     scrub,
-)
-from harness.templates import (
-    SECRET_VARIABLES,
-    VARIABLES,
-    is_secret,
-    render,
-    unknown_variables,
-    variables_in,
 )
 
 DE_NUMBER = "+4915223456789"
@@ -244,12 +244,12 @@ def test_key_file_is_created_once_when_threads_and_processes_race(
     import sys
     from concurrent.futures import ThreadPoolExecutor
 
-    from harness import secrets as sec
+    from harness.support import secrets as sec
 
     key_file = tmp_path / "fresh" / "hash.key"
     monkeypatch.delenv("HARNESS_HASH_KEY")
     monkeypatch.setenv("HARNESS_HASH_KEY_FILE", str(key_file))
-    code = ("import sys; from harness.secrets import keyed_hash; "
+    code = ("import sys; from harness.support.secrets import keyed_hash; "
             "sys.stdout.write(keyed_hash('x'))")
     procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
                               text=True) for _ in range(4)]
@@ -270,7 +270,7 @@ def test_key_file_is_created_once_when_threads_and_processes_race(
 @pytest.mark.parametrize("breakage", ["empty", "directory", "parent_is_a_file"])
 def test_a_key_that_cannot_be_read_or_made_is_an_error_never_a_constant(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, breakage: str) -> None:
-    from harness.secrets import HashKeyError
+    from harness.support.secrets import HashKeyError
 
     monkeypatch.delenv("HARNESS_HASH_KEY")
     key_file = tmp_path / "k" / "hash.key"
@@ -330,7 +330,7 @@ def test_every_variable_is_documented_and_secrets_are_variables() -> None:
 
 
 def test_database_urls_are_masked_wherever_they_are_shown() -> None:
-    from harness.secrets import mask_urls, shown_db
+    from harness.support.secrets import mask_urls, shown_db
 
     url = "postgresql+psycopg://alice:S3cretPW99@db.example.net:5432/harness"
     assert shown_db(url) == "postgresql+psycopg://alice:***@db.example.net:5432/harness"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from harness.selectors import (
+from harness.spec.selectors import (
     BY_ACCESSIBILITY_ID,
     BY_ID,
     BY_XPATH,

@@ -11,10 +11,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from harness.errors import ConfigError
-from harness.outcomes import DATA_FORMAT_VERSION, AccessLevel, Barrier, Stage, Status, Verdict
 from harness.storage import MeasurementStart, StorageError, Store, Vantage
 from harness.storage.db import current_revision, head_revision
+from harness.support.errors import ConfigError
+from harness.vocabulary.outcomes import (
+    DATA_FORMAT_VERSION,
+    AccessLevel,
+    Barrier,
+    Stage,
+    Status,
+    Verdict,
+)
 
 
 def start(run_id: str, **kw: object) -> MeasurementStart:

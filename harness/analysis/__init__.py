@@ -1,0 +1,244 @@
+"""What the measurements say: analyst tables, regional rates, exports, charts and reports.
+
+``harness export`` and ``harness report`` are thin commands over this package; notebooks
+use the same tables through :class:`Analysis` (or ``open_results``). Every definition
+(RNR barriers, confirmation, regions, the domestic exclusion, Wilson intervals) lives in
+``harness.analysis.definitions`` and is explained in docs/analysis.md; every column in
+docs/data-dictionary.md. Names are imported on first use, so commands that never export
+do not load pandas and matplotlib.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from harness.support.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from harness.analysis.api import (
+        open_results,
+    )
+    from harness.analysis.definitions import (
+        BARRIER_CASES,
+        CONCLUSIVE_STATUSES,
+        DOMESTIC_COUNTRIES,
+        FORMATS,
+        NO_RESULT,
+        REGION_LABELS,
+        RNR_BARRIERS,
+        TABLE_NAMES,
+        Z_95,
+        Confirmation,
+    )
+    from harness.analysis.filters import (
+        Filters,
+        load_region_overrides,
+        parse_filters,
+        parse_since,
+    )
+    from harness.analysis.formats import (
+        MANIFEST_FILE,
+        XLSX_FILE,
+        ExportResult,
+        parse_formats,
+        parse_tables,
+        read_table,
+        write_export,
+    )
+    from harness.analysis.frames import (
+        ARROW_TYPES,
+        arrow_schema,
+        arrow_to_pandas,
+        column_to_arrow,
+        measurement_batch,
+        pandas_to_arrow,
+        scrub_arrow,
+        scrub_columns,
+        typed_frame,
+    )
+    from harness.analysis.instances import (
+        abroad_totals_select,
+        barrier_cases_select,
+        by_app_select,
+        by_region_select,
+        funnel_select,
+        instances_select,
+    )
+    from harness.analysis.report import (
+        render_report,
+        write_report,
+    )
+    from harness.analysis.run_report import (
+        write_run_report,
+    )
+    from harness.analysis.schemas import (
+        BY_APP_COLUMNS,
+        BY_REGION_COLUMNS,
+        CHANGES_COLUMNS,
+        FUNNEL_COLUMNS,
+        MATRIX_COLUMNS,
+        MATRIX_WIDE_COLUMNS,
+        MEASUREMENT_COLUMNS,
+        SCHEMAS,
+        SCRUBBED_COLUMNS,
+        SUMMARY_COLUMNS,
+        Kind,
+    )
+    from harness.analysis.stats import (
+        wilson,
+        wilson_columns,
+    )
+    from harness.analysis.tables import (
+        Analysis,
+        barrier_matrix,
+        by_app,
+        by_region,
+        changes_since_previous_run,
+        funnel,
+        measurements,
+        summary,
+    )
+    from harness.analysis.terminal_table import (
+        Cell,
+        render_text,
+    )
+
+#: Each module and the public names it holds, imported on first use.
+_HOMES: dict[str, tuple[str, ...]] = {
+    "api": ("open_results",),
+    "definitions": (
+        "BARRIER_CASES",
+        "CONCLUSIVE_STATUSES",
+        "DOMESTIC_COUNTRIES",
+        "FORMATS",
+        "NO_RESULT",
+        "REGION_LABELS",
+        "RNR_BARRIERS",
+        "TABLE_NAMES",
+        "Z_95",
+        "Confirmation",
+    ),
+    "filters": ("Filters", "load_region_overrides", "parse_filters", "parse_since"),
+    "formats": (
+        "MANIFEST_FILE",
+        "XLSX_FILE",
+        "ExportResult",
+        "parse_formats",
+        "parse_tables",
+        "read_table",
+        "write_export",
+    ),
+    "frames": (
+        "ARROW_TYPES",
+        "arrow_schema",
+        "arrow_to_pandas",
+        "column_to_arrow",
+        "measurement_batch",
+        "pandas_to_arrow",
+        "scrub_arrow",
+        "scrub_columns",
+        "typed_frame",
+    ),
+    "instances": (
+        "abroad_totals_select",
+        "barrier_cases_select",
+        "by_app_select",
+        "by_region_select",
+        "funnel_select",
+        "instances_select",
+    ),
+    "report": ("render_report", "write_report"),
+    "run_report": ("write_run_report",),
+    "schemas": (
+        "BY_APP_COLUMNS",
+        "BY_REGION_COLUMNS",
+        "CHANGES_COLUMNS",
+        "FUNNEL_COLUMNS",
+        "MATRIX_COLUMNS",
+        "MATRIX_WIDE_COLUMNS",
+        "MEASUREMENT_COLUMNS",
+        "SCHEMAS",
+        "SCRUBBED_COLUMNS",
+        "SUMMARY_COLUMNS",
+        "Kind",
+    ),
+    "stats": ("wilson", "wilson_columns"),
+    "tables": (
+        "Analysis",
+        "barrier_matrix",
+        "by_app",
+        "by_region",
+        "changes_since_previous_run",
+        "funnel",
+        "measurements",
+        "summary",
+    ),
+    "terminal_table": ("Cell", "render_text"),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)
+
+__all__ = [
+    "ARROW_TYPES",
+    "BARRIER_CASES",
+    "BY_APP_COLUMNS",
+    "BY_REGION_COLUMNS",
+    "CHANGES_COLUMNS",
+    "CONCLUSIVE_STATUSES",
+    "DOMESTIC_COUNTRIES",
+    "FORMATS",
+    "FUNNEL_COLUMNS",
+    "MANIFEST_FILE",
+    "MATRIX_COLUMNS",
+    "MATRIX_WIDE_COLUMNS",
+    "MEASUREMENT_COLUMNS",
+    "NO_RESULT",
+    "REGION_LABELS",
+    "RNR_BARRIERS",
+    "SCHEMAS",
+    "SCRUBBED_COLUMNS",
+    "SUMMARY_COLUMNS",
+    "TABLE_NAMES",
+    "XLSX_FILE",
+    "Z_95",
+    "Analysis",
+    "Cell",
+    "Confirmation",
+    "ExportResult",
+    "Filters",
+    "Kind",
+    "abroad_totals_select",
+    "arrow_schema",
+    "arrow_to_pandas",
+    "barrier_cases_select",
+    "barrier_matrix",
+    "by_app",
+    "by_app_select",
+    "by_region",
+    "by_region_select",
+    "changes_since_previous_run",
+    "column_to_arrow",
+    "funnel",
+    "funnel_select",
+    "instances_select",
+    "load_region_overrides",
+    "measurement_batch",
+    "measurements",
+    "open_results",
+    "pandas_to_arrow",
+    "parse_filters",
+    "parse_formats",
+    "parse_since",
+    "parse_tables",
+    "read_table",
+    "render_report",
+    "render_text",
+    "scrub_arrow",
+    "scrub_columns",
+    "summary",
+    "typed_frame",
+    "wilson",
+    "wilson_columns",
+    "write_export",
+    "write_report",
+    "write_run_report",
+]

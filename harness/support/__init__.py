@@ -1,0 +1,83 @@
+"""The ground floor: errors a user can act on, secrets and their masking, YAML that
+remembers lines, terminal output, and lazy re-exports for packages.
+
+Nothing here imports another package of the harness.
+"""
+
+from __future__ import annotations
+
+from harness.support.console import (
+    WorkProgress,
+    out_console,
+)
+from harness.support.errors import (
+    BackendUnavailable,
+    ConfigError,
+    ConfigErrors,
+    HarnessError,
+    display_path,
+)
+from harness.support.lazy import (
+    lazy_exports,
+)
+from harness.support.secrets import (
+    HashKeyError,
+    MissingEnv,
+    Secret,
+    SecretScrubber,
+    env_names,
+    expand_env,
+    has_env_ref,
+    hash_key,
+    keyed_hash,
+    mask_ip,
+    mask_phone,
+    mask_url,
+    mask_urls,
+    register_secret,
+    scrub,
+    shown_db,
+    url_secrets,
+)
+from harness.support.yamlfile import (
+    LoadedYaml,
+    PathKey,
+    dotted,
+    load_many,
+    load_yaml,
+    validation_errors,
+)
+
+__all__ = [
+    "BackendUnavailable",
+    "ConfigError",
+    "ConfigErrors",
+    "HarnessError",
+    "HashKeyError",
+    "LoadedYaml",
+    "MissingEnv",
+    "PathKey",
+    "Secret",
+    "SecretScrubber",
+    "WorkProgress",
+    "display_path",
+    "dotted",
+    "env_names",
+    "expand_env",
+    "has_env_ref",
+    "hash_key",
+    "keyed_hash",
+    "lazy_exports",
+    "load_many",
+    "load_yaml",
+    "mask_ip",
+    "mask_phone",
+    "mask_url",
+    "mask_urls",
+    "out_console",
+    "register_secret",
+    "scrub",
+    "shown_db",
+    "url_secrets",
+    "validation_errors",
+]

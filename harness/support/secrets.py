@@ -1,0 +1,381 @@
+"""Secrets: values that must never be committed, logged or stored in clear.
+
+Profiles refer to secrets as ``${ENV_VAR}`` (optionally ``${ENV_VAR:-default}``); the value
+is read from the environment only when a run needs it. A resolved secret is a ``Secret``,
+whose ``repr`` and ``str`` are masked; ``reveal()`` is the one explicit way to the clear
+value. Phone numbers are stored masked plus a keyed hash (HMAC-SHA256), so that analysts
+can tell "the same number" without being able to read it; the key comes from
+``HARNESS_HASH_KEY`` or a local key file, never from the database it protects.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import ipaddress
+import logging
+import os
+import re
+import secrets as _stdlib_secrets
+import tempfile
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import phonenumbers
+
+from harness.support.errors import HarnessError
+
+ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class MissingEnv(LookupError):
+    """A ``${VAR}`` reference whose variable is not set (and has no default)."""
+
+    def __init__(self, var: str) -> None:
+        self.var = var
+        super().__init__(var)
+
+
+def has_env_ref(value: str) -> bool:
+    return bool(ENV_REF.search(value))
+
+
+def env_names(value: str) -> list[str]:
+    return [m.group(1) for m in ENV_REF.finditer(value)]
+
+
+def expand_env(value: str, environ: Mapping[str, str] | None = None) -> str:
+    """Replace every ``${VAR}`` / ``${VAR:-default}``; raise ``MissingEnv`` if unset."""
+    env = os.environ if environ is None else environ
+
+    def sub(m: re.Match[str]) -> str:
+        var, default = m.group(1), m.group(2)
+        val = env.get(var)
+        if val is None or val == "":
+            if default is not None:
+                return default
+            raise MissingEnv(var)
+        return val
+
+    return ENV_REF.sub(sub, value)
+
+
+class Secret:
+    """A string that masks itself everywhere it could leak."""
+
+    __slots__ = ("_masked", "_value")
+
+    def __init__(self, value: str, masked: str = "***") -> None:
+        self._value = value
+        self._masked = masked
+
+    def reveal(self) -> str:
+        """The clear value; call only where it is handed to the device or the network."""
+        return self._value
+
+    @property
+    def masked(self) -> str:
+        return self._masked
+
+    def __repr__(self) -> str:
+        return f"Secret({self._masked!r})"
+
+    def __str__(self) -> str:
+        return self._masked
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and hmac.compare_digest(self._value.encode(),
+                                                                 other._value.encode())
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def mask_phone(e164: str) -> str:
+    """``+4915123456789`` -> ``+49*********89``: calling code kept, last two digits kept."""
+    digits = e164.lstrip("+")
+    try:
+        import phonenumbers
+
+        cc = str(phonenumbers.parse(e164, None).country_code)
+    except Exception:
+        cc = digits[:2]
+    rest = digits[len(cc):]
+    keep = rest[-2:] if len(rest) > 4 else ""
+    return f"+{cc}" + "*" * (len(rest) - len(keep)) + keep
+
+
+def mask_url(url: str) -> str:
+    """A URL with its password (and any token in the user part) replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable URL>"
+    if parts.password is None and parts.username is None:
+        return url
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+        raw = parts.netloc.rsplit("@", 1)[-1]
+        if ":" in raw and not raw.endswith("]"):
+            host += ":" + raw.rsplit(":", 1)[1]
+    if port:
+        host += f":{port}"
+    user = parts.username or ""
+    cred = f"{user}:***" if parts.password is not None else "***"
+    return urlunsplit((parts.scheme, f"{cred}@{host}", parts.path, parts.query, parts.fragment))
+
+
+def mask_urls(text: str) -> str:
+    """``text`` with the credentials of every URL in it masked (a command line, a
+    message): ``--db postgresql+psycopg://user:***@host/db``."""
+    return re.sub(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"]+", lambda m: mask_url(m.group(0)), text)
+
+
+def shown_db(db: str) -> str:
+    """A ``--db`` value as it may be printed: a path as is, a URL without its password."""
+    return mask_url(db) if "://" in db else db
+
+
+def url_secrets(url: str) -> list[str]:
+    """The credentials inside a URL (as written and percent-decoded), for scrubbing."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return [url]
+    out = [url]
+    for v in (parts.password, parts.username if parts.password else None):
+        if v:
+            out += [v, unquote(v)]
+    return out
+
+
+def mask_ip(ip: str) -> str:
+    """Keep the network, drop the host: IPv4 /24 (``203.0.113.x``), IPv6 /48."""
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return "<invalid>"
+    if addr.version == 4:
+        return ".".join(ip.split(".")[:3]) + ".x"
+    net = ipaddress.ip_network(f"{addr}/48", strict=False)
+    return str(net)
+
+
+class HashKeyError(HarnessError):
+    """The phone-hash key cannot be read or created; hashing without it is never done."""
+
+
+_KEY_LOCK = threading.Lock()
+_KEY_CACHE: dict[str, bytes] = {}
+
+
+def hash_key_path() -> Path:
+    return Path(os.environ.get("HARNESS_HASH_KEY_FILE")
+                or Path.home() / ".config" / "rnr-harness" / "hash.key")
+
+
+def hash_key() -> bytes:
+    """The key of every keyed hash: ``HARNESS_HASH_KEY``, else the local key file.
+
+    The file is created on first use, atomically, whoever gets there first: the key is
+    written to a private temporary file that is then hard-linked to its final name, which
+    fails if another thread or process linked its own first; the loser reads the winner's
+    key. A key that cannot be read or created is an error (``HashKeyError``), never a
+    silent constant: a constant key would make every stored phone hash guessable.
+    """
+    env = os.environ.get("HARNESS_HASH_KEY")
+    if env:
+        return env.encode()
+    path = hash_key_path()
+    with _KEY_LOCK:
+        cached = _KEY_CACHE.get(str(path))
+        if cached is not None:
+            return cached
+        key = _read_or_create_key(path)
+        _KEY_CACHE[str(path)] = key
+        return key
+
+
+def _read_or_create_key(path: Path) -> bytes:
+    def fail(what: str, exc: OSError | None = None) -> HashKeyError:
+        why = f" ({exc.strerror})" if exc is not None and exc.strerror else ""
+        return HashKeyError(
+            f"the phone-hash key {path} {what}{why}. Set HARNESS_HASH_KEY, or point "
+            "HARNESS_HASH_KEY_FILE at a file in a writable folder (it is created on first "
+            "use and must be kept: hashes made with another key do not match)")
+
+    for _ in range(3):
+        try:
+            key = path.read_bytes().strip()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise fail("cannot be read", exc) from None
+        else:
+            if not key:
+                raise fail("is empty")
+            return key
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".hash.key.")
+        except OSError as exc:
+            raise fail("cannot be created", exc) from None
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(_stdlib_secrets.token_hex(32).encode())
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another thread or process created it first: read theirs
+        except OSError as exc:
+            raise fail("cannot be created", exc) from None
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    raise fail("could not be read after it was created")
+
+
+def keyed_hash(value: str) -> str:
+    """HMAC-SHA256 of ``value`` under the local hash key, hex, 32 characters."""
+    return hmac.new(hash_key(), value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+#: ``user:password@`` in a URL.
+_URL_CREDENTIALS = (re.compile(r"(?<=://)[^/@\s:]+:[^/@\s]+@"), "***:***@")
+_SCRUBBERS: list[tuple[re.Pattern[str], str]] = [
+    _URL_CREDENTIALS,
+    (re.compile(r"\+\d[\d \-]{6,}\d"), "+<phone>"),
+    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"), "<ip>"),
+]
+
+
+_REGISTERED: set[str] = set()
+_REGISTRY_LOCK = threading.Lock()
+_FACTORY_INSTALLED = False
+
+
+def register_secret(*values: str | None) -> None:
+    """Scrub these values from every log record from now on, whoever logs them.
+
+    Libraries log what they send (httpcore's debug trace includes SOCKS credentials);
+    a log-record factory replaces each registered value before any handler sees it.
+    """
+    global _FACTORY_INSTALLED
+    with _REGISTRY_LOCK:
+        for v in values:
+            if v and len(v) >= 4:
+                _REGISTERED.add(v)
+        if _FACTORY_INSTALLED:
+            return
+        previous = logging.getLogRecordFactory()
+
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            if _REGISTERED:
+                try:
+                    message = record.getMessage()
+                except Exception:
+                    return record
+                clean = scrub(message, sorted(_REGISTERED, key=len, reverse=True))
+                if clean != message:
+                    record.msg, record.args = clean, ()
+            return record
+
+        logging.setLogRecordFactory(factory)
+        _FACTORY_INSTALLED = True
+
+
+_MASK = "*•●xX×＊"
+_SEP = r"[\s\-\u00a0().]?"
+
+
+def _digits_pattern(digits: str) -> str:
+    """The digits in order, with an optional separator between any two (the app may have
+    formatted the number: ``+49 151 1234 5678``, ``(0151) 1234-5678``)."""
+    return _SEP.join(re.escape(d) for d in digits)
+
+
+class SecretScrubber:
+    """Removes exactly one attempt's secrets from evidence, and nothing else.
+
+    The attempt's own phone number in every form a screen can show it: E.164, national
+    (with or without the trunk prefix), spaced or punctuated, and masked by the app
+    (``+44 77** ***123``, ``151****78``); the SMS code once it is known; the account
+    password; proxy credentials. Every other number on the screen (an app's service
+    number, a short code to text, a hotline) stays, so that saved screens classify again
+    exactly as they did live.
+    """
+
+    def __init__(self, phones: list[tuple[str, str]] | None = None,
+                 values: list[str] | None = None) -> None:
+        self._patterns: list[re.Pattern[str]] = []
+        self._values: list[str] = []
+        for e164, national in phones or []:
+            self.add_phone(e164, national)
+        for v in values or []:
+            self.add(v)
+
+    def add_phone(self, e164: str, national: str) -> None:
+        digits = re.sub(r"\D", "", e164)
+        nat = re.sub(r"\D", "", national)
+        try:
+            parsed = phonenumbers.parse(e164, None)
+            cc, nsn = str(parsed.country_code), str(parsed.national_number)
+        except phonenumbers.NumberParseException:
+            cc, nsn = "", nat.lstrip("0")
+        forms = sorted({d for d in (digits, nat, nsn) if len(d) >= 5}, key=len, reverse=True)
+        full = "|".join(r"\+?" + _digits_pattern(d) for d in forms)
+        self._patterns.append(re.compile(rf"(?<!\d)(?:{full})(?!\d)"))
+        if len(nsn) >= 6:
+            # masked by the app: some leading digits, two or more mask characters, some
+            # trailing digits, optionally after the calling code or the trunk prefix
+            mask = f"[{re.escape(_MASK)}]"
+            heads = "|".join(_digits_pattern(nsn[:k]) for k in range(min(5, len(nsn) - 2), 0,
+                                                                     -1))
+            tails = "|".join(_digits_pattern(nsn[-k:]) for k in range(4, 0, -1))
+            lead = rf"(?:\+?{_digits_pattern(cc)}[\s\-\u00a0]?|0)?" if cc else "0?"
+            self._patterns.append(re.compile(
+                rf"(?<![\d{re.escape(_MASK)}]){lead}(?:{heads})?[\s\-\u00a0]?{mask}{{2,}}"
+                rf"(?:[\s\-\u00a0]?{mask}+)*[\s\-\u00a0]?(?:{tails})(?![\d{re.escape(_MASK)}])"))
+
+    def add(self, value: str | None) -> None:
+        """Another secret of the attempt (the SMS code, a password)."""
+        if not value or len(value) < 4 or value in self._values:
+            return
+        self._values.append(value)
+        if value.isdigit():
+            self._patterns.append(re.compile(rf"(?<!\d){re.escape(value)}(?!\d)"))
+        else:
+            self._patterns.append(re.compile(re.escape(value)))
+
+    def __call__(self, text: str) -> str:
+        for pattern in self._patterns:
+            text = pattern.sub("***", text)
+        pattern, replacement = _URL_CREDENTIALS
+        return pattern.sub(replacement, text)
+
+    def shows_secret(self, text: str) -> bool:
+        return any(p.search(text) for p in self._patterns)
+
+
+def scrub(text: str, extra: list[str] | None = None) -> str:
+    """Remove credentials, phone numbers, IP addresses and given secrets from a message."""
+    for secret in extra or []:
+        if not secret:
+            continue
+        digits = secret.lstrip("+")
+        if digits.isdigit() and len(digits) >= 4:
+            text = re.sub(r"(?<!\d)\+?" + _digits_pattern(digits) + r"(?!\d)", "***", text)
+        else:
+            text = text.replace(secret, "***")
+    for pattern, repl in _SCRUBBERS:
+        text = pattern.sub(repl, text)
+    return text

@@ -1,0 +1,188 @@
+"""YAML loading that remembers where each value came from.
+
+Profiles and scenarios are written by people; when one is wrong the error must point at
+``file:line`` and the field. PyYAML's composed node tree knows every node's line; this
+module turns it into plain data plus a ``{path: line}`` map, and converts pydantic
+validation errors into ``ConfigError``s at the right line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import ValidationError
+
+from harness.support.errors import ConfigError, ConfigErrors, display_path
+
+T = TypeVar("T")
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+PathKey = tuple[str | int, ...]
+
+
+@dataclass
+class LoadedYaml:
+    """A parsed YAML document with the line of every mapping key and list item."""
+
+    path: Path
+    data: Any
+    lines: dict[PathKey, int] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return display_path(self.path)
+
+    def line_of(self, loc: Sequence[str | int]) -> int | None:
+        """Line (1-based) of the deepest known prefix of ``loc``."""
+        key: PathKey = tuple(loc)
+        while key:
+            if key in self.lines:
+                return self.lines[key]
+            key = key[:-1]
+        return self.lines.get((), None)
+
+    def where(self, loc: Sequence[str | int] = ()) -> str:
+        line = self.line_of(loc)
+        return f"{self.name}:{line}" if line else self.name
+
+    def error(
+        self,
+        loc: Sequence[str | int],
+        problem: str,
+        fix: str | None = None,
+        example: str | None = None,
+    ) -> ConfigError:
+        return ConfigError(self.where(loc), dotted(loc) or None, problem, fix, example)
+
+
+def load_many(paths: Iterable[Path], load: Callable[[Path], T],
+              ident: Callable[[T], tuple[str, Path]], what: str) -> list[T]:
+    """Load every file, report every problem of every file together, refuse duplicate ids."""
+    items: list[T] = []
+    errors: list[ConfigError] = []
+    for path in paths:
+        try:
+            items.append(load(path))
+        except ConfigErrors as exc:
+            errors.extend(exc.errors)
+        except ConfigError as exc:
+            errors.append(exc)
+    seen: dict[str, Path] = {}
+    for item in items:
+        key, path = ident(item)
+        if key in seen:
+            errors.append(ConfigError(display_path(path), "id",
+                                      f"{what} id {key!r} is also used by "
+                                      f"{display_path(seen[key])}",
+                                      f"Give each {what} a unique id"))
+        seen.setdefault(key, path)
+    if errors:
+        raise ConfigErrors(errors)
+    return items
+
+
+def dotted(loc: Sequence[str | int]) -> str:
+    """``("steps", 3, "tap")`` -> ``steps[3].tap``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _construct(node: yaml.Node, loader: yaml.SafeLoader, prefix: PathKey,
+               lines: dict[PathKey, int]) -> Any:
+    lines.setdefault(prefix, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a mapping key must be a plain value", key_node.start_mark
+                )
+            skey = str(key)
+            if skey in out:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {skey!r} (a list item takes one step; start "
+                    "a new item with '-')", key_node.start_mark)
+            lines[(*prefix, skey)] = key_node.start_mark.line + 1
+            out[skey] = _construct(value_node, loader, (*prefix, skey), lines)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for i, item in enumerate(node.value):
+            lines[(*prefix, i)] = item.start_mark.line + 1
+            items.append(_construct(item, loader, (*prefix, i), lines))
+        return items
+    return loader.construct_object(node, deep=True)
+
+
+def load_yaml(path: Path) -> LoadedYaml:
+    """Read ``path``; a missing file or malformed YAML is a ``ConfigError`` at its line."""
+    name = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(name, None, "file not found", "Check the path") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(name, None, f"not UTF-8 text ({exc.reason})",
+                          "Save the file as UTF-8") from None
+    # libyaml's parser when PyYAML was built with it (about 15x faster; same nodes, marks
+    # and errors), so that loading every profile and scenario stays cheap
+    loader = _LOADER(text)
+    lines: dict[PathKey, int] = {}
+    try:
+        node = loader.get_single_node()
+        data = None if node is None else _construct(node, loader, (), lines)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        problem = f"invalid YAML: {exc.problem or exc.context}"
+        ctx = exc.context_mark
+        if ctx is not None and mark is not None and ctx.line != mark.line and exc.context:
+            problem += f" ({exc.context} on line {ctx.line + 1})"
+        raise ConfigError(
+            f"{name}{line}", None, problem,
+            "Check indentation and quoting near that line (quote values containing ': ' or '#')",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(name, None, f"invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    return LoadedYaml(path=path, data=data, lines=lines)
+
+
+def validation_errors(doc: LoadedYaml, exc: ValidationError,
+                      examples: Mapping[str, str] | None = None,
+                      base: Sequence[str | int] = ()) -> list[ConfigError]:
+    """Turn a pydantic error into one ``ConfigError`` per problem, each at its line.
+
+    ``examples`` maps a top-level field name to a correct YAML example shown with it.
+    """
+    out: list[ConfigError] = []
+    for err in exc.errors(include_url=False):
+        loc = [p for p in (*base, *err["loc"]) if isinstance(p, str | int)]
+        # pydantic adds the union member / function name to loc; drop non-field parts.
+        loc = [p for p in loc
+               if not (isinstance(p, str) and ("[" in p or p.startswith("function")))]
+        msg = str(err["msg"])
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        if err["type"] == "missing":
+            msg = "is required but missing"
+        elif err["type"] == "extra_forbidden":
+            msg = "is not a known field (check the spelling)"
+        example = None
+        if examples:
+            for part in loc:
+                if isinstance(part, str) and part in examples:
+                    example = examples[part]
+                    break
+        out.append(doc.error(loc, msg, example=example))
+    return out
