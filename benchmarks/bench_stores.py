@@ -38,10 +38,11 @@ from store_replay import (  # noqa: E402
 )
 
 from harness.storage.store import Store  # noqa: E402
+from harness.stores.clients import StoreClients  # noqa: E402
 from harness.stores.model import CheckResult, StoreName, StoreTarget  # noqa: E402
 from harness.stores.settings import StoreSettings  # noqa: E402
 from harness.stores.storefronts import storefront_codes  # noqa: E402
-from harness.stores.sweep import StoreClients, plan_sweep, run_sweep  # noqa: E402
+from harness.stores.sweep import plan_sweep, run_sweep  # noqa: E402
 
 
 def _fixture(name: str) -> bytes:

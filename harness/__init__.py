@@ -1,7 +1,11 @@
 """Automated, repeatable measurement of real-name-registration barriers in mobile apps.
 
 One measurement is one attempt of one scenario (an app's sign-up flow) from one device
-profile (a country's SIM, network vantage point and locale) on one device. See
+profile (a country's SIM, network vantage point and locale) on one device. The packages
+follow that flow, in layers: ``spec`` (what users write), ``verdicts`` (what a screen
+means), ``attempt`` (one attempt on a ``devices`` session or the ``sim``), ``runs`` (many
+attempts), ``storage``, ``analysis``, and ``cli`` and ``pytest_plugin`` on top, over the
+ground floor ``vocabulary`` and ``support``. See docs/architecture.md and
 docs/quickstart.md.
 """
 

@@ -20,16 +20,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness.analysis import (
-    RNR_BARRIERS,
-    Analysis,
-    Confirmation,
-    Filters,
-    parse_filters,
-    read_table,
-    wilson,
-)
-from harness.analysis.tables import Source
+from harness.analysis.definitions import RNR_BARRIERS, Confirmation
+from harness.analysis.filters import Filters, parse_filters
+from harness.analysis.formats import read_table
+from harness.analysis.stats import wilson
+from harness.analysis.tables import Analysis, Source
 from harness.support.errors import ConfigError
 
 __all__ = [

@@ -129,6 +129,6 @@ class Confirmation:
 #: Export file formats, in the order they are written.
 FORMATS: tuple[str, ...] = ("csv", "jsonl", "parquet", "xlsx")
 
-#: The exported tables (``harness.analysis.tables.SCHEMAS`` defines their columns).
+#: The exported tables (``harness.analysis.schemas.SCHEMAS`` defines their columns).
 TABLE_NAMES: tuple[str, ...] = ("measurements", "barrier_matrix", "barrier_matrix_wide",
                                 "by_region", "by_app", "funnel", "summary", "changes")

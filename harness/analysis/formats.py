@@ -287,6 +287,115 @@ def _sinks(table: str, out_dir: Path, formats: Sequence[str], book: _XlsxBook | 
     return sinks, files
 
 
+def _check_xlsx_fits(analysis: Analysis, formats: Sequence[str], tables: Sequence[str]
+                     ) -> None:
+    """Raise ``ConfigError`` if XLSX is asked for and measurements outgrow an Excel sheet."""
+    if "xlsx" in formats and "measurements" in tables:
+        n = analysis.count_measurements()
+        if n > XLSX_MAX_ROWS:
+            raise ConfigError("--format=xlsx", None,
+                              f"the measurements table has {n:,} rows, more than an Excel "
+                              f"sheet holds ({XLSX_MAX_ROWS:,})",
+                              "Use --format parquet or csv for it, narrow the selection "
+                              "(--since, --run, --country, --app), or leave it out with "
+                              "--tables barrier_matrix,by_region,by_app,funnel,summary,changes")
+
+
+def _stream_measurements(analysis: Analysis, sinks: list[_Sink], chunk_rows: int) -> int:
+    """Write the measurements table to ``sinks`` batch by batch; return its row count."""
+    # reading (Python-bound) and formatting (Arrow, which releases the GIL) overlap:
+    # a writer thread drains a short queue of batches
+    rows = 0
+    batches: queue.Queue[pa.Table | None] = queue.Queue(maxsize=2)
+
+    def drain() -> None:
+        try:
+            while (batch := batches.get()) is not None:
+                for sink in sinks:
+                    sink.write(batch)
+        finally:
+            for sink in sinks:
+                sink.close()
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-write") as w:
+        writing = w.submit(drain)
+        try:
+            for batch in analysis.iter_measurement_batches(chunk_rows):
+                rows += batch.num_rows
+                while True:
+                    try:
+                        batches.put(batch, timeout=0.5)
+                        break
+                    except queue.Full:
+                        if writing.done():  # the writer failed: stop reading
+                            writing.result()
+        finally:
+            while True:
+                try:
+                    batches.put(None, timeout=0.5)
+                    break
+                except queue.Full:
+                    if writing.done():
+                        break
+        writing.result()
+    return rows
+
+
+def _write_measurements_and_aggregate(
+        analysis: Analysis, out_dir: Path, formats: Sequence[str], tables: Sequence[str],
+        book: _XlsxBook | None, chunk_rows: int, progress: Callable[[str], None] | None,
+        result: ExportResult) -> dict[str, pd.DataFrame]:
+    """Stream measurements (if asked for) while computing the aggregates; return those."""
+    # The measurements stream (its own connection; Python-bound) runs beside the
+    # aggregates (database-bound), so the two overlap on two cores.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-measurements") as pool:
+        streaming = None
+        if "measurements" in tables:
+            if progress:
+                progress("measurements")
+            sinks, files = _sinks("measurements", out_dir, formats, book)
+            result.files.extend(files)
+            streaming = pool.submit(_stream_measurements, analysis, sinks, chunk_rows)
+        rest = [t for t in tables if t != "measurements"]
+        aggregated = analysis.tables() if rest else {}
+        if streaming is not None:
+            result.rows["measurements"] = streaming.result()
+    return aggregated
+
+
+def _write_aggregate(table: str, aggregated: dict[str, pd.DataFrame], out_dir: Path,
+                     formats: Sequence[str], book: _XlsxBook | None, result: ExportResult
+                     ) -> None:
+    """Write one aggregate table to each format's sink, noting its rows and files."""
+    sinks, files = _sinks(table, out_dir, formats, book)
+    df = aggregated[table]
+    batch = pandas_to_arrow(df, _columns(table, list(df.columns)))
+    try:
+        for sink in sinks:
+            sink.write(batch)
+    finally:
+        for sink in sinks:
+            sink.close()
+    result.rows[table] = len(df)
+    result.files.extend(files)
+
+
+def _close_book(book: _XlsxBook, manifest_data: dict[str, Any]) -> None:
+    """Add the ``about`` sheet (the flattened manifest) and save the workbook."""
+    flat = _flat(manifest_data)
+    about = book.sheet("about")
+    about.write(pa.table({"key": list(flat), "value": list(flat.values())}))
+    book.close()
+
+
+def _write_manifest(out_dir: Path, manifest_data: dict[str, Any]) -> Path:
+    """Write ``manifest.json`` under ``out_dir`` and return its path."""
+    path = out_dir / MANIFEST_FILE
+    path.write_text(json.dumps(manifest_data, indent=2, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+    return path
+
+
 def write_export(analysis: Analysis, out_dir: Path, formats: Sequence[str] = ("csv",),
                  tables: Sequence[str] = TABLE_NAMES, chunk_rows: int = 25_000,
                  progress: Callable[[str], None] | None = None) -> ExportResult:
@@ -297,94 +406,19 @@ def write_export(analysis: Analysis, out_dir: Path, formats: Sequence[str] = ("c
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     result = ExportResult(out_dir)
-    if "xlsx" in formats and "measurements" in tables:
-        n = analysis.count_measurements()
-        if n > XLSX_MAX_ROWS:
-            raise ConfigError("--format=xlsx", None,
-                              f"the measurements table has {n:,} rows, more than an Excel "
-                              f"sheet holds ({XLSX_MAX_ROWS:,})",
-                              "Use --format parquet or csv for it, narrow the selection "
-                              "(--since, --run, --country, --app), or leave it out with "
-                              "--tables barrier_matrix,by_region,by_app,funnel,summary,changes")
+    _check_xlsx_fits(analysis, formats, tables)
     book = _XlsxBook(out_dir / XLSX_FILE) if "xlsx" in formats else None
-
-    def stream(sinks: list[_Sink]) -> int:
-        # reading (Python-bound) and formatting (Arrow, which releases the GIL) overlap:
-        # a writer thread drains a short queue of batches
-        rows = 0
-        batches: queue.Queue[pa.Table | None] = queue.Queue(maxsize=2)
-
-        def drain() -> None:
-            try:
-                while (batch := batches.get()) is not None:
-                    for sink in sinks:
-                        sink.write(batch)
-            finally:
-                for sink in sinks:
-                    sink.close()
-
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-write") as w:
-            writing = w.submit(drain)
-            try:
-                for batch in analysis.iter_measurement_batches(chunk_rows):
-                    rows += batch.num_rows
-                    while True:
-                        try:
-                            batches.put(batch, timeout=0.5)
-                            break
-                        except queue.Full:
-                            if writing.done():  # the writer failed: stop reading
-                                writing.result()
-            finally:
-                while True:
-                    try:
-                        batches.put(None, timeout=0.5)
-                        break
-                    except queue.Full:
-                        if writing.done():
-                            break
-            writing.result()
-        return rows
-
-    # The measurements stream (its own connection; Python-bound) runs beside the
-    # aggregates (database-bound), so the two overlap on two cores.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-measurements") as pool:
-        streaming = None
-        if "measurements" in tables:
-            if progress:
-                progress("measurements")
-            sinks, files = _sinks("measurements", out_dir, formats, book)
-            result.files.extend(files)
-            streaming = pool.submit(stream, sinks)
-        rest = [t for t in tables if t != "measurements"]
-        aggregated = analysis.tables() if rest else {}
-        if streaming is not None:
-            result.rows["measurements"] = streaming.result()
-    for table in rest:
+    aggregated = _write_measurements_and_aggregate(analysis, out_dir, formats, tables, book,
+                                                   chunk_rows, progress, result)
+    for table in [t for t in tables if t != "measurements"]:
         if progress:
             progress(table)
-        sinks, files = _sinks(table, out_dir, formats, book)
-        df = aggregated[table]
-        batch = pandas_to_arrow(df, _columns(table, list(df.columns)))
-        try:
-            for sink in sinks:
-                sink.write(batch)
-        finally:
-            for sink in sinks:
-                sink.close()
-        result.rows[table] = len(df)
-        result.files.extend(files)
+        _write_aggregate(table, aggregated, out_dir, formats, book, result)
     result.manifest = manifest(analysis, result.rows, formats)
     if book is not None:
-        flat = _flat(result.manifest)
-        about = book.sheet("about")
-        about.write(pa.table({"key": list(flat), "value": list(flat.values())}))
-        book.close()
+        _close_book(book, result.manifest)
         result.files.append(out_dir / XLSX_FILE)
-    path = out_dir / MANIFEST_FILE
-    path.write_text(json.dumps(result.manifest, indent=2, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
-    result.files.append(path)
+    result.files.append(_write_manifest(out_dir, result.manifest))
     return result
 
 

@@ -5,14 +5,13 @@
 scenario author can try a new rule on the screen that made an attempt end as
 ``failure: ui_unrecognized``. ``harness reclassify`` re-runs the current rules over the
 stored screens of past measurements and records the new verdicts beside the old ones
-(see ``harness.classify`` for exactly which screens, at which stages).
+(see ``harness.runs.reclassify`` for exactly which screens, at which stages).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from harness.cli.common import db_default
 from harness.runs.reclassify import (
     ReclassifyReport,
     find_scenario,
@@ -84,7 +84,7 @@ def register(subparsers: Any) -> None:
                     "measurements and record each new verdict, with the rules version, "
                     "beside the old one (measurements are never modified). Measurements "
                     "already reclassified under this rules version are skipped.")
-    r.add_argument("--db", default=os.environ.get("HARNESS_DB", "results.db"),
+    r.add_argument("--db", default=db_default(),
                    help="SQLite path or SQLAlchemy URL (default results.db)")
     r.add_argument("--artifacts", type=Path, default=None,
                    help="evidence folder (default: artifacts/ beside the SQLite file)")

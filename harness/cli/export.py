@@ -10,23 +10,22 @@ exit status 2 (raised as ``ConfigError``, printed by ``harness.cli.main``).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.analysis.definitions import FORMATS, TABLE_NAMES, Confirmation
 from harness.analysis.filters import Filters, parse_filters
+from harness.cli.common import EXIT_OK, db_default
 from harness.support.errors import ConfigError, display_path
 
 if TYPE_CHECKING:
     from harness.analysis.tables import Analysis
 
-EXIT_OK = 0
 
 
 def _add_selection(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", default=os.environ.get("HARNESS_DB", "results.db"),
+    p.add_argument("--db", default=db_default(),
                    help="SQLite path or SQLAlchemy URL (default results.db or $HARNESS_DB)")
     g = p.add_argument_group("selection")
     g.add_argument("--run", default=None, metavar="ID[,ID]",

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import os
 import shlex
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
+from harness.cli.common import EXIT_FAILURES, EXIT_OK, db_default, usage
 from harness.stores.confirm import (
     DEFAULT_MIN_CHECKS,
     DEFAULT_MIN_HOURS,
@@ -53,12 +52,6 @@ if TYPE_CHECKING:  # the CLI imports these only when a store command runs
     from harness.spec.catalog import Catalog, CatalogApp
     from harness.stores.sweep import SweepUnit
 
-EXIT_OK = 0
-EXIT_FAILURES = 1
-
-
-def _db_default() -> str:
-    return os.environ.get("HARNESS_DB", "results.db")
 
 
 def _rate(text: str) -> float | None:
@@ -106,8 +99,14 @@ def register(subparsers: Any) -> None:
                     "storefront and Google Play country by country, each through the "
                     "country's vantage point. See docs/stores.md.")
     sub = stores.add_subparsers(dest="action", metavar="ACTION")
-    stores.set_defaults(func=lambda args: _usage(stores))
+    stores.set_defaults(func=lambda args: usage(stores))
+    _add_check(sub)
+    _add_changes(sub)
+    _add_verify(sub)
 
+
+def _add_check(sub: Any) -> None:
+    """``harness stores check``."""
     check = sub.add_parser(
         "check", help="check catalog apps in store countries and store the results",
         description="Check every catalog app (or --app) in every storefront (or "
@@ -127,7 +126,7 @@ def register(subparsers: Any) -> None:
                             "checked directly")
     check.add_argument("--direct", action="store_true",
                        help="ignore profile proxies; check every country from this machine")
-    check.add_argument("--db", default=_db_default(),
+    check.add_argument("--db", default=db_default(),
                        help="SQLite path or SQLAlchemy URL (default results.db)")
     check.add_argument("--artifacts", type=Path, default=None,
                        help="evidence folder (default: artifacts/ beside the SQLite file)")
@@ -140,12 +139,15 @@ def register(subparsers: Any) -> None:
     _add_client_options(check)
     check.set_defaults(func=cmd_check)
 
+
+def _add_changes(sub: Any) -> None:
+    """``harness stores changes``."""
     changes = sub.add_parser(
         "changes", help="confirmed changes of availability",
         description="Changes of availability that repeated: at least --min-checks "
                     "consecutive conclusive checks agreeing, spanning at least --min-hours. "
                     "Failures never count.")
-    changes.add_argument("--db", default=_db_default())
+    changes.add_argument("--db", default=db_default())
     changes.add_argument("--min-checks", type=int, default=DEFAULT_MIN_CHECKS,
                          help=f"agreeing checks needed (default {DEFAULT_MIN_CHECKS})")
     changes.add_argument("--min-hours", type=float, default=DEFAULT_MIN_HOURS,
@@ -157,6 +159,9 @@ def register(subparsers: Any) -> None:
                          help="also list changes seen but not yet confirmed")
     changes.set_defaults(func=cmd_changes)
 
+
+def _add_verify(sub: Any) -> None:
+    """``harness stores verify``."""
     verify = sub.add_parser(
         "verify", help="confirm the catalog's Apple ids and bundle ids against the lookup",
         description="Look every catalog Apple id up and compare the store's bundle id with "
@@ -173,11 +178,6 @@ def register(subparsers: Any) -> None:
                         help="update `verified:` in the --catalog file")
     _add_client_options(verify, play=False)
     verify.set_defaults(func=cmd_verify)
-
-
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return 2
 
 
 def _err_console() -> Console:
@@ -276,8 +276,9 @@ def _proxies(args: argparse.Namespace, countries: set[str], console: Console,
 
 def cmd_check(args: argparse.Namespace) -> int:
     from harness.storage.store import Store
+    from harness.stores.clients import StoreClients
     from harness.stores.scope import REFERENCE_STOREFRONTS, ScopeResolver
-    from harness.stores.sweep import StoreClients, plan_sweep, run_sweep, targets_from_catalog
+    from harness.stores.sweep import plan_sweep, run_sweep, targets_from_catalog
 
     stores = parse_stores(args.store)
     selection = select_countries(args.country, stores)
@@ -515,7 +516,7 @@ def _scope_cell(available: bool | None, scope: str | None) -> str:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from harness.stores.sweep import StoreClients
+    from harness.stores.clients import StoreClients
     from harness.stores.verify import VerifyStatus, update_verified, verify_catalog
 
     if args.write and args.catalog is None:

@@ -191,6 +191,18 @@ def parse_flow(doc: LoadedYaml) -> Flow:
         raise ConfigErrors(validation_errors(
             doc, exc, {"params": FLOW_EXAMPLE, "steps": FLOW_EXAMPLE, "flow": FLOW_EXAMPLE}
         )) from None
+    params, errors = _parse_params(doc, raw)
+    errors.extend(_check_references(doc, raw.steps, params))
+    errors.extend(_check_step_kinds(doc, raw.steps, ("steps",)))
+    errors.extend(_check_embedded(doc, raw.steps, params))
+    if errors:
+        raise ConfigErrors(errors)
+    return Flow(name=raw.flow, version=raw.version, description=raw.description,
+                params=params, doc=doc)
+
+
+def _parse_params(doc: LoadedYaml, raw: FlowIn) -> tuple[dict[str, FlowParam], list[ConfigError]]:
+    """Build the declared parameters, checking their names, stages and defaults."""
     errors: list[ConfigError] = []
     params: dict[str, FlowParam] = {}
     raw_params = doc.data.get("params") or {}
@@ -211,8 +223,15 @@ def parse_flow(doc: LoadedYaml) -> Flow:
         params[name] = FlowParam(name=name, kind=spec.kind, description=spec.description,
                                  required=not has_default, default=spec.default,
                                  stage=spec.stage, line=doc.line_of(ploc))
+    return params, errors
+
+
+def _check_references(doc: LoadedYaml, steps: list[Any], params: dict[str, FlowParam]
+                      ) -> list[ConfigError]:
+    """Check placeholders are declared and used as their kind allows; every parameter is used."""
+    errors: list[ConfigError] = []
     refs: list[tuple[str, PathKey, bool]] = []
-    _references(raw.steps, ("steps",), refs)
+    _references(steps, ("steps",), refs)
     used = set()
     for name, loc, whole_item in refs:
         used.add(name)
@@ -236,18 +255,21 @@ def parse_flow(doc: LoadedYaml) -> Flow:
             errors.append(doc.error(("params", name), f"parameter `{name}` is declared but "
                                     "no step uses it", "Remove it, or use it as `$" + name
                                     + "` in a step"))
-    errors.extend(_check_step_kinds(doc, raw.steps, ("steps",)))
-    for text, loc in _embedded_placeholders(raw.steps, ("steps",)):
+    return errors
+
+
+def _check_embedded(doc: LoadedYaml, steps: list[Any], params: dict[str, FlowParam]
+                    ) -> list[ConfigError]:
+    """Check that no declared parameter's placeholder is embedded inside a longer text."""
+    errors: list[ConfigError] = []
+    for text, loc in _embedded_placeholders(steps, ("steps",)):
         names = [n for n in _EMBEDDED.findall(text) if n in params]
         if names:
             errors.append(doc.error(loc, f"`${names[0]}` inside {text!r}: a placeholder "
                                     "stands for a whole value",
                                     "Make the whole value the placeholder, or write `$$` "
                                     "for a literal `$`"))
-    if errors:
-        raise ConfigErrors(errors)
-    return Flow(name=raw.flow, version=raw.version, description=raw.description,
-                params=params, doc=doc)
+    return errors
 
 
 def _check_step_kinds(doc: LoadedYaml, items: list[Any], loc: PathKey) -> list[ConfigError]:

@@ -41,7 +41,7 @@ from harness.support.secrets import (
     mask_url,
 )
 from harness.support.yamlfile import LoadedYaml, load_many, load_yaml, validation_errors
-from harness.vocabulary.countries import Region, get_country, suggest_countries
+from harness.vocabulary.countries import Country, Region, get_country, suggest_countries
 from harness.vocabulary.locales import is_locale_tag
 
 PROFILE_EXAMPLE = """\
@@ -204,50 +204,86 @@ def parse_profile(doc: LoadedYaml) -> Profile:
         raw = ProfileIn.model_validate(doc.data)
     except ValidationError as exc:
         raise ConfigErrors(validation_errors(doc, exc, FIELD_EXAMPLES)) from None
-    errors: list[ConfigError] = []
-    country = raw.country.strip().upper()
-    info = get_country(country)
-    if info is None or len(raw.country.strip()) != 2:
-        near = suggest_countries(raw.country)
-        hint = f"Did you mean {', '.join(near)}?" if near else None
-        errors.append(doc.error(("country",), f"{raw.country!r} is not an ISO 3166-1 alpha-2 "
-                                "country code", hint, FIELD_EXAMPLES["country"]))
-        raise ConfigErrors(errors)
-    region = info.region
-    if raw.region is not None:
-        try:
-            region = Region(raw.region)
-        except ValueError:
-            errors.append(doc.error(("region",), f"{raw.region!r} is not a study region",
-                                    "Use one of " + ", ".join(r.value for r in Region)))
+    country, info = _check_country(doc, raw.country)
+    region, errors = _check_region(doc, raw.region, info.region)
     pid = raw.id or doc.path.stem
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", pid):
-        errors.append(doc.error(("id",), f"{pid!r} is not a valid profile id",
-                                "Use letters, digits, '-', '_' or '.', e.g. DE or DE-emu2"))
-    number = raw.phone.number
-    if number is not None and not has_env_ref(number):
-        try:
-            parse_phone_number(number, country, raw.phone.foreign_sim,
-                         doc.where(("phone", "number")), from_env=False)
-        except ConfigError as exc:
-            errors.append(exc)
+    errors.extend(_check_id(doc, pid))
+    errors.extend(_check_phone(doc, raw.phone, country))
     if raw.proxy is not None:
         errors.extend(_check_proxy(doc, raw.proxy))
-    if raw.device.emulator and raw.device.udid:
+    errors.extend(_check_device(doc, raw.device))
+    if errors:
+        raise ConfigErrors(errors)
+    return _build_profile(doc, raw, pid, country, region)
+
+
+def _check_country(doc: LoadedYaml, written: str) -> tuple[str, Country]:
+    """The upper-cased ISO 3166-1 alpha-2 code and its country; raise ConfigErrors if unknown."""
+    country = written.strip().upper()
+    info = get_country(country)
+    if info is None or len(written.strip()) != 2:
+        near = suggest_countries(written)
+        hint = f"Did you mean {', '.join(near)}?" if near else None
+        raise ConfigErrors([doc.error(("country",), f"{written!r} is not an ISO 3166-1 alpha-2 "
+                                      "country code", hint, FIELD_EXAMPLES["country"])])
+    return country, info
+
+
+def _check_region(doc: LoadedYaml, written: str | None, default: Region
+                  ) -> tuple[Region, list[ConfigError]]:
+    """The study region (the country's own unless ``region:`` overrides it) and its error."""
+    if written is None:
+        return default, []
+    try:
+        return Region(written), []
+    except ValueError:
+        return default, [doc.error(("region",), f"{written!r} is not a study region",
+                                   "Use one of " + ", ".join(r.value for r in Region))]
+
+
+def _check_id(doc: LoadedYaml, pid: str) -> list[ConfigError]:
+    """Check that the profile id is letters, digits, '-', '_' or '.'."""
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", pid):
+        return []
+    return [doc.error(("id",), f"{pid!r} is not a valid profile id",
+                      "Use letters, digits, '-', '_' or '.', e.g. DE or DE-emu2")]
+
+
+def _check_phone(doc: LoadedYaml, phone: PhoneIn, country: str) -> list[ConfigError]:
+    """Check a phone number written in clear (not an ``${ENV_VAR}``) against the country."""
+    number = phone.number
+    if number is None or has_env_ref(number):
+        return []
+    try:
+        parse_phone_number(number, country, phone.foreign_sim,
+                           doc.where(("phone", "number")), from_env=False)
+    except ConfigError as exc:
+        return [exc]
+    return []
+
+
+def _check_device(doc: LoadedYaml, device: DeviceIn) -> list[ConfigError]:
+    """Check the device fields together: one target, no duplicate in the pool, reset needs app."""
+    errors: list[ConfigError] = []
+    if device.emulator and device.udid:
         errors.append(doc.error(("device",), "give either `emulator` or `udid`, not both",
                                 example=FIELD_EXAMPLES["device"]))
-    if raw.device.pool and (raw.device.emulator or raw.device.udid):
+    if device.pool and (device.emulator or device.udid):
         errors.append(doc.error(("device", "pool"), "give either a `pool` or one "
                                 "`emulator`/`udid`, not both"))
-    labels = [s.udid or s.emulator for s in raw.device.pool]
+    labels = [s.udid or s.emulator for s in device.pool]
     if len(set(labels)) != len(labels):
         errors.append(doc.error(("device", "pool"), "a device is listed twice in the pool"))
-    if raw.device.reset == "full" and not raw.device.app_path:
+    if device.reset == "full" and not device.app_path:
         errors.append(doc.error(("device", "reset"), "`reset: full` reinstalls the app and "
                                 "needs `app_path` (the APK)", example="device:\n  emulator: "
                                 "harness_DE\n  app_path: /apks/app.apk\n  reset: full"))
-    if errors:
-        raise ConfigErrors(errors)
+    return errors
+
+
+def _build_profile(doc: LoadedYaml, raw: ProfileIn, pid: str, country: str,
+                   region: Region) -> Profile:
+    """Build the frozen ``Profile`` from the validated input."""
     lines = {".".join(str(p) for p in k): v for k, v in doc.lines.items()}
     return Profile(
         id=pid,
@@ -257,25 +293,30 @@ def parse_profile(doc: LoadedYaml) -> Profile:
         language=raw.language,
         timezone=raw.timezone,
         gps=Gps(raw.gps.latitude, raw.gps.longitude, raw.gps.altitude) if raw.gps else None,
-        phone_ref=number,
+        phone_ref=raw.phone.number,
         foreign_sim=raw.phone.foreign_sim,
         otp=OtpConfig(**raw.phone.otp.model_dump()),
         proxy_ref=raw.proxy,
         full_tunnel=raw.full_tunnel,
-        device=DeviceTarget(
-            emulator=raw.device.emulator,
-            udid=raw.device.udid,
-            platform_version=raw.device.platform_version,
-            app_path=raw.device.app_path,
-            capabilities=dict(raw.device.capabilities),
-            system_port=raw.device.system_port,
-            pool=tuple(DeviceSlot(emulator=s.emulator, udid=s.udid, system_port=s.system_port,
-                                  capabilities=dict(s.capabilities))
-                       for s in raw.device.pool),
-            reset=raw.device.reset,
-        ),
+        device=_build_device(raw.device),
         source=doc.path,
         source_lines=lines,
+    )
+
+
+def _build_device(device: DeviceIn) -> DeviceTarget:
+    """Build the frozen ``DeviceTarget`` (with its pool of slots) from the validated input."""
+    return DeviceTarget(
+        emulator=device.emulator,
+        udid=device.udid,
+        platform_version=device.platform_version,
+        app_path=device.app_path,
+        capabilities=dict(device.capabilities),
+        system_port=device.system_port,
+        pool=tuple(DeviceSlot(emulator=s.emulator, udid=s.udid, system_port=s.system_port,
+                              capabilities=dict(s.capabilities))
+                   for s in device.pool),
+        reset=device.reset,
     )
 
 

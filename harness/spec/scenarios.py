@@ -357,6 +357,7 @@ class _StepParser:
     def _build(self, kind: str, value: Any, vloc: Sequence[str | int],
                loc: Sequence[str | int], raw: dict[str, Any], common: dict[str, Any]
                ) -> Step | None:
+        """Build one step of ``kind`` from its value, or None once its errors are reported."""
         if kind == "launch":
             f = self._fields(value, vloc, ("clear",), kind)
             if f is None:
@@ -368,39 +369,9 @@ class _StepParser:
                 return None
             return Tap(**common, target=sel) if kind == "tap" else Wait(**common, target=sel)
         if kind == "input":
-            f = self._fields(value, vloc, ("into", "text", "clear"), kind)
-            if f is None:
-                return None
-            if "into" not in f or "text" not in f:
-                self.err(vloc, "needs `into` (a selector) and `text`", example=STEP_EXAMPLES[kind])
-                return None
-            sel = self.selector(f["into"], (*vloc, "into"))
-            text = str(f["text"])
-            self.template(text, (*vloc, "text"))
-            if sel is None:
-                return None
-            return Input(**common, target=sel, text=text,
-                         clear=self.flag(f, "clear", True, vloc))
+            return self._build_input(value, vloc, common)
         if kind == "choose_calling_code":
-            f = self._fields(value, vloc, ("open", "search", "list", "entry", "search_text"),
-                             kind)
-            if f is None:
-                return None
-            sels: dict[str, Selector | None] = {}
-            for key in ("open", "search", "list"):
-                sels[key] = self.selector(f[key], (*vloc, key)) if f.get(key) else None
-            if not any(f.get(key) for key in ("open", "search", "list")):
-                self.err(vloc, "needs at least one of `open`, `search`, `list`",
-                         example=STEP_EXAMPLES[kind])
-                return None
-            if not (sels["open"] or sels["search"] or sels["list"]):
-                return None  # the selectors' own errors were reported
-            entry = str(f.get("entry", "+{phone.calling_code}"))
-            search_text = str(f.get("search_text", "{phone.calling_code}"))
-            self.template(entry, (*vloc, "entry"))
-            self.template(search_text, (*vloc, "search_text"))
-            return ChooseCallingCode(**common, open=sels["open"], search=sels["search"],
-                                     list=sels["list"], entry=entry, search_text=search_text)
+            return self._build_calling_code(value, vloc, common)
         if kind == "request_otp":
             target = value.get("tap") if isinstance(value, dict) and "tap" in value else value
             if isinstance(value, dict) and "tap" in value:
@@ -408,22 +379,71 @@ class _StepParser:
             sel = self.selector(target, (*vloc, "tap") if target is not value else vloc)
             return RequestOtp(**common, target=sel) if sel else None
         if kind == "enter_otp":
-            if isinstance(value, dict) and "into" in value:
-                f = self._fields(value, vloc, ("into", "pattern"), kind) or {}
-                target = f.get("into")
-                tloc: tuple[str | int, ...] = (*vloc, "into")
-            else:
-                f, target, tloc = {}, value, tuple(vloc)
-            pattern = str(f.get("pattern", DEFAULT_OTP_PATTERN))
-            try:
-                if re.compile(pattern).groups < 1:
-                    self.err((*vloc, "pattern"), "the pattern needs one capture group "
-                             "around the code", example=r'pattern: "code is (\d{6})"')
-            except re.error as exc:
-                self.err((*vloc, "pattern"), f"not a valid regular expression: {exc}")
-            sel = self.selector(target, tloc)
-            return EnterOtp(**common, target=sel, pattern=pattern) if sel else None
-        # feature
+            return self._build_enter_otp(value, vloc, common)
+        return self._build_feature(value, vloc, loc, raw, common)
+
+    def _build_input(self, value: Any, vloc: Sequence[str | int], common: dict[str, Any]
+                     ) -> Step | None:
+        """Build an `input` step: its `into` selector, `text` template and `clear` flag."""
+        f = self._fields(value, vloc, ("into", "text", "clear"), "input")
+        if f is None:
+            return None
+        if "into" not in f or "text" not in f:
+            self.err(vloc, "needs `into` (a selector) and `text`", example=STEP_EXAMPLES["input"])
+            return None
+        sel = self.selector(f["into"], (*vloc, "into"))
+        text = str(f["text"])
+        self.template(text, (*vloc, "text"))
+        if sel is None:
+            return None
+        return Input(**common, target=sel, text=text,
+                     clear=self.flag(f, "clear", True, vloc))
+
+    def _build_calling_code(self, value: Any, vloc: Sequence[str | int],
+                            common: dict[str, Any]) -> Step | None:
+        """Build a `choose_calling_code` step: its picker selectors and entry/search texts."""
+        f = self._fields(value, vloc, ("open", "search", "list", "entry", "search_text"),
+                         "choose_calling_code")
+        if f is None:
+            return None
+        sels: dict[str, Selector | None] = {}
+        for key in ("open", "search", "list"):
+            sels[key] = self.selector(f[key], (*vloc, key)) if f.get(key) else None
+        if not any(f.get(key) for key in ("open", "search", "list")):
+            self.err(vloc, "needs at least one of `open`, `search`, `list`",
+                     example=STEP_EXAMPLES["choose_calling_code"])
+            return None
+        if not (sels["open"] or sels["search"] or sels["list"]):
+            return None  # the selectors' own errors were reported
+        entry = str(f.get("entry", "+{phone.calling_code}"))
+        search_text = str(f.get("search_text", "{phone.calling_code}"))
+        self.template(entry, (*vloc, "entry"))
+        self.template(search_text, (*vloc, "search_text"))
+        return ChooseCallingCode(**common, open=sels["open"], search=sels["search"],
+                                 list=sels["list"], entry=entry, search_text=search_text)
+
+    def _build_enter_otp(self, value: Any, vloc: Sequence[str | int], common: dict[str, Any]
+                         ) -> Step | None:
+        """Build an `enter_otp` step: its selector (bare or under `into`) and code pattern."""
+        if isinstance(value, dict) and "into" in value:
+            f = self._fields(value, vloc, ("into", "pattern"), "enter_otp") or {}
+            target = f.get("into")
+            tloc: tuple[str | int, ...] = (*vloc, "into")
+        else:
+            f, target, tloc = {}, value, tuple(vloc)
+        pattern = str(f.get("pattern", DEFAULT_OTP_PATTERN))
+        try:
+            if re.compile(pattern).groups < 1:
+                self.err((*vloc, "pattern"), "the pattern needs one capture group "
+                         "around the code", example=r'pattern: "code is (\d{6})"')
+        except re.error as exc:
+            self.err((*vloc, "pattern"), f"not a valid regular expression: {exc}")
+        sel = self.selector(target, tloc)
+        return EnterOtp(**common, target=sel, pattern=pattern) if sel else None
+
+    def _build_feature(self, value: Any, vloc: Sequence[str | int], loc: Sequence[str | int],
+                       raw: dict[str, Any], common: dict[str, Any]) -> Step | None:
+        """Build a `feature` step: its name and its non-empty list of nested steps."""
         if not isinstance(value, str) or not value.strip():
             self.err(vloc, "needs the feature's name, e.g. `feature: post`",
                      example=STEP_EXAMPLES["feature"])

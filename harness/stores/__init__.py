@@ -21,6 +21,7 @@ from harness.support.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from harness.stores.apple import AppleLookup, AppleRecord, parse_lookup
+    from harness.stores.clients import StoreClients
     from harness.stores.confirm import (
         ConfirmationRule,
         ConfirmedState,
@@ -54,7 +55,7 @@ if TYPE_CHECKING:
         select_countries,
         storefronts,
     )
-    from harness.stores.sweep import StoreClients, SweepReport, SweepUnit, plan_sweep, run_sweep
+    from harness.stores.sweep import SweepReport, SweepUnit, plan_sweep, run_sweep
 
 __all__ = [
     "DEFAULT_APPLE_URL",
@@ -118,6 +119,7 @@ _HOME = {
     "stage": ("check_store_stage",),
     "storefronts": ("USER_ASSIGNED_CODES", "Storefront", "parse_stores", "select_countries",
                     "storefronts"),
-    "sweep": ("StoreClients", "SweepReport", "SweepUnit", "plan_sweep", "run_sweep"),
+    "clients": ("StoreClients",),
+    "sweep": ("SweepReport", "SweepUnit", "plan_sweep", "run_sweep"),
 }
 __getattr__, __dir__ = lazy_exports(__name__, _HOME)

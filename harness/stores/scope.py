@@ -52,7 +52,7 @@ from harness.stores.model import (
 from harness.stores.ratelimit import Clock
 
 if TYPE_CHECKING:
-    from harness.stores.sweep import StoreClients
+    from harness.stores.clients import StoreClients
 
 #: The reference storefronts of each store, in the order they are asked.
 REFERENCE_STOREFRONTS: Mapping[StoreName, tuple[str, ...]] = MappingProxyType({

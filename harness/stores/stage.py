@@ -35,6 +35,7 @@ from harness.spec.profile import Profile, resolve_proxy
 from harness.spec.profiles import load_profiles
 from harness.spec.scenarios import Scenario
 from harness.storage.store import Store
+from harness.stores.clients import StoreClients
 from harness.stores.model import (
     CheckResult,
     StoreName,
@@ -48,7 +49,6 @@ from harness.stores.repository import save_observations
 from harness.stores.scope import REFERENCE_STOREFRONTS, ScopeResolver
 from harness.stores.settings import StoreSettings
 from harness.stores.storefronts import storefront_codes
-from harness.stores.sweep import StoreClients
 from harness.support.errors import ConfigError
 from harness.vocabulary.outcomes import Backend
 

@@ -31,7 +31,7 @@ from harness.spec.catalog import Catalog, CatalogApp, load_catalog
 from harness.stores.apple import AppleLookup, AppleRecord
 from harness.stores.fetch import failure_detail
 from harness.support.errors import ConfigError, display_path
-from harness.support.yamlfile import load_yaml
+from harness.support.yamlfile import LoadedYaml, load_yaml
 
 APPLE_IDENTIFIERS = frozenset({"apple_id", "bundle_id"})
 
@@ -116,48 +116,36 @@ def _flow(values: Iterable[str]) -> str:
     return "[" + ", ".join(sorted(values)) + "]"
 
 
-def update_verified(path: Path, changes: Mapping[str, frozenset[str]]) -> list[str]:
-    """Rewrite ``verified:`` of the apps in ``changes`` (app id -> identifiers) in ``path``.
+_Edits = dict[int, tuple[int, str]]  # first line index -> (lines to drop, new text)
 
-    Returns the ids whose line changed. The new text is validated as a catalog before the
-    file is replaced, so a failed edit never leaves a broken catalog behind.
-    """
-    doc = load_yaml(path)
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    apps = doc.data.get("apps", []) if isinstance(doc.data, dict) else []
-    edits: dict[int, tuple[int, str]] = {}  # first line index -> (lines to drop, new text)
-    changed: list[str] = []
-    for i, app in enumerate(apps):
-        if not isinstance(app, dict) or app.get("id") not in changes:
-            continue
-        app_id = str(app["id"])
-        new = changes[app_id]
-        if set(app.get("verified") or []) == set(new):
-            continue
-        key_line = doc.lines.get(("apps", i, "verified"))
-        if key_line is not None:
-            idx = key_line - 1
-            m = _VERIFIED_LINE.match(lines[idx].rstrip("\r\n"))
-            if m is None:
-                raise ConfigError(f"{display_path(path)}:{key_line}", f"apps[{i}].verified",
-                                  "cannot rewrite this `verified:` line automatically",
-                                  "Write it on one line, e.g. `verified: [apple_id]`")
-            drop = 1
-            if m.group("value") is None:  # block list: drop the "- item" lines under it
-                indent = len(m.group("indent"))
-                while (idx + drop < len(lines)
-                       and re.match(r"^\s*-\s", lines[idx + drop])
-                       and len(lines[idx + drop]) - len(lines[idx + drop].lstrip()) >= indent):
-                    drop += 1
-            comment = f"  {m.group('comment')}" if m.group("comment") else ""
-            edits[idx] = (drop, f"{m.group('indent')}verified: {_flow(new)}{comment}\n")
-        else:
-            id_line = doc.lines[("apps", i, "id")] - 1
-            col = lines[id_line].index("id:")
-            edits[id_line + 1] = (0, f"{' ' * col}verified: {_flow(new)}\n")
-        changed.append(app_id)
-    if not changed:
-        return []
+
+def _verified_edit(path: Path, doc: LoadedYaml, lines: list[str], i: int,
+                   new: frozenset[str]) -> tuple[int, tuple[int, str]]:
+    """The edit that gives app ``i`` the ``verified:`` line ``new``, keyed by its first line."""
+    key_line = doc.lines.get(("apps", i, "verified"))
+    if key_line is None:
+        id_line = doc.lines[("apps", i, "id")] - 1
+        col = lines[id_line].index("id:")
+        return id_line + 1, (0, f"{' ' * col}verified: {_flow(new)}\n")
+    idx = key_line - 1
+    m = _VERIFIED_LINE.match(lines[idx].rstrip("\r\n"))
+    if m is None:
+        raise ConfigError(f"{display_path(path)}:{key_line}", f"apps[{i}].verified",
+                          "cannot rewrite this `verified:` line automatically",
+                          "Write it on one line, e.g. `verified: [apple_id]`")
+    drop = 1
+    if m.group("value") is None:  # block list: drop the "- item" lines under it
+        indent = len(m.group("indent"))
+        while (idx + drop < len(lines)
+               and re.match(r"^\s*-\s", lines[idx + drop])
+               and len(lines[idx + drop]) - len(lines[idx + drop].lstrip()) >= indent):
+            drop += 1
+    comment = f"  {m.group('comment')}" if m.group("comment") else ""
+    return idx, (drop, f"{m.group('indent')}verified: {_flow(new)}{comment}\n")
+
+
+def _apply_edits(lines: list[str], edits: _Edits) -> str:
+    """``lines`` with each edit's lines dropped and its new text put in their place."""
     out: list[str] = []
     i = 0
     while i <= len(lines):
@@ -170,8 +158,14 @@ def update_verified(path: Path, changes: Mapping[str, frozenset[str]]) -> list[s
         if i < len(lines):
             out.append(lines[i])
         i += 1
+    return "".join(out)
+
+
+def _replace_checked(path: Path, text: str, changes: Mapping[str, frozenset[str]],
+                     changed: list[str]) -> None:
+    """Replace ``path`` by ``text`` atomically once it loads with the intended values."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text("".join(out), encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     try:
         check: Catalog = load_catalog(tmp)
         for app_id in changed:
@@ -184,4 +178,30 @@ def update_verified(path: Path, changes: Mapping[str, frozenset[str]]) -> list[s
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def update_verified(path: Path, changes: Mapping[str, frozenset[str]]) -> list[str]:
+    """Rewrite ``verified:`` of the apps in ``changes`` (app id -> identifiers) in ``path``.
+
+    Returns the ids whose line changed. The new text is validated as a catalog before the
+    file is replaced, so a failed edit never leaves a broken catalog behind.
+    """
+    doc = load_yaml(path)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    apps = doc.data.get("apps", []) if isinstance(doc.data, dict) else []
+    edits: _Edits = {}
+    changed: list[str] = []
+    for i, app in enumerate(apps):
+        if not isinstance(app, dict) or app.get("id") not in changes:
+            continue
+        app_id = str(app["id"])
+        new = changes[app_id]
+        if set(app.get("verified") or []) == set(new):
+            continue
+        at, edit = _verified_edit(path, doc, lines, i, new)
+        edits[at] = edit
+        changed.append(app_id)
+    if not changed:
+        return []
+    _replace_checked(path, _apply_edits(lines, edits), changes, changed)
     return changed

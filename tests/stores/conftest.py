@@ -9,8 +9,8 @@ import pytest
 from store_helpers import FakeTime, replay_server
 from store_replay import ReplayServer
 
+from harness.stores.clients import StoreClients
 from harness.stores.settings import StoreSettings
-from harness.stores.sweep import StoreClients
 
 
 @pytest.fixture

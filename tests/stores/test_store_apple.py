@@ -9,8 +9,8 @@ from store_helpers import FACEBOOK_ID, ORANGE_ID, FakeTime, fixture_bytes
 from store_replay import ReplayServer
 
 from harness.stores.apple import UnusableLookup, parse_lookup
+from harness.stores.clients import StoreClients
 from harness.stores.model import CheckResult, StoreFailure, StoreTarget
-from harness.stores.sweep import StoreClients
 
 FACEBOOK = StoreTarget("facebook", "com.facebook.katana", FACEBOOK_ID, "com.facebook.Facebook")
 ORANGE = StoreTarget("orange118712", None, ORANGE_ID, "com.orange.118712")

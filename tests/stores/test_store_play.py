@@ -14,12 +14,12 @@ from store_replay import (
     not_available_variant,
 )
 
+from harness.stores.clients import StoreClients
 from harness.stores.model import CheckResult, StoreFailure, StoreTarget
 from harness.stores.play import (
     parse_details_page,
     read_details,
 )
-from harness.stores.sweep import StoreClients
 
 Clients = Callable[..., StoreClients]
 WECHAT = StoreTarget("wechat", "com.tencent.mm", 414478124, "com.tencent.xin")

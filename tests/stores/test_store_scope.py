@@ -12,10 +12,11 @@ from store_helpers import FakeTime
 from store_replay import PLAY_AVAILABLE, PLAY_NOT_FOUND, ReplayServer
 
 from harness.storage.store import Store
+from harness.stores.clients import StoreClients
 from harness.stores.model import CheckResult, StoreName, StoreScope, StoreTarget
 from harness.stores.repository import load_checks
 from harness.stores.scope import REFERENCE_STOREFRONTS, ScopeResolver
-from harness.stores.sweep import StoreClients, plan_sweep, run_sweep
+from harness.stores.sweep import plan_sweep, run_sweep
 
 Clients = Callable[..., StoreClients]
 APP = StoreTarget("wechat", "com.tencent.mm", 414478124, "com.tencent.xin")

@@ -15,10 +15,10 @@ from harness.spec.profile import Profile
 from harness.spec.profiles import load_profile
 from harness.spec.scenarios import App, Scenario
 from harness.storage.store import Store
+from harness.stores.clients import StoreClients
 from harness.stores.model import StoreName, StoreResult
 from harness.stores.repository import load_checks
 from harness.stores.stage import check_store_stage
-from harness.stores.sweep import StoreClients
 from harness.vocabulary.outcomes import Barrier, Stage, Status
 
 REPO = Path(__file__).resolve().parents[2]

@@ -26,9 +26,9 @@ from harness.spec.profiles import load_profile
 from harness.spec.scenarios import load_scenario
 from harness.storage.models import Measurement
 from harness.storage.store import Store
+from harness.stores.clients import StoreClients
 from harness.stores.repository import load_checks
 from harness.stores.stage import check_store_stage
-from harness.stores.sweep import StoreClients
 from harness.vocabulary.outcomes import Backend, Failure, Stage, Status
 
 REPO = Path(__file__).resolve().parents[2]

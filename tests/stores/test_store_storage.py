@@ -13,9 +13,10 @@ from store_replay import PLAY_AVAILABLE, PLAY_NOT_FOUND, ReplayServer
 
 from harness.storage.models import StoreCheck
 from harness.storage.store import Store
+from harness.stores.clients import StoreClients
 from harness.stores.model import CheckResult, StoreName, StoreTarget
 from harness.stores.repository import load_checks, read_raw, save_observations
-from harness.stores.sweep import StoreClients, plan_sweep, run_sweep
+from harness.stores.sweep import plan_sweep, run_sweep
 
 Clients = Callable[..., StoreClients]
 

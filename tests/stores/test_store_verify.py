@@ -10,7 +10,7 @@ import pytest
 from store_replay import ReplayServer
 
 from harness.spec.catalog import load_catalog
-from harness.stores.sweep import StoreClients
+from harness.stores.clients import StoreClients
 from harness.stores.verify import VerifyStatus, update_verified, verify_catalog
 from harness.support.errors import ConfigError
 

@@ -1,0 +1,223 @@
+"""``harness run`` and ``harness demo``: every selected scenario from every selected
+profile, outside pytest; then the barrier table, and the report if asked.
+
+Exit status: 0 when every attempt concluded (access or barrier), 1 when any ended as an
+instrument failure or the run did not complete, 2 for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+
+from harness.cli.common import EXIT_FAILURES, EXIT_OK, db_default
+from harness.spec.config import DEFAULT_APPIUM_URL, DEFAULT_MIN_INTERVAL_HOURS, RunConfig
+from harness.support.console import out_console
+from harness.support.errors import ConfigError
+from harness.support.secrets import shown_db
+from harness.vocabulary.outcomes import Backend
+
+if TYPE_CHECKING:
+    from harness.runs.batch import BatchResult
+    from harness.spec.profile import Profile
+    from harness.spec.scenarios import Scenario
+
+
+def register(subparsers: Any) -> None:
+    demo = subparsers.add_parser("demo",
+                                 help="every demo app from every profile on the simulator")
+    add_run_options(demo, "sim")
+    demo.add_argument("scenarios", nargs="*", type=Path, default=[Path("scenarios/demo")])
+    demo.add_argument("--report", type=Path, default=Path("reports/demo.html"))
+    demo.set_defaults(func=cmd_run)
+
+    run = subparsers.add_parser("run", help="run scenarios from profiles (no pytest needed)")
+    add_run_options(run, "appium")
+    run.add_argument("scenarios", nargs="+", type=Path)
+    run.add_argument("--report", type=Path, default=None)
+    run.set_defaults(func=cmd_run)
+
+
+def add_run_options(p: argparse.ArgumentParser, backend_default: str) -> None:
+    p.add_argument("--country", default="all",
+                   help="profile ids or country codes, comma-separated, or 'all' (default)")
+    p.add_argument("--region", default=None, help="only profiles of these study regions")
+    p.add_argument("--app", default=None, help="only these scenario ids, comma-separated")
+    p.add_argument("--backend", choices=[b.value for b in Backend], default=backend_default)
+    p.add_argument("--appium-url", default=os.environ.get("HARNESS_APPIUM_URL",
+                                                          DEFAULT_APPIUM_URL))
+    p.add_argument("--db", default=db_default(),
+                   help="SQLite path or SQLAlchemy URL (default results.db)")
+    p.add_argument("--artifacts", type=Path, default=None,
+                   help="evidence folder (default: artifacts/ beside the SQLite file)")
+    p.add_argument("--profiles", type=Path, default=Path("device_profiles"))
+    p.add_argument("--workers", type=int, default=4, help="attempts in parallel (default 4)")
+    p.add_argument("--attempt-timeout", type=float, default=900.0)
+    p.add_argument("--no-screenshots", action="store_true")
+    p.add_argument("--ip-echo-url", default=os.environ.get("HARNESS_IP_ECHO_URL"),
+                   help="IP-echo endpoint for the egress check (default: ipinfo.io on "
+                        "appium, none on sim)")
+    p.add_argument("--no-vantage-check", action="store_true",
+                   help="skip the egress check (recorded as unchecked)")
+    p.add_argument("--vantage-ttl", type=float, default=3600.0,
+                   help="seconds an egress check of a proxy stays valid (default 3600)")
+    p.add_argument("--full-tunnel-confirmed", default="",
+                   help="profiles whose full tunnel is up, comma-separated")
+    p.add_argument("--no-store-check", action="store_true",
+                   help="skip the Google Play check before each attempt")
+    p.add_argument("--no-sideload", dest="sideload", action="store_false", default=True,
+                   help="end the attempt at a store barrier (the store does not offer the "
+                        "app in the country); by default sign-up is still measured on a "
+                        "device that has the app, and both outcomes are recorded")
+    p.add_argument("--sideload", dest="sideload", action="store_true",
+                   help="the default: measure sign-up behind a store barrier")
+    p.add_argument("--settle", type=float, default=None, metavar="SECONDS",
+                   help="how long a barrier message must stay, with the step's target "
+                        "absent, before it is a verdict (default 3 on real devices, 0.5 on "
+                        "the simulator)")
+    p.add_argument("--attended", action="store_true",
+                   help="an operator watches the device and solves routine challenges "
+                        "(slider, captcha); without one they end an attempt as failure: "
+                        "challenge_required")
+    p.add_argument("--permissions", choices=("allow", "deny"), default="allow",
+                   help="how the runner answers Android's permission dialogs (default allow)")
+    p.add_argument("--min-interval", type=float, default=None, metavar="HOURS",
+                   help="skip an (app, profile) attempted less than HOURS ago (default 20 "
+                        "on real devices, 0 on the simulator)")
+
+
+def run_config(args: argparse.Namespace) -> RunConfig:
+    """The run's configuration from the command line."""
+    backend = Backend(args.backend)
+    min_interval = (args.min_interval if args.min_interval is not None
+                    else 0.0 if backend is Backend.SIM else DEFAULT_MIN_INTERVAL_HOURS)
+    return RunConfig(backend=backend, appium_url=args.appium_url, db=args.db,
+                     artifacts_dir=args.artifacts, profiles_dir=args.profiles,
+                     attempt_timeout=args.attempt_timeout,
+                     screenshots=not args.no_screenshots,
+                     ip_echo_url=echo_url(args), vantage_ttl=args.vantage_ttl,
+                     full_tunnel_confirmed=frozenset(
+                         x.strip() for x in args.full_tunnel_confirmed.split(",")
+                         if x.strip()),
+                     store_check=not args.no_store_check, sideload=args.sideload,
+                     settle_time=_settle(args.settle), attended=args.attended,
+                     permissions=args.permissions, min_interval_hours=min_interval)
+
+
+def _settle(value: float | None) -> float | None:
+    if value is not None and not 0 <= value <= 120:
+        raise ConfigError(f"--settle={value:g}", None, "must be between 0 and 120 seconds",
+                          "Give the seconds a barrier message must stay, e.g. --settle 3")
+    return value
+
+
+def echo_url(args: argparse.Namespace) -> str | None:
+    """The egress-check endpoint: given, else ipinfo.io for real devices, none on sim."""
+    from harness.attempt.vantage import DEFAULT_ECHO_URL
+
+    if args.no_vantage_check:
+        return None
+    if args.ip_echo_url:
+        return str(args.ip_echo_url)
+    return DEFAULT_ECHO_URL if args.backend == Backend.APPIUM.value else None
+
+
+def _selection(args: argparse.Namespace) -> tuple[list[Scenario], list[Profile]]:
+    """The scenarios (``--app``) and profiles (``--country``, ``--region``) to run."""
+    from harness.spec.profiles import load_profiles, select_profiles
+    from harness.spec.scenarios import load_scenarios
+
+    profiles = select_profiles(load_profiles(args.profiles), args.country, args.region)
+    scenarios = load_scenarios(args.scenarios)
+    if args.app:
+        wanted = {a.strip() for a in args.app.split(",") if a.strip()}
+        unknown = wanted - {s.id for s in scenarios}
+        if unknown:
+            raise ConfigError(f"--app={args.app}", None,
+                              f"no scenario with id {sorted(unknown)[0]!r}",
+                              "Known ids: " + ", ".join(s.id for s in scenarios))
+        scenarios = [s for s in scenarios if s.id in wanted]
+    if not profiles or not scenarios:
+        raise ConfigError("selection", None, "nothing to run: "
+                          f"{len(scenarios)} scenarios x {len(profiles)} profiles")
+    return scenarios, profiles
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from harness.devices.backends import check_appium
+    from harness.runs.batch import preflight, run_batch
+    from harness.storage.store import Store
+
+    config = run_config(args)
+    scenarios, profiles = _selection(args)
+    preflight(profiles, config)  # a missing number stops here, before anything is written
+    if config.backend is Backend.APPIUM:
+        check_appium(config.appium_url)
+    console = Console(stderr=True, soft_wrap=True)
+    store = Store.open(config.db, config.artifacts_dir)
+    console.print(f"[bold]{len(scenarios)} apps x {len(profiles)} profiles = "
+                  f"{len(scenarios) * len(profiles)} attempts[/] on backend "
+                  f"[bold]{config.backend.value}[/], storing in {shown_db(config.db)}")
+    try:
+        batch = run_batch(scenarios, profiles, config, store, workers=args.workers,
+                          command=shlex.join(["harness", *sys.argv[1:]]), console=console)
+    finally:
+        store.close()
+    if batch.aborted_before:
+        console.print(f"marked {batch.aborted_before} unfinished attempts of earlier, "
+                      "dead runs as aborted")
+    if not batch.results:
+        out_console().print(f"nothing measured: all {len(batch.skipped)} attempts were "
+                            "skipped (see above)")
+        return EXIT_OK
+    _print_results(batch, {s.id: s for s in scenarios}, config)
+    if args.report is not None:
+        _write_report(config, batch.run_id, args.report)
+    failures = [r for r in batch.results if r.verdict.status.value == "failure"]
+    for r in failures:
+        out_console().print(f"[magenta]failure[/] {r.scenario_id}-{r.profile_id}: "
+                            f"{r.verdict.failure}: {r.verdict.detail}  "
+                            f"(harness show {r.measurement_id[:12]})")
+    return EXIT_FAILURES if failures or batch.status != "completed" else EXIT_OK
+
+
+def _print_results(batch: BatchResult, by_id: dict[str, Scenario], config: RunConfig) -> None:
+    """The barrier table, the counts by status, and the run's status if not completed."""
+    from harness.analysis.terminal_table import render_text
+
+    out = out_console()
+    out.print(render_text(batch.cells(by_id), title=f"Barrier table (run {batch.run_id[:8]}, "
+                          f"backend {config.backend.value})",
+                          width=out.width if out.is_terminal else 250,
+                          color=out.is_terminal), end="")
+    counts: dict[str, int] = {}
+    for r in batch.results:
+        counts[r.verdict.status.value] = counts.get(r.verdict.status.value, 0) + 1
+    summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
+    out.print(f"{len(batch.results)} measurements stored in {shown_db(config.db)} ({summary}); "
+              f"run id {batch.run_id}")
+    if batch.status != "completed":
+        out.print(f"[bold red]run {batch.status}[/]: {batch.errors} attempts raised inside the "
+                  "harness (recorded as failure: unknown_failure; the log above has the "
+                  "cause)")
+
+
+def _write_report(config: RunConfig, run_id: str, path: Path) -> None:
+    from harness.analysis.run_report import write_run_report
+    from harness.storage.store import Store
+
+    store = Store.open(config.db, config.artifacts_dir)
+    try:
+        written = write_run_report(store, run_id, path)
+    finally:
+        store.close()
+    out_console().print(f"report written to {written}")
+
+
+__all__ = ["add_run_options", "cmd_run", "echo_url", "register", "run_config"]

@@ -1,0 +1,103 @@
+"""``harness runs`` and ``harness show ID``: what runs stored, and one measurement with its
+steps and evidence."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from rich.table import Table
+
+from harness.cli.common import EXIT_OK, db_default, require_db
+from harness.support.console import out_console
+from harness.support.errors import HarnessError
+from harness.support.secrets import shown_db
+
+
+def register(subparsers: Any) -> None:
+    runs = subparsers.add_parser("runs", help="recent runs")
+    runs.add_argument("--db", default=db_default())
+    runs.add_argument("--limit", type=int, default=20)
+    runs.set_defaults(func=cmd_runs)
+    show = subparsers.add_parser("show", help="one measurement: outcome, steps, evidence")
+    show.add_argument("measurement_id")
+    show.add_argument("--db", default=db_default())
+    show.set_defaults(func=cmd_show)
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from harness.storage.store import Store
+
+    require_db(args.db)
+    store = Store.open(args.db)
+    try:
+        runs = store.recent_runs(args.limit)
+    finally:
+        store.close()
+    table = Table(title=f"Recent runs in {shown_db(args.db)}")
+    for col in ("run id", "started (UTC)", "status", "backend", "measurements", "outcomes"):
+        table.add_column(col)
+    for run, counts in runs:
+        table.add_row(run.id[:12], run.started_at.strftime("%Y-%m-%d %H:%M:%S"), run.status,
+                      run.backend, str(sum(counts.values())),
+                      ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+    out_console().print(table)
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from harness.storage.store import Store
+
+    require_db(args.db)
+    store = Store.open(args.db)
+    try:
+        m = store.get_measurement(args.measurement_id)
+        if m is None:
+            raise HarnessError(f"no measurement {args.measurement_id!r} in {shown_db(args.db)}; "
+                               "`harness runs` lists runs")
+        root = store.artifacts_dir
+    finally:
+        store.close()
+    out = out_console()
+    outcome = m.status + (f": {m.barrier}" if m.barrier else "") + (
+        f": {m.failure}" if m.failure else "")
+    out.print(f"[bold]measurement[/] {m.id}  (run {m.run_id})")
+    out.print(f"  scenario {m.scenario_id} v{m.scenario_version}  app {m.app_name} "
+              f"({m.app_id})")
+    out.print(f"  profile {m.profile_id}  country {m.country}  region {m.region}  "
+              f"backend {m.backend}  device {m.device_id}")
+    out.print(f"  outcome [bold]{outcome}[/]  stage {m.stage}  access {m.access_level}")
+    if m.rule_id:
+        out.print(f"  rule {m.rule_id} (rules {m.rules_version}): {m.matched_text!r}")
+    if m.failure_detail:
+        out.print(f"  detail {m.failure_detail}")
+    out.print(f"  phone {m.phone_masked} ({m.phone_source})  SIM {m.sim_country} "
+              f"(match {m.sim_country_match})  locale {m.device_locale} "
+              f"(match {m.locale_match})  tz {m.device_timezone} (match {m.timezone_match})")
+    out.print(f"  GPS {m.gps_country} (match {m.gps_country_match}; {m.gps_detail or '-'})  "
+              f"IP {m.ip_country} (match {m.ip_country_match})  device route "
+              f"{m.device_egress_country} (match {m.device_egress_match})")
+    out.print(f"  started {m.started_at}  duration {m.duration_s} s")
+    table = Table(title="steps")
+    for col in ("#", "stage", "step", "line", "outcome", "detail"):
+        table.add_column(col)
+    for st in m.steps:
+        table.add_row(str(st.idx), st.stage, st.description, str(st.line or ""),
+                      st.outcome or "(unfinished)", st.detail or "")
+    out.print(table)
+    seen = [(st.idx, o) for st in m.steps for o in (st.observations or [])]
+    if seen:
+        out.print("observations (rule candidates the flow went past; not verdicts):")
+        for idx, o in seen:
+            out.print(f"  step {idx}: {o.get('rule_id')} -> {o.get('outcome')} "
+                      f"[{o.get('role')}] {o.get('text')!r} ({o.get('how')})")
+    out.print("evidence:")
+    for a in m.artifacts:
+        path = root / a.path
+        flag = "" if path.exists() else "  [red](missing)[/]"
+        out.print(f"  step {a.step_idx}: {a.kind} {path} ({a.size} bytes){flag}")
+    return EXIT_OK
+
+
+
+__all__ = ["cmd_runs", "cmd_show", "register"]
