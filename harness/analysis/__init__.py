@@ -56,6 +56,9 @@ if TYPE_CHECKING:
         scrub_columns,
         typed_frame,
     )
+    from harness.analysis.headline import (
+        summary_frame,
+    )
     from harness.analysis.instances import (
         abroad_totals_select,
         barrier_cases_select,
@@ -139,6 +142,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "scrub_columns",
         "typed_frame",
     ),
+    "headline": ("summary_frame",),
     "instances": (
         "abroad_totals_select",
         "barrier_cases_select",
@@ -235,6 +239,7 @@ __all__ = [
     "scrub_arrow",
     "scrub_columns",
     "summary",
+    "summary_frame",
     "typed_frame",
     "wilson",
     "wilson_columns",

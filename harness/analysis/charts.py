@@ -81,19 +81,10 @@ def _empty(message: str) -> bytes:
     return _png(fig)
 
 
-def heatmap(matrix: pd.DataFrame, title: str = "Latest outcome per app and country") -> bytes:
-    """App x country grid of the latest conclusive outcome (``barrier_matrix`` table).
-
-    Countries are grouped by study region (labelled above the grid); each cell shows the
-    short label of its outcome, with ``?`` when it is not confirmed; untested cells are
-    blank; the legend lists the outcomes present.
-    """
-    if matrix.empty:
-        return _empty("No measurements in the selection")
-    labels = outcome_labels()
+def _outcome_grid(matrix: pd.DataFrame, labels: list[str], apps: list[str],
+                  countries: list[str]) -> tuple[Any, dict[tuple[int, int], tuple[str, str]]]:
+    """The heatmap's colour indices (NaN where untested) and each cell's label and outcome."""
     index = {label: i for i, label in enumerate(labels)}
-    apps = sorted(matrix["app"].unique())
-    countries = country_order(matrix)
     grid = np.full((len(apps), len(countries)), np.nan)
     text: dict[tuple[int, int], tuple[str, str]] = {}
     a_pos = {a: i for i, a in enumerate(apps)}
@@ -104,12 +95,13 @@ def heatmap(matrix: pd.DataFrame, title: str = "Latest outcome per app and count
         grid[i, j] = index.get(outcome, index[NO_RESULT])
         mark = "?" if confirmation == "unconfirmed" else ""
         text[(i, j)] = (short_label(outcome) + mark, outcome)
+    return grid, text
+
+
+def _draw_grid(ax: Any, grid: Any, labels: list[str], apps: list[str], countries: list[str],
+               wide: bool) -> None:
+    """Paint the coloured cells, the app and country ticks, and hide the frame."""
     cmap = ListedColormap([OUTCOME_COLORS[label] for label in labels])
-    wide = len(countries) > 30
-    cell = 0.46 if wide else 0.62  # inches per country column
-    width = min(80.0, 2.8 + cell * len(countries))
-    height = min(60.0, 2.4 + 0.42 * len(apps))
-    fig, ax = plt.subplots(figsize=(width, height))
     ax.pcolormesh(np.ma.masked_invalid(grid), cmap=cmap, vmin=-0.5, vmax=len(labels) - 0.5,
                   edgecolors="white", linewidth=1.5)
     ax.set_xlim(0, len(countries))
@@ -119,14 +111,21 @@ def heatmap(matrix: pd.DataFrame, title: str = "Latest outcome per app and count
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    if len(countries) <= 90 and len(apps) <= 90:
-        base = 6.5 if wide else 8.0
-        for (i, j), (label, outcome) in text.items():
-            # bold capitals are about 0.75 em wide: shrink long labels to fit the cell
-            size = min(base, cell * 72 * 0.85 / (0.75 * max(len(label), 1)))
-            ax.text(j + 0.5, i + 0.5, label, ha="center", va="center", fontsize=size,
-                    color="#222" if outcome in _DARK_TEXT else "white", fontweight="bold")
-    # region bands above the grid
+
+
+def _cell_labels(ax: Any, text: dict[tuple[int, int], tuple[str, str]], cell: float,
+                 wide: bool) -> None:
+    """Write each cell's short label, shrunk to fit the cell width."""
+    base = 6.5 if wide else 8.0
+    for (i, j), (label, outcome) in text.items():
+        # bold capitals are about 0.75 em wide: shrink long labels to fit the cell
+        size = min(base, cell * 72 * 0.85 / (0.75 * max(len(label), 1)))
+        ax.text(j + 0.5, i + 0.5, label, ha="center", va="center", fontsize=size,
+                color="#222" if outcome in _DARK_TEXT else "white", fontweight="bold")
+
+
+def _region_bands(ax: Any, matrix: pd.DataFrame, countries: list[str]) -> None:
+    """Name each study region above its columns and separate regions by a line."""
     regions = matrix.drop_duplicates("country").set_index("country")["region"]
     start = 0
     for j in range(1, len(countries) + 1):
@@ -140,6 +139,10 @@ def heatmap(matrix: pd.DataFrame, title: str = "Latest outcome per app and count
             if j < len(countries):
                 ax.axvline(j, color="#333", linewidth=1.2)
             start = j
+
+
+def _outcome_legend(ax: Any, matrix: pd.DataFrame, labels: list[str]) -> None:
+    """The legend of the outcomes present, and of the ``?`` mark."""
     present = [label for label in labels if label in set(matrix["outcome"])]
     handles = [Patch(facecolor=OUTCOME_COLORS[label], edgecolor="#999",
                      label=f"{short_label(label)} = {label}") for label in present]
@@ -147,6 +150,31 @@ def heatmap(matrix: pd.DataFrame, title: str = "Latest outcome per app and count
                          label="? = unconfirmed (see docs/analysis.md)"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
               frameon=False, title="Outcome", title_fontsize=9)
+
+
+def heatmap(matrix: pd.DataFrame, title: str = "Latest outcome per app and country") -> bytes:
+    """App x country grid of the latest conclusive outcome (``barrier_matrix`` table).
+
+    Countries are grouped by study region (labelled above the grid); each cell shows the
+    short label of its outcome, with ``?`` when it is not confirmed; untested cells are
+    blank; the legend lists the outcomes present.
+    """
+    if matrix.empty:
+        return _empty("No measurements in the selection")
+    labels = outcome_labels()
+    apps = sorted(matrix["app"].unique())
+    countries = country_order(matrix)
+    grid, text = _outcome_grid(matrix, labels, apps, countries)
+    wide = len(countries) > 30
+    cell = 0.46 if wide else 0.62  # inches per country column
+    width = min(80.0, 2.8 + cell * len(countries))
+    height = min(60.0, 2.4 + 0.42 * len(apps))
+    fig, ax = plt.subplots(figsize=(width, height))
+    _draw_grid(ax, grid, labels, apps, countries, wide)
+    if len(countries) <= 90 and len(apps) <= 90:
+        _cell_labels(ax, text, cell, wide)
+    _region_bands(ax, matrix, countries)
+    _outcome_legend(ax, matrix, labels)
     ax.set_title(title, fontsize=12, loc="left", pad=18)
     return _png(fig)
 

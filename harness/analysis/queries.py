@@ -14,6 +14,7 @@ compiled function element.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -118,6 +119,56 @@ _SCOPE_COLUMNS = frozenset({"id", "backend", "scenario_verified", "run_id", "sta
                             "country", "region", "scenario_id"})
 
 
+def _narrowed(cols: Sequence[ColumnElement[Any]], want: set[str] | frozenset[str] | None
+              ) -> list[ColumnElement[Any]]:
+    """``cols``, or only those named in ``want`` when it is given."""
+    return list(cols) if want is None else [c for c in cols if c.name in want]
+
+
+def _latest_reclassification_id(name: str) -> ColumnElement[Any]:
+    """The id of a measurement's newest reclassification (by ``classified_at``, then id)."""
+    newer = RECLASSIFICATIONS.alias(f"{name}_rn")
+    return (select(newer.c.id).where(newer.c.measurement_id == M.c.id)
+            .order_by(newer.c.classified_at.desc(), newer.c.id.desc()).limit(1)
+            .correlate(M).scalar_subquery())
+
+
+def _picked(r: FromClause, col: str) -> ColumnElement[Any]:
+    """Column ``col`` of the reclassification ``r``, else the measurement's own."""
+    return case((r.c.id.is_(None), M.c[col]), else_=r.c[col]).label(col)
+
+
+def _reclassified_failure(r: FromClause) -> ColumnElement[Any]:
+    """``failure`` under the reclassification ``r`` (see :func:`source` for old rows)."""
+    return case(
+        (r.c.id.is_(None), M.c.failure), (r.c.status != Status.FAILURE.value, null()),
+        (r.c.failure.isnot(None), r.c.failure), (r.c.changed == false(), M.c.failure),
+        else_=literal(RECLASSIFIED_FAILURE)).label("failure")
+
+
+def _reclassified_access_level(r: FromClause) -> ColumnElement[Any]:
+    """``access_level`` under the reclassification ``r`` (see :func:`source` for old rows)."""
+    return case(
+        (r.c.id.is_(None), M.c.access_level), (r.c.access_level.isnot(None), r.c.access_level),
+        (r.c.changed == false(), M.c.access_level),
+        (r.c.status == Status.ACCESS.value, literal(AccessLevel.FULL.value)),
+        (r.c.stage.in_((Stage.ACCOUNT.value, Stage.FEATURES.value)),
+         literal(AccessLevel.LIMITED.value)),
+        else_=literal(AccessLevel.NONE.value)).label("access_level")
+
+
+def _reclassified_verdict(r: FromClause) -> list[ColumnElement[Any]]:
+    """The ``_VERDICT`` columns of a measurement joined to its latest reclassification."""
+    kept_verdict = or_(r.c.id.is_(None), r.c.changed == false())
+    return [
+        _picked(r, "status"), _picked(r, "stage"), _picked(r, "barrier"),
+        _reclassified_failure(r),
+        case((kept_verdict, M.c.failure_detail), else_=null()).label("failure_detail"),
+        _reclassified_access_level(r), _picked(r, "rule_id"),
+        func.coalesce(r.c.rules_version, M.c.rules_version).label("rules_version"),
+        _picked(r, "matched_text")]
+
+
 def source(filters: Filters, name: str = "m", columns: Sequence[str] | None = None
            ) -> Subquery:
     """The measurements with the verdict in effect, as a subquery with the columns of
@@ -136,48 +187,19 @@ def source(filters: Filters, name: str = "m", columns: Sequence[str] | None = No
     verdict. With ``filters.as_measured`` every row carries its own verdict.
     """
     want = None if columns is None else _SCOPE_COLUMNS | set(columns)
-
-    def narrow(cols: Sequence[ColumnElement[Any]]) -> list[ColumnElement[Any]]:
-        return list(cols) if want is None else [c for c in cols if c.name in want]
-
     kept = [c for c in M.c if c.name not in _REPLACED]
     if filters.as_measured:
-        return (select(*narrow([*kept, *(M.c[n] for n in _VERDICT), *_store_columns(),
-                                *_measured_columns(), false().label("reclassified"),
-                                cast_null(DateTime(timezone=True)).label("reclassified_at")]))
+        return (select(*_narrowed([*kept, *(M.c[n] for n in _VERDICT), *_store_columns(),
+                                   *_measured_columns(), false().label("reclassified"),
+                                   cast_null(DateTime(timezone=True)).label("reclassified_at")],
+                                  want))
                 .subquery(name))
     r = RECLASSIFICATIONS.alias(f"{name}_r")
-    newer = RECLASSIFICATIONS.alias(f"{name}_rn")
-    latest_id = (select(newer.c.id).where(newer.c.measurement_id == M.c.id)
-                 .order_by(newer.c.classified_at.desc(), newer.c.id.desc()).limit(1)
-                 .correlate(M).scalar_subquery())
-    none = r.c.id.is_(None)
-    kept_verdict = or_(none, r.c.changed == false())
-
-    def pick(col: str) -> ColumnElement[Any]:
-        return case((none, M.c[col]), else_=r.c[col]).label(col)
-
-    failure = case(
-        (none, M.c.failure), (r.c.status != Status.FAILURE.value, null()),
-        (r.c.failure.isnot(None), r.c.failure), (r.c.changed == false(), M.c.failure),
-        else_=literal(RECLASSIFIED_FAILURE)).label("failure")
-    access_level = case(
-        (none, M.c.access_level), (r.c.access_level.isnot(None), r.c.access_level),
-        (r.c.changed == false(), M.c.access_level),
-        (r.c.status == Status.ACCESS.value, literal(AccessLevel.FULL.value)),
-        (r.c.stage.in_((Stage.ACCOUNT.value, Stage.FEATURES.value)),
-         literal(AccessLevel.LIMITED.value)),
-        else_=literal(AccessLevel.NONE.value)).label("access_level")
-    verdict = [
-        pick("status"), pick("stage"), pick("barrier"), failure,
-        case((kept_verdict, M.c.failure_detail), else_=null()).label("failure_detail"),
-        access_level, pick("rule_id"),
-        func.coalesce(r.c.rules_version, M.c.rules_version).label("rules_version"),
-        pick("matched_text")]
-    return (select(*narrow([*kept, *verdict, *_store_columns(), *_measured_columns(),
-                            r.c.id.isnot(None).label("reclassified"),
-                            r.c.classified_at.label("reclassified_at")]))
-            .select_from(M.outerjoin(r, r.c.id == latest_id)).subquery(name))
+    return (select(*_narrowed([*kept, *_reclassified_verdict(r), *_store_columns(),
+                               *_measured_columns(), r.c.id.isnot(None).label("reclassified"),
+                               r.c.classified_at.label("reclassified_at")], want))
+            .select_from(M.outerjoin(r, r.c.id == _latest_reclassification_id(name)))
+            .subquery(name))
 
 
 def has_reclassifications(conn: Connection) -> bool:
@@ -388,6 +410,58 @@ def current_run_select(filters: Filters, runs: Sequence[str]) -> Select[Any]:
             .order_by(src.c.started_at.desc(), src.c.id.desc()).limit(1))
 
 
+def _current_run_start(filters: Filters, runs: Sequence[str], current_run: str
+                       ) -> ColumnElement[Any]:
+    """When the current run's first conclusive attempt in scope started."""
+    first = source(filters, "first_m", ("status",))
+    return select(func.min(first.c.started_at)).where(
+        *scope(filters, first, runs, use_runs=False),
+        first.c.status.in_(CONCLUSIVE_STATUSES),
+        first.c.run_id == current_run).scalar_subquery()
+
+
+def _changes_ranked(filters: Filters, runs: Sequence[str], current_run: str) -> Subquery:
+    """Conclusive attempts of the current run (side 1) and before it (side 2), numbered
+    newest first within each instance and side (``rn``)."""
+    src = source(filters, columns=(*OUTCOME_COLUMNS, "app_name"))
+    base = [*scope(filters, src, runs, use_runs=False), src.c.status.in_(CONCLUSIVE_STATUSES)]
+    is_cur = src.c.run_id == current_run
+    start = _current_run_start(filters, runs, current_run)
+    before = [src.c.run_id != current_run, src.c.started_at < start]
+    if len(runs) >= 2:
+        before.append(src.c.run_id.in_(list(runs)))
+    side = case((is_cur, 1), else_=2)
+    return select(
+        src.c.scenario_id.label("app"), src.c.country, src.c.app_name,
+        region_expr(filters, src).label("region"), src.c.id, src.c.run_id,
+        src.c.started_at, outcome_expr(src).label("outcome"), side.label("side"),
+        func.row_number().over(partition_by=(src.c.scenario_id, src.c.country, side),
+                               order_by=(src.c.started_at.desc(), src.c.id.desc()))
+        .label("rn"),
+    ).where(*base, or_(is_cur, and_(*before))).subquery("ranked")
+
+
+def _side_value(ranked: Subquery, side_no: int, col: ColumnElement[Any], name: str
+                ) -> ColumnElement[Any]:
+    """The value of ``col`` on side ``side_no`` of an instance's ranked rows."""
+    return func.max(case((ranked.c.side == side_no, col))).label(name)
+
+
+def _changes_latest(ranked: Subquery) -> Subquery:
+    """Per instance of the current run: its newest attempt there and the newest before."""
+    r = ranked.c
+    pick = partial(_side_value, ranked)
+    return select(
+        r.app, r.country, pick(1, r.app_name, "app_name"), pick(1, r.region, "region"),
+        pick(2, r.outcome, "previous_outcome"), pick(1, r.outcome, "current_outcome"),
+        pick(2, r.started_at, "previous_started_at"),
+        pick(1, r.started_at, "current_started_at"),
+        pick(2, r.run_id, "previous_run_id"), pick(1, r.run_id, "current_run_id"),
+        pick(2, r.id, "previous_measurement_id"), pick(1, r.id, "current_measurement_id"),
+    ).where(r.rn == 1).group_by(r.app, r.country).having(
+        func.max(case((r.side == 1, 1), else_=0)) == 1).subquery("latest")
+
+
 def changes_select(filters: Filters, runs: Sequence[str], current_run: str
                    ) -> Select[Any]:
     """Each instance of ``current_run`` beside its latest conclusive outcome before it.
@@ -398,40 +472,7 @@ def changes_select(filters: Filters, runs: Sequence[str], current_run: str
     into the current run (side 1) and before it (side 2), and the newest of each side per
     instance is kept.
     """
-    src = source(filters, columns=(*OUTCOME_COLUMNS, "app_name"))
-    first = source(filters, "first_m", ("status",))
-    base = [*scope(filters, src, runs, use_runs=False), src.c.status.in_(CONCLUSIVE_STATUSES)]
-    is_cur = src.c.run_id == current_run
-    start = select(func.min(first.c.started_at)).where(
-        *scope(filters, first, runs, use_runs=False),
-        first.c.status.in_(CONCLUSIVE_STATUSES),
-        first.c.run_id == current_run).scalar_subquery()
-    before = [src.c.run_id != current_run, src.c.started_at < start]
-    if len(runs) >= 2:
-        before.append(src.c.run_id.in_(list(runs)))
-    side = case((is_cur, 1), else_=2)
-    ranked = select(
-        src.c.scenario_id.label("app"), src.c.country, src.c.app_name,
-        region_expr(filters, src).label("region"), src.c.id, src.c.run_id,
-        src.c.started_at, outcome_expr(src).label("outcome"), side.label("side"),
-        func.row_number().over(partition_by=(src.c.scenario_id, src.c.country, side),
-                               order_by=(src.c.started_at.desc(), src.c.id.desc()))
-        .label("rn"),
-    ).where(*base, or_(is_cur, and_(*before))).subquery("ranked")
-    r = ranked.c
-
-    def pick(side_no: int, col: ColumnElement[Any], name: str) -> ColumnElement[Any]:
-        return func.max(case((r.side == side_no, col))).label(name)
-
-    latest = select(
-        r.app, r.country, pick(1, r.app_name, "app_name"), pick(1, r.region, "region"),
-        pick(2, r.outcome, "previous_outcome"), pick(1, r.outcome, "current_outcome"),
-        pick(2, r.started_at, "previous_started_at"),
-        pick(1, r.started_at, "current_started_at"),
-        pick(2, r.run_id, "previous_run_id"), pick(1, r.run_id, "current_run_id"),
-        pick(2, r.id, "previous_measurement_id"), pick(1, r.id, "current_measurement_id"),
-    ).where(r.rn == 1).group_by(r.app, r.country).having(
-        func.max(case((r.side == 1, 1), else_=0)) == 1).subquery("latest")
+    latest = _changes_latest(_changes_ranked(filters, runs, current_run))
     c = latest.c
     change = case((c.previous_outcome.is_(None), "new"),
                   (c.previous_outcome != c.current_outcome, "changed"), else_="same")

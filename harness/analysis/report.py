@@ -13,8 +13,9 @@ import base64
 import html
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -190,62 +191,80 @@ def _changes_block(changes: pd.DataFrame, current: str | None) -> str:
     return "".join(out)
 
 
+def _evidence_links(mid: str, files: Mapping[str, Mapping[str, str]], root: Path,
+                    report_dir: Path) -> str:
+    """Links to an attempt's screenshot and page source, relative to the report folder."""
+    out = []
+    for kind, label in (("screenshot", "screenshot"), ("page_source", "page source")):
+        path = files.get(mid, {}).get(kind)
+        if path:
+            rel = os.path.relpath((root / path).resolve(), report_dir.resolve())
+            out.append(f"<a href='{_e(Path(rel).as_posix())}'>{label}</a>")
+    return " · ".join(out)
+
+
+def _rule_cell(r: Any, d: Mapping[str, str]) -> str:
+    """The rule, matched text, rules version and store result of a matrix row's attempt."""
+    why = _e(r.latest_rule_id) + (f": {_e(d.get('matched_text'))}"
+                                  if d.get("matched_text") else "")
+    why += f"<br><small>rules {_e(r.latest_rules_version)}"
+    if not _missing(r.latest_reclassified) and r.latest_reclassified:
+        why += f"; reclassified, as measured: {_e(d.get('measured_outcome'))}"
+    if d.get("store_result"):
+        why += f"; store: {_e(d.get('store_result'))}"
+        if d.get("store_rule_id"):
+            why += f" ({_e(d.get('store_rule_id'))})"
+    return why + "</small>"
+
+
+def _attempt_row(r: Any, d: Mapping[str, str], links: str) -> str:
+    """The evidence table's row of one matrix row (its latest attempt)."""
+    mid = str(r.latest_measurement_id)
+    return (
+        f"<tr id='m-{_e(mid)}'><td>{_e(r.app_name)} <small>{_e(r.app)}</small></td>"
+        f"<td>{_e(r.country)} <small>{_e(d.get('profile_id'))}</small></td>"
+        f"<td>{_e(r.outcome)}<br><small>stage {_e(r.latest_stage)}</small></td>"
+        f"<td>{_e(r.confirmation)}<br><small>{r.agreeing_attempts} agreeing / "
+        f"{r.conclusive_attempts} conclusive, {r.failure_attempts} failed</small></td>"
+        f"<td>{_rule_cell(r, d)}</td><td>{links}<br><code>harness show {_e(mid[:12])}</code>"
+        f"<br><small>{_when(r.latest_at)}</small></td></tr>")
+
+
+def _failures_table(failures: pd.DataFrame, links: Callable[[str], str]) -> str:
+    """The heading, note and table of the newest instrument failures."""
+    out = [f"<h3>Instrument failures ({len(failures)} newest)</h3><p class='note'>"
+           "Failures are faults of the instrument (device, proxy, unknown screen); "
+           "they are never counted as barriers.</p><table><tr><th>app</th>"
+           "<th>country</th><th>failure</th><th>detail</th><th>evidence</th></tr>"]
+    for f in failures.itertuples(index=False):
+        mid = str(f.measurement_id)
+        out.append(f"<tr id='m-{_e(mid)}'><td>{_e(f.scenario_id)}</td>"
+                   f"<td>{_e(f.country)} <small>{_e(f.profile_id)}</small></td>"
+                   f"<td>{_e(f.failure)}<br><small>stage {_e(f.stage)}</small></td>"
+                   f"<td>{_e(f.failure_detail)}</td><td>{links(mid)}<br><code>harness "
+                   f"show {_e(mid[:12])}</code><br><small>{_when(f.started_at)}</small>"
+                   "</td></tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
 def _evidence_block(analysis: Analysis, matrix: pd.DataFrame, failures: pd.DataFrame,
                     report_dir: Path) -> str:
+    """The attempt behind each matrix cell, then the newest failures, with their evidence."""
     ids = [str(i) for i in matrix["latest_measurement_id"].dropna()]
     ids += [str(i) for i in failures.get("measurement_id", pd.Series(dtype=str))]
     files = analysis.evidence(ids)
     details = analysis.attempt_details(ids)
-    root = analysis.store.artifacts_dir
-
-    def links(mid: str) -> str:
-        out = []
-        for kind, label in (("screenshot", "screenshot"), ("page_source", "page source")):
-            path = files.get(mid, {}).get(kind)
-            if path:
-                rel = os.path.relpath((root / path).resolve(), report_dir.resolve())
-                out.append(f"<a href='{_e(Path(rel).as_posix())}'>{label}</a>")
-        return " · ".join(out)
-
-    rows = []
-    for r in matrix.dropna(subset=["latest_measurement_id"]).itertuples(index=False):
-        mid = str(r.latest_measurement_id)
-        d = details.get(mid, {})
-        why = _e(r.latest_rule_id) + (f": {_e(d.get('matched_text'))}"
-                                      if d.get("matched_text") else "")
-        why += f"<br><small>rules {_e(r.latest_rules_version)}"
-        if not _missing(r.latest_reclassified) and r.latest_reclassified:
-            why += f"; reclassified, as measured: {_e(d.get('measured_outcome'))}"
-        if d.get("store_result"):
-            why += f"; store: {_e(d.get('store_result'))}"
-            if d.get("store_rule_id"):
-                why += f" ({_e(d.get('store_rule_id'))})"
-        why += "</small>"
-        rows.append(
-            f"<tr id='m-{_e(mid)}'><td>{_e(r.app_name)} <small>{_e(r.app)}</small></td>"
-            f"<td>{_e(r.country)} <small>{_e(d.get('profile_id'))}</small></td>"
-            f"<td>{_e(r.outcome)}<br><small>stage {_e(r.latest_stage)}</small></td>"
-            f"<td>{_e(r.confirmation)}<br><small>{r.agreeing_attempts} agreeing / "
-            f"{r.conclusive_attempts} conclusive, {r.failure_attempts} failed</small></td>"
-            f"<td>{why}</td><td>{links(mid)}<br><code>harness show {_e(mid[:12])}</code>"
-            f"<br><small>{_when(r.latest_at)}</small></td></tr>")
+    links = partial(_evidence_links, files=files, root=analysis.store.artifacts_dir,
+                    report_dir=report_dir)
+    rows = [_attempt_row(r, details.get(str(r.latest_measurement_id), {}),
+                         links(str(r.latest_measurement_id)))
+            for r in matrix.dropna(subset=["latest_measurement_id"]).itertuples(index=False)]
     out = ["<div class='wide'><table><tr><th>app</th><th>country</th><th>latest outcome</th>"
            "<th>confirmation</th><th>rule and matched text</th><th>evidence</th></tr>",
            *rows, "</table></div>"]
     if not failures.empty:
-        out.append(f"<h3>Instrument failures ({len(failures)} newest)</h3><p class='note'>"
-                   "Failures are faults of the instrument (device, proxy, unknown screen); "
-                   "they are never counted as barriers.</p><table><tr><th>app</th>"
-                   "<th>country</th><th>failure</th><th>detail</th><th>evidence</th></tr>")
-        for f in failures.itertuples(index=False):
-            mid = str(f.measurement_id)
-            out.append(f"<tr id='m-{_e(mid)}'><td>{_e(f.scenario_id)}</td>"
-                       f"<td>{_e(f.country)} <small>{_e(f.profile_id)}</small></td>"
-                       f"<td>{_e(f.failure)}<br><small>stage {_e(f.stage)}</small></td>"
-                       f"<td>{_e(f.failure_detail)}</td><td>{links(mid)}<br><code>harness "
-                       f"show {_e(mid[:12])}</code><br><small>{_when(f.started_at)}</small>"
-                       "</td></tr>")
-        out.append("</table>")
+        out.append(_failures_table(failures, links))
     return "".join(out)
 
 
@@ -304,19 +323,11 @@ def _scope(analysis: Analysis) -> str:
     return ", ".join(parts) or "all measurements except simulator rows"
 
 
-def render_report(analysis: Analysis, report_dir: Path, title: str | None = None,
-                  failures_limit: int = 200) -> str:
-    """The report as one HTML string; evidence links are relative to ``report_dir``."""
-    tables = analysis.tables()
-    matrix = tables["barrier_matrix"]
-    current = analysis.current_run()
-    failures = analysis.failures(failures_limit)
+def _header(analysis: Analysis, title: str) -> list[str]:
+    """The page head, the title, the selection and the definitions behind every figure."""
     conf = analysis.confirmation
-    title = title or "Real-name registration barriers: report"
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    by_app = tables["by_app"].copy()
-    by_region = tables["by_region"]
-    parts = [
+    return [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
@@ -334,12 +345,12 @@ def render_report(analysis: Analysis, report_dir: Path, title: str | None = None
         ". Rates are over instances abroad (mainland China excluded) with Wilson 95% "
         "intervals. Definitions: docs/analysis.md; columns: docs/data-dictionary.md.</p>",
         _verdicts_note(analysis),
-        "<h2>Key figures</h2>", _summary_block(tables["summary"]),
-        "<h2>Outcome per app and country</h2>", _img(charts.heatmap(matrix),
-                                                      "heatmap of outcomes", natural=True),
-        "<details><summary>The same matrix as a table (each cell links to its evidence)"
-        "</summary>", _matrix_html(matrix), "</details>",
-        "<h2>Changes since the previous run</h2>", _changes_block(tables["changes"], current),
+    ]
+
+
+def _rates_sections(by_region: pd.DataFrame, by_app: pd.DataFrame) -> list[str]:
+    """The barrier rates by region (chart and table) and the per-app table."""
+    return [
         "<h2>Barrier rates by region</h2>", _img(charts.region_rates(by_region),
                                                   "barrier rates by region"),
         _table(by_region, ["region_name", "apps", "countries", "instances",
@@ -354,11 +365,38 @@ def render_report(analysis: Analysis, report_dir: Path, title: str | None = None
                         "enforces_identifiability", "enforces_identifiability_confirmed",
                         "rnr_barriers"],
                numeric=["countries_tested", "barrier_countries", "rnr_countries"]),
-        "<h2>Store and sign-up barriers</h2>", _cases_block(analysis, matrix),
-        "<h2>How far sign-up got</h2>", _img(charts.funnel(tables["funnel"]), "funnel"),
-        _table(tables["funnel"], ["stage", "reached", "reached_share", "stopped_by_barrier",
-                                  "ended_with_access", "continued"],
+    ]
+
+
+def _funnel_section(funnel: pd.DataFrame) -> list[str]:
+    """How far sign-up got: the funnel chart and its table."""
+    return [
+        "<h2>How far sign-up got</h2>", _img(charts.funnel(funnel), "funnel"),
+        _table(funnel, ["stage", "reached", "reached_share", "stopped_by_barrier",
+                        "ended_with_access", "continued"],
                numeric=["reached", "stopped_by_barrier", "ended_with_access", "continued"]),
+    ]
+
+
+def render_report(analysis: Analysis, report_dir: Path, title: str | None = None,
+                  failures_limit: int = 200) -> str:
+    """The report as one HTML string; evidence links are relative to ``report_dir``."""
+    tables = analysis.tables()
+    matrix = tables["barrier_matrix"]
+    current = analysis.current_run()
+    failures = analysis.failures(failures_limit)
+    title = title or "Real-name registration barriers: report"
+    parts = [
+        *_header(analysis, title),
+        "<h2>Key figures</h2>", _summary_block(tables["summary"]),
+        "<h2>Outcome per app and country</h2>", _img(charts.heatmap(matrix),
+                                                      "heatmap of outcomes", natural=True),
+        "<details><summary>The same matrix as a table (each cell links to its evidence)"
+        "</summary>", _matrix_html(matrix), "</details>",
+        "<h2>Changes since the previous run</h2>", _changes_block(tables["changes"], current),
+        *_rates_sections(tables["by_region"], tables["by_app"].copy()),
+        "<h2>Store and sign-up barriers</h2>", _cases_block(analysis, matrix),
+        *_funnel_section(tables["funnel"]),
         "<h2>Evidence</h2><p class='note'>The attempt behind each instance's outcome. Links "
         "open the last screenshot and page source saved by the attempt; "
         "<code>harness show ID</code> prints its steps.</p>",

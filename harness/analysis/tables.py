@@ -57,6 +57,7 @@ from harness.analysis.frames import (
     scrub_columns,
     typed_frame,
 )
+from harness.analysis.headline import summary_frame
 from harness.analysis.schemas import (
     BY_APP_COLUMNS,
     BY_REGION_COLUMNS,
@@ -65,7 +66,6 @@ from harness.analysis.schemas import (
     MATRIX_COLUMNS,
     MATRIX_WIDE_COLUMNS,
     MEASUREMENT_COLUMNS,
-    SUMMARY_COLUMNS,
 )
 from harness.analysis.stats import wilson_columns
 from harness.storage.db import make_engine, migrate, sqlite_path
@@ -354,64 +354,8 @@ class Analysis:
         app = self.by_app() if by_app is None else by_app
         counts = self.status_counts()
         tot = self._conn.execute(iq.abroad_totals_select(self._instance_table())).one()
-        n_inst = int(reg["instances"].sum())
-        rows: list[dict[str, object]] = []
-
-        def count(metric: str, value: int, text: str) -> None:
-            rows.append({"metric": metric, "value": value, "description": text})
-
-        def share(metric: str, k: int, n: int, text: str) -> None:
-            s, lo, hi = wilson_columns(pd.Series([k]), pd.Series([n]))
-            rows.append({"metric": metric, "value": s.iloc[0], "numerator": k,
-                         "denominator": n, "ci_low": lo.iloc[0], "ci_high": hi.iloc[0],
-                         "description": text})
-
-        st = Status
-        count("attempts_access", counts.get(st.ACCESS.value, 0),
-              "attempts that obtained an account")
-        count("attempts_barrier", counts.get(st.BARRIER.value, 0),
-              "attempts stopped by a barrier")
-        count("attempts_failure", counts.get(st.FAILURE.value, 0),
-              "attempts the instrument could not measure (never counted as barriers)")
-        count("attempts_aborted", counts.get(st.ABORTED.value, 0),
-              "attempts whose run died (never exported or counted)")
-        count("simulated_rows_excluded", counts["simulated_excluded"],
-              "simulator rows left out (add --include-simulated to keep them)")
-        count("apps_tested", int(tot.apps), "apps with a conclusive result abroad")
-        count("countries_tested", int(tot.countries),
-              "countries with a conclusive result (abroad)")
-        count("instances_tested", n_inst,
-              "(app, country) instances abroad with a conclusive result")
-        count("instances_no_result", int(reg["no_result_instances"].sum()),
-              "instances abroad tried but with failures or aborted attempts only")
-        share("barrier_share", int(reg["barrier_instances"].sum()), n_inst,
-              "share of tested instances whose latest conclusive outcome is a barrier")
-        share("rnr_share", int(reg["rnr_instances"].sum()), n_inst,
-              "share of tested instances whose latest conclusive outcome is an RNR barrier")
-        share("confirmed_share", int(reg["confirmed_instances"].sum()), n_inst,
-              "share of tested instances whose latest outcome is confirmed")
-        n_apps = int((app["countries_tested"] > 0).sum()) if not app.empty else 0
-        share("apps_enforcing_identifiability",
-              int(app["enforces_identifiability"].fillna(False).sum()), n_apps,
-              "share of tested apps with an RNR barrier as latest outcome in some country")
-        share("apps_enforcing_identifiability_confirmed",
-              int(app["enforces_identifiability_confirmed"].fillna(False).sum()), n_apps,
-              "as above, counting only confirmed RNR outcomes")
-        cases = self.barrier_cases()
-        complete = sum(n for case, n in cases.items() if case != "incomplete")
-        for case, metric in (("store_and_signup", "store_and_signup_barrier_share"),
-                             ("store_only", "store_barrier_only_share"),
-                             ("signup_only", "signup_barrier_only_share"),
-                             ("neither", "neither_barrier_share")):
-            share(metric, cases[case], complete,
-                  f"share of instances abroad with both sides observed: {BARRIER_CASES[case]}")
-        count("instances_barrier_case_incomplete", cases["incomplete"],
-              "instances abroad without a conclusive store or sign-up side "
-              "(not in the four shares above)")
-        count("attempts_reclassified", self.reclassified_count(),
-              "exported attempts whose verdict comes from a reclassification (0 with "
-              "--as-measured)")
-        return typed_frame(pd.DataFrame(rows), SUMMARY_COLUMNS)
+        return summary_frame(counts, int(tot.apps), int(tot.countries), reg, app,
+                             self.barrier_cases(), self.reclassified_count())
 
     def barrier_cases(self) -> dict[str, int]:
         """Instances abroad per ``BARRIER_CASES`` code (every code, zero when none)."""

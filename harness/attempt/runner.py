@@ -318,7 +318,6 @@ class Runner:
     # ------------------------------------------------------------------ compound steps
 
     def _choose_calling_code(self, step: ChooseCallingCode) -> Screen:
-        code = self.vars.get("phone.calling_code", "")
         if step.open is not None:
             self._act(step, step.open, lambda locs: self.device.tap(locs))
         if step.search is not None:
@@ -338,11 +337,8 @@ class Runner:
         screen: Screen | None = None
         while again():
             screen, match = self._read(step)
-            searching = search_sel is not None and search_sel.find(screen) is not None
-            hits = [n for n in screen.app_nodes() if n.label and entry.search(n.label)
-                    and not (searching and n.cls.endswith("EditText"))]
-            if hits:
-                node = hits[0]
+            node = _calling_code_entry(screen, entry, search_sel)
+            if node is not None:
                 sel = Selector(SelectorKind.TEXT, (node.label,))
                 try:
                     self.device.tap(sel.locators(node))
@@ -361,17 +357,22 @@ class Runner:
             if now_listing != listing:
                 listing, unchanged_since = now_listing, now
             elif now - unchanged_since >= self.settings.settle_time:
-                raise _Stop(Verdict(
-                    status=Status.BARRIER, stage=step.stage,
-                    barrier=Barrier.PHONE_COUNTRY_UNSUPPORTED,
-                    rule_id=RULE_CALLING_CODE_ABSENT,
-                    matched_text=f"no entry for {entry_text} in the calling-code list",
-                    detail=f"calling code +{code} is not offered (the list stayed "
-                           f"unchanged for {self.settings.settle_time:g} s)",
-                    access_level=self._level(),
-                ), screen)
+                raise _Stop(self._calling_code_absent(step, entry_text), screen)
         watch.timed_out()
         raise _Stop(self._unrecognized(step, "the calling-code picker did not show"), screen)
+
+    def _calling_code_absent(self, step: ChooseCallingCode, entry_text: str) -> Verdict:
+        """The barrier of a calling-code list that settled without the profile's code."""
+        code = self.vars.get("phone.calling_code", "")
+        return Verdict(
+            status=Status.BARRIER, stage=step.stage,
+            barrier=Barrier.PHONE_COUNTRY_UNSUPPORTED,
+            rule_id=RULE_CALLING_CODE_ABSENT,
+            matched_text=f"no entry for {entry_text} in the calling-code list",
+            detail=f"calling code +{code} is not offered (the list stayed "
+                   f"unchanged for {self.settings.settle_time:g} s)",
+            access_level=self._level(),
+        )
 
     def _enter_otp(self, step: EnterOtp) -> Screen:
         screen, node = self._await(step, step.target)
@@ -400,18 +401,7 @@ class Runner:
             watch.stopped(match, screen)
         if not code:
             watch.timed_out()
-        if not code and not self.otp.answered and last_error is not None:
-            raise _Stop(self._failure(step, Failure.UNKNOWN_FAILURE,
-                                      f"the {self.otp.kind} SMS source never answered: "
-                                      f"{last_error}"), screen)
-        if not code:
-            raise _Stop(Verdict(
-                status=Status.BARRIER, stage=Stage.OTP, barrier=Barrier.SMS_NOT_DELIVERED,
-                rule_id=RULE_SMS_TIMEOUT,
-                matched_text=f"no SMS with a code within {step.timeout:g} s",
-                detail=f"no verification SMS arrived within {step.timeout:g} s",
-                access_level=self._level(),
-            ), screen)
+            raise _Stop(self._no_code(step, last_error), screen)
         watch.goes_on(None)
         self.vars["otp"] = code
         self._scrub.add(code)
@@ -423,6 +413,20 @@ class Runner:
             except ElementGone:
                 screen, node = self._await(step, step.target)
         raise _Stop(self._unrecognized(step, "the code field vanished"), screen)
+
+    def _no_code(self, step: EnterOtp, last_error: str | None) -> Verdict:
+        """No code arrived: the SMS source's failure if it never answered, else a barrier."""
+        if not self.otp.answered and last_error is not None:
+            return self._failure(step, Failure.UNKNOWN_FAILURE,
+                                 f"the {self.otp.kind} SMS source never answered: "
+                                 f"{last_error}")
+        return Verdict(
+            status=Status.BARRIER, stage=Stage.OTP, barrier=Barrier.SMS_NOT_DELIVERED,
+            rule_id=RULE_SMS_TIMEOUT,
+            matched_text=f"no SMS with a code within {step.timeout:g} s",
+            detail=f"no verification SMS arrived within {step.timeout:g} s",
+            access_level=self._level(),
+        )
 
     # ------------------------------------------------------------------ system dialogs
 
@@ -572,6 +576,15 @@ class Runner:
         if source is not None:
             source = self._scrub(source)
         self.sink.step_finished(index, outcome, detail, source, shot, observations or None)
+
+
+def _calling_code_entry(screen: Screen, entry: re.Pattern[str],
+                        search_sel: Selector | None) -> Node | None:
+    """The first app node showing the calling-code entry (not the search field's own text)."""
+    searching = search_sel is not None and search_sel.find(screen) is not None
+    hits = [n for n in screen.app_nodes() if n.label and entry.search(n.label)
+            and not (searching and n.cls.endswith("EditText"))]
+    return hits[0] if hits else None
 
 
 def _to_stderr(message: str) -> None:

@@ -96,6 +96,24 @@ def _proxy_error(exc: Exception, proxy_masked: str, secrets: list[str]) -> str:
     return f"the proxy {proxy_masked} failed: {text}"
 
 
+def _result(profile: Profile, proxy_url: str | None, endpoint: str, checked_at: datetime,
+            verdict: VerdictCode, detail: str | None, answer: EgressAnswer | None,
+            geo: str | None) -> VantageResult:
+    """A check's result, with the exit address masked and hashed, never in clear."""
+    ip_country = (answer.country if answer else None) or geo
+    agree = None
+    if answer is not None and answer.country is not None and geo is not None:
+        agree = answer.country == geo
+    return VantageResult(
+        verdict=verdict, profile_id=profile.id, country=profile.country,
+        proxy_masked=mask_url(proxy_url) if proxy_url else None, endpoint=endpoint,
+        checked_at=checked_at,
+        ip_masked=mask_ip(answer.ip) if answer else None,
+        ip_hash=keyed_hash(answer.ip) if answer else None,
+        asn=answer.asn if answer else None, ip_country=ip_country, geoip_country=geo,
+        sources_agree=agree, source=answer.source if answer else None, detail=detail)
+
+
 def check_egress(profile: Profile, proxy_url: str | None, endpoint: str,
                  timeout: float = 10.0,
                  client_factory: Callable[..., httpx.Client] = httpx.Client,
@@ -107,18 +125,8 @@ def check_egress(profile: Profile, proxy_url: str | None, endpoint: str,
 
     def result(verdict: VerdictCode, detail: str | None = None,
                answer: EgressAnswer | None = None, geo: str | None = None) -> VantageResult:
-        ip_country = (answer.country if answer else None) or geo
-        agree = None
-        if answer is not None and answer.country is not None and geo is not None:
-            agree = answer.country == geo
-        return VantageResult(
-            verdict=verdict, profile_id=profile.id, country=profile.country,
-            proxy_masked=mask_url(proxy_url) if proxy_url else None, endpoint=endpoint,
-            checked_at=checked_at,
-            ip_masked=mask_ip(answer.ip) if answer else None,
-            ip_hash=keyed_hash(answer.ip) if answer else None,
-            asn=answer.asn if answer else None, ip_country=ip_country, geoip_country=geo,
-            sources_agree=agree, source=answer.source if answer else None, detail=detail)
+        """This check's result: its verdict, and what the answer and GeoIP said."""
+        return _result(profile, proxy_url, endpoint, checked_at, verdict, detail, answer, geo)
 
     try:
         with client_factory(proxy=proxy_url, timeout=timeout, trust_env=False) as client:
@@ -219,7 +227,7 @@ class VantageChecker:
                            egress_ip_hash=r.ip_hash, asn=r.asn, ip_country=r.ip_country,
                            geoip_country=r.geoip_country, sources_agree=r.sources_agree,
                            verdict=r.verdict, detail=r.detail)
-        self.store._write(lambda s: s.add(row))
+        self.store.record_vantage_check(row)
 
 
 def check_full_tunnel(profile: Profile, confirmed: frozenset[str]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from harness.spec.scenarios import Scenario
 from harness.support.console import out_console
 from harness.support.errors import HarnessError, display_path
 from harness.support.secrets import shown_db
-from harness.verdicts.prompts import PROMPT_ROLES, Role, read_prompts
+from harness.verdicts.prompts import PROMPT_ROLES, Role, TextBlock, read_prompts
 from harness.verdicts.rules import RuleMatch, RuleSet
 from harness.verdicts.screen import Screen
 from harness.vocabulary.outcomes import Stage
@@ -46,6 +47,13 @@ _console = out_console
 
 
 def register(subparsers: Any) -> None:
+    """Add ``harness classify`` and ``harness reclassify`` to the CLI."""
+    _add_classify(subparsers)
+    _add_reclassify(subparsers)
+
+
+def _add_classify(subparsers: Any) -> None:
+    """``harness classify``."""
     c = subparsers.add_parser(
         "classify", help="the barrier verdict of the rules on one saved screen",
         description="Print what the barrier rules make of a saved screen (a UiAutomator2 "
@@ -78,6 +86,9 @@ def register(subparsers: Any) -> None:
     c.add_argument("--json", action="store_true", help="print the verdict as JSON")
     c.set_defaults(func=cmd_classify)
 
+
+def _add_reclassify(subparsers: Any) -> None:
+    """``harness reclassify``."""
     r = subparsers.add_parser(
         "reclassify", help="re-run the current rules over stored evidence",
         description="Re-run the current barrier rules over the saved screens of past "
@@ -125,11 +136,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     con = _console()
     blocks = read_prompts(screen)
     if args.texts or args.explain:
-        con.print(f"visible texts ({len(blocks)}, in order, with their roles; rules read "
-                  f"{', '.join(sorted(r.value for r in PROMPT_ROLES))}):")
-        for b in blocks:
-            con.print(escape(f"  [{b.role.value}] {b.text!r}"
-                             + (f"  ({b.why})" if args.explain else "")))
+        _print_texts(con, blocks, args.explain)
     if args.explain:
         _explain(con, rules, screen, stage)
     if first is None:
@@ -139,6 +146,23 @@ def cmd_classify(args: argparse.Namespace) -> int:
             con.print("note: the screen has no text of the app"
                       + (f" {package}" if package else "") + "; check --package")
         return EXIT_NO_MATCH
+    _print_match(con, matches, counted, stage, args.show_all)
+    return EXIT_MATCH
+
+
+def _print_texts(con: Console, blocks: Sequence[TextBlock], explain: bool) -> None:
+    """The screen's visible texts in order, with their roles (and why, with ``explain``)."""
+    con.print(f"visible texts ({len(blocks)}, in order, with their roles; rules read "
+              f"{', '.join(sorted(r.value for r in PROMPT_ROLES))}):")
+    for b in blocks:
+        con.print(escape(f"  [{b.role.value}] {b.text!r}"
+                         + (f"  ({b.why})" if explain else "")))
+
+
+def _print_match(con: Console, matches: Sequence[RuleMatch], counted: str,
+                 stage: Stage | None, show_all: bool) -> None:
+    """The verdict of the first match: outcome, rule, matched text, concepts, the others."""
+    first = matches[0]
     origin = "shared library" if first.rule.source == "shared" else first.rule.source
     kind = "barrier" if first.rule.barrier is not None else "failure"
     con.print(f"[bold]{kind}: {first.rule.outcome.value}[/]")
@@ -152,11 +176,10 @@ def cmd_classify(args: argparse.Namespace) -> int:
         stages = ", ".join(sorted(s.value for s in first.rule.stages))
         con.print(f"note:    this rule only applies at stages {stages}; pass --stage to see "
                   "what the runner would conclude at another stage")
-    if args.show_all and len(matches) > 1:
+    if show_all and len(matches) > 1:
         con.print("also matching, in order (the first match wins):")
         for m in matches[1:]:
             con.print(f"  {m.rule.id} -> {m.rule.outcome.value}: {escape(repr(m.sentence))}")
-    return EXIT_MATCH
 
 
 def _as_json(args: argparse.Namespace, rules: RuleSet, scenario: Scenario | None,

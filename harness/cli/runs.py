@@ -4,14 +4,19 @@ steps and evidence."""
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from rich.console import Console
 from rich.table import Table
 
 from harness.cli.common import EXIT_OK, db_default, require_db
 from harness.support.console import out_console
 from harness.support.errors import HarnessError
 from harness.support.secrets import shown_db
+
+if TYPE_CHECKING:  # the CLI imports the database layer only when a command runs
+    from harness.storage.models import Measurement
 
 
 def register(subparsers: Any) -> None:
@@ -59,6 +64,13 @@ def cmd_show(args: argparse.Namespace) -> int:
     finally:
         store.close()
     out = out_console()
+    _print_measurement(out, m)
+    _print_steps(out, m, root)
+    return EXIT_OK
+
+
+def _print_measurement(out: Console, m: Measurement) -> None:
+    """The measurement's header: scenario, profile, outcome, rule, identity checks, timing."""
     outcome = m.status + (f": {m.barrier}" if m.barrier else "") + (
         f": {m.failure}" if m.failure else "")
     out.print(f"[bold]measurement[/] {m.id}  (run {m.run_id})")
@@ -78,6 +90,10 @@ def cmd_show(args: argparse.Namespace) -> int:
               f"IP {m.ip_country} (match {m.ip_country_match})  device route "
               f"{m.device_egress_country} (match {m.device_egress_match})")
     out.print(f"  started {m.started_at}  duration {m.duration_s} s")
+
+
+def _print_steps(out: Console, m: Measurement, root: Path) -> None:
+    """The measurement's steps, the observations made on them, and its evidence files."""
     table = Table(title="steps")
     for col in ("#", "stage", "step", "line", "outcome", "detail"):
         table.add_column(col)
@@ -96,7 +112,6 @@ def cmd_show(args: argparse.Namespace) -> int:
         path = root / a.path
         flag = "" if path.exists() else "  [red](missing)[/]"
         out.print(f"  step {a.step_idx}: {a.kind} {path} ({a.size} bytes){flag}")
-    return EXIT_OK
 
 
 

@@ -50,8 +50,9 @@ from harness.support.errors import ConfigError, HarnessError, display_path
 
 if TYPE_CHECKING:  # the CLI imports these only when a store command runs
     from harness.spec.catalog import Catalog, CatalogApp
-    from harness.stores.sweep import SweepUnit
-
+    from harness.stores.repository import Series
+    from harness.stores.sweep import SweepReport, SweepUnit
+    from harness.stores.verify import VerifyRow
 
 
 def _rate(text: str) -> float | None:
@@ -315,6 +316,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise
     finally:
         store.close()
+    _print_sweep(report, stores, args.db)
+    return EXIT_FAILURES if report.failures else EXIT_OK
+
+
+def _print_sweep(report: SweepReport, stores: Sequence[StoreName], db: str) -> None:
+    """What ``harness stores check`` found: tables, reference checks, totals, failures."""
     out = out_console()
     out.print(_summary_table(report.checks, stores,
                              title=f"Store checks (run {report.run_id[:8]})"))
@@ -330,13 +337,12 @@ def cmd_check(args: argparse.Namespace) -> int:
                           for s in stores if any(o.store is s for o in refs))
         out.print(f"{len(refs)} reference checks ({where}) told an absence here from an "
                   "absence everywhere; stored with reference = true")
-    out.print(f"{len(report.observations)} checks stored in {args.db} with "
+    out.print(f"{len(report.observations)} checks stored in {db} with "
               f"{report.requests} requests in {report.elapsed:.1f} s; run id {report.run_id}")
     if failures:
         out.print(f"[magenta]{len(failures)} checks failed[/] (the instrument, not the app; "
                   "never counted as unavailable). Re-run later, or slow down with "
                   "--apple-rate/--play-rate.")
-    return EXIT_FAILURES if failures else EXIT_OK
 
 
 def _print_plan(console: Console, units: Sequence[SweepUnit], settings: StoreSettings
@@ -463,15 +469,7 @@ def cmd_changes(args: argparse.Namespace) -> int:
     finally:
         store.close()
     series = timelines(checks)
-    rows: list[tuple[tuple[str, str, str], ConfirmedState]] = []
-    pending: list[tuple[tuple[str, str, str], PendingChange]] = []
-    baselines = 0
-    for s in series:
-        status = confirm(s.points, rule)
-        baselines += 1 if status.history else 0
-        rows.extend((s.key, c) for c in status.changes)
-        if status.pending is not None and status.pending.previous is not None:
-            pending.append((s.key, status.pending))
+    rows, pending, baselines = _confirm_series(series, rule)
     out = out_console()
     table = Table(title=f"Confirmed availability changes ({args.db})")
     for col in ("app", "store", "country", "change", "scope", "since (UTC)",
@@ -484,20 +482,44 @@ def cmd_changes(args: argparse.Namespace) -> int:
                       str(c.checks))
     out.print(table if rows else "No confirmed availability changes.")
     if args.pending:
-        pt = Table(title="Pending (seen, not yet confirmed)")
-        for col in ("app", "store", "country", "change", "scope", "first (UTC)",
-                    "last (UTC)", "checks"):
-            pt.add_column(col)
-        for (app, st, country), p in sorted(pending, key=lambda r: r[0]):
-            pt.add_row(app, st, country, f"{_state(p.previous)} → {_state(p.available)}",
-                       _scope_cell(p.available, p.scope), f"{p.first:%Y-%m-%d %H:%M}",
-                       f"{p.last:%Y-%m-%d %H:%M}", str(p.checks))
-        out.print(pt if pending else "Pending: none.")
+        out.print(_pending_table(pending) if pending else "Pending: none.")
     out.print(f"{len(series)} series (app x store x country), {baselines} with a confirmed "
               f"state, {len(rows)} confirmed changes, {len(pending)} pending. Rule: "
               f"{rule.min_checks} consecutive agreeing checks spanning at least "
               f"{rule.min_hours:g} h; failures never count.")
     return EXIT_OK
+
+
+_Confirmed = tuple[tuple[str, str, str], ConfirmedState]
+_Pending = tuple[tuple[str, str, str], PendingChange]
+
+
+def _confirm_series(series: Sequence[Series], rule: ConfirmationRule
+                    ) -> tuple[list[_Confirmed], list[_Pending], int]:
+    """Each series' confirmed changes and pending change; how many have a confirmed state."""
+    rows: list[_Confirmed] = []
+    pending: list[_Pending] = []
+    baselines = 0
+    for s in series:
+        status = confirm(s.points, rule)
+        baselines += 1 if status.history else 0
+        rows.extend((s.key, c) for c in status.changes)
+        if status.pending is not None and status.pending.previous is not None:
+            pending.append((s.key, status.pending))
+    return rows, pending, baselines
+
+
+def _pending_table(pending: Sequence[_Pending]) -> Table:
+    """The changes seen but not yet confirmed, by series."""
+    pt = Table(title="Pending (seen, not yet confirmed)")
+    for col in ("app", "store", "country", "change", "scope", "first (UTC)",
+                "last (UTC)", "checks"):
+        pt.add_column(col)
+    for (app, st, country), p in sorted(pending, key=lambda r: r[0]):
+        pt.add_row(app, st, country, f"{_state(p.previous)} → {_state(p.available)}",
+                   _scope_cell(p.available, p.scope), f"{p.first:%Y-%m-%d %H:%M}",
+                   f"{p.last:%Y-%m-%d %H:%M}", str(p.checks))
+    return pt
 
 
 def _state(available: bool | None) -> str:
@@ -536,19 +558,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         rows = verify_catalog(clients.apple, apps, countries)
         requests = clients.requests
     out = out_console()
-    table = Table(title=f"Catalog check against the iTunes lookup ({', '.join(countries)})")
-    for col in ("app", "apple id", "status", "storefront", "catalog bundle", "store bundle",
-                "store title", "detail"):
-        table.add_column(col)
-    colors = {VerifyStatus.MATCH: "green", VerifyStatus.MISMATCH: "red",
-              VerifyStatus.FAILED: "magenta"}
-    for r in rows:
-        c = colors.get(r.status)
-        status = f"[{c}]{r.status.value}[/]" if c else r.status.value
-        table.add_row(r.app.id, str(r.app.apple_id), status, r.country or "",
-                      r.app.bundle_id or "", r.record.bundle_id if r.record else "",
-                      (r.record.title or "") if r.record else "", r.detail)
-    out.print(table)
+    out.print(_verify_table(rows, countries))
     changes = {r.app.id: nv for r in rows
                if (nv := r.new_verified()) is not None and nv != r.app.verified}
     verified_now = [r.app.id for r in rows if r.status is VerifyStatus.MATCH]
@@ -567,3 +577,22 @@ def cmd_verify(args: argparse.Namespace) -> int:
                   f"({shlex.join(['--catalog', str(args.catalog or 'FILE')])})")
     failed = any(r.status in (VerifyStatus.MISMATCH, VerifyStatus.FAILED) for r in rows)
     return EXIT_FAILURES if failed else EXIT_OK
+
+
+def _verify_table(rows: Sequence[VerifyRow], countries: Sequence[str]) -> Table:
+    """Each catalog app's lookup: status (coloured), storefront, bundle ids, title, detail."""
+    from harness.stores.verify import VerifyStatus
+
+    table = Table(title=f"Catalog check against the iTunes lookup ({', '.join(countries)})")
+    for col in ("app", "apple id", "status", "storefront", "catalog bundle", "store bundle",
+                "store title", "detail"):
+        table.add_column(col)
+    colors = {VerifyStatus.MATCH: "green", VerifyStatus.MISMATCH: "red",
+              VerifyStatus.FAILED: "magenta"}
+    for r in rows:
+        c = colors.get(r.status)
+        status = f"[{c}]{r.status.value}[/]" if c else r.status.value
+        table.add_row(r.app.id, str(r.app.apple_id), status, r.country or "",
+                      r.app.bundle_id or "", r.record.bundle_id if r.record else "",
+                      (r.record.title or "") if r.record else "", r.detail)
+    return table

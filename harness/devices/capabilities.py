@@ -61,8 +61,29 @@ def build_capabilities(
     ``slot`` is the device leased from the profile's pool (it replaces the profile's
     emulator / udid); ``system_port`` the UiAutomator2 port leased for this session.
     """
+    caps = _base_capabilities(profile)
+    caps.update(_target_capabilities(profile, phone, backend, proxy_url, slot))
+    dev = profile.device
+    if dev.platform_version:
+        caps["appium:platformVersion"] = dev.platform_version
+    if dev.app_path:
+        caps["appium:app"] = dev.app_path
+    if system_port is not None:
+        caps["appium:systemPort"] = system_port
+    if backend is Backend.SIM:
+        caps.update(_sim_capabilities(profile, phone, proxy_url, ip_echo_url))
+    caps.update(dev.capabilities)
+    if slot is not None:
+        caps.update(slot.capabilities)
+    if extra:
+        caps.update(extra)
+    return caps
+
+
+def _base_capabilities(profile: Profile) -> dict[str, Any]:
+    """The capabilities every session gets: platform, driver, locale, time zone, reset."""
     language, locale = locale_parts(profile)
-    caps: dict[str, Any] = {
+    return {
         "platformName": "Android",
         "appium:automationName": "UiAutomator2",
         "appium:language": language,
@@ -73,45 +94,52 @@ def build_capabilities(
         "appium:fullReset": profile.device.reset == "full",
         "appium:autoGrantPermissions": True,
     }
+
+
+def _target_capabilities(profile: Profile, phone: PhoneNumber, backend: Backend,
+                         proxy_url: str | None, slot: DeviceSlot | None) -> dict[str, Any]:
+    """Which device: the slot's or the profile's udid, else its emulator and its arguments."""
     dev = profile.device
     udid = slot.udid if slot else dev.udid
     emulator = slot.emulator if slot else dev.emulator
     if udid:
-        caps["appium:udid"] = udid
-    elif emulator:
-        caps["appium:avd"] = emulator
-        args = []
-        if proxy_url and backend is not Backend.SIM:
-            scheme = urlsplit(proxy_url).scheme
-            if scheme != "http":
-                raise ConfigError(
-                    profile.where("proxy"), "proxy",
-                    f"an emulator's -http-proxy speaks only http://, not {scheme}://",
-                    "Use an http:// proxy for emulator profiles, or route the device through "
-                    "a full-tunnel VPN app and leave `proxy` for the harness's own checks")
-            args.append(f"-http-proxy {emulator_proxy_arg(proxy_url)}")
-        args.append(f"-phone-number {phone.e164.reveal()}")
-        caps["appium:avdArgs"] = " ".join(args)
-    if dev.platform_version:
-        caps["appium:platformVersion"] = dev.platform_version
-    if dev.app_path:
-        caps["appium:app"] = dev.app_path
-    if system_port is not None:
-        caps["appium:systemPort"] = system_port
-    if backend is Backend.SIM:
-        caps["harness:simCountry"] = phone.region or profile.country
-        caps["harness:phoneNumber"] = phone.e164.reveal()
-        if proxy_url and ip_echo_url:
-            # the simulated apps see the country the proxy exits in, as real apps would
-            caps["harness:ipEchoUrl"] = ip_echo_url
-            caps["harness:proxy"] = proxy_url
-        else:
-            caps["harness:ipCountry"] = profile.country
-    caps.update(dev.capabilities)
-    if slot is not None:
-        caps.update(slot.capabilities)
-    if extra:
-        caps.update(extra)
+        return {"appium:udid": udid}
+    if emulator:
+        return {"appium:avd": emulator,
+                "appium:avdArgs": _emulator_args(profile, phone, backend, proxy_url)}
+    return {}
+
+
+def _emulator_args(profile: Profile, phone: PhoneNumber, backend: Backend,
+                   proxy_url: str | None) -> str:
+    """The emulator's ``avdArgs``: its http proxy (not on the simulator) and phone number."""
+    args = []
+    if proxy_url and backend is not Backend.SIM:
+        scheme = urlsplit(proxy_url).scheme
+        if scheme != "http":
+            raise ConfigError(
+                profile.where("proxy"), "proxy",
+                f"an emulator's -http-proxy speaks only http://, not {scheme}://",
+                "Use an http:// proxy for emulator profiles, or route the device through "
+                "a full-tunnel VPN app and leave `proxy` for the harness's own checks")
+        args.append(f"-http-proxy {emulator_proxy_arg(proxy_url)}")
+    args.append(f"-phone-number {phone.e164.reveal()}")
+    return " ".join(args)
+
+
+def _sim_capabilities(profile: Profile, phone: PhoneNumber, proxy_url: str | None,
+                      ip_echo_url: str | None) -> dict[str, Any]:
+    """The simulator's own capabilities: SIM country, phone number, the country it is seen in."""
+    caps: dict[str, Any] = {
+        "harness:simCountry": phone.region or profile.country,
+        "harness:phoneNumber": phone.e164.reveal(),
+    }
+    if proxy_url and ip_echo_url:
+        # the simulated apps see the country the proxy exits in, as real apps would
+        caps["harness:ipEchoUrl"] = ip_echo_url
+        caps["harness:proxy"] = proxy_url
+    else:
+        caps["harness:ipCountry"] = profile.country
     return caps
 
 

@@ -12,14 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from harness.pytest_plugin.state import CONFIG_KEY, get_state
+from harness.pytest_plugin.state import CONFIG_KEY, RunState, get_state
 from harness.support.errors import ConfigError
 from harness.support.secrets import shown_db
 
-if TYPE_CHECKING:  # run-time imports are inside runtest: collection stays fast
+if TYPE_CHECKING:  # run-time imports are inside the functions: collection stays fast
     from harness.attempt.run import AttemptResult
+    from harness.spec.config import RunConfig
     from harness.spec.profile import Profile
     from harness.spec.scenarios import Scenario
+    from harness.storage.store import Store
 
 RESULT_KEY: pytest.StashKey[AttemptResult] = pytest.StashKey()
 
@@ -38,54 +40,52 @@ class ScenarioItem(pytest.Item):
     def runtest(self) -> None:
         from harness.attempt.run import run_attempt
         from harness.attempt.settings import settings_for
-        from harness.attempt.vantage import VantageChecker
-        from harness.devices.backends import device_factory, endpoint
-        from harness.devices.pool import DevicePool
-        from harness.storage.store import Store
-        from harness.stores.stage import make_store_stage
-        from harness.verdicts.rules import shared_rules
-        from harness.vocabulary.outcomes import Backend, Status
 
         config = self.config.stash[CONFIG_KEY]
         state = get_state(self.config)
         self.user_properties.append(("harness_attempt", True))  # a planned attempt
-        if state.store is None:
-            state.store = Store.open(config.db, config.artifacts_dir)
-            state.stack.callback(state.store.close)
-            url = state.stack.enter_context(endpoint(config))
-            state.open_device = device_factory(url, config)
-            if config.backend is Backend.APPIUM:
-                state.pool = DevicePool(url)
-            if config.ip_echo_url:
-                state.vantage = VantageChecker(state.store, config.ip_echo_url,
-                                               config.vantage_ttl, run_id=state.run_id)
-            state.store_stage = make_store_stage(state.store, config, state.run_id)
-        if not state.run_started:
-            state.store.ensure_run(state.run_id, backend=config.backend.value,
-                                   rules_version=shared_rules().version,
-                                   command="pytest " + " ".join(self.config.invocation_params.args))
-            state.run_started = True
+        store = _open_session(config, state)
+        self._start_run(config, state, store)
         assert state.open_device is not None
-        if config.min_interval_hours > 0:
-            from datetime import UTC, datetime
-
-            from harness.spec.config import recent_attempt_message
-
-            last = state.store.last_attempt(self.scenario.id, self.profile.id,
-                                            config.backend.value)
-            hours = (datetime.now(UTC) - last).total_seconds() / 3600 if last else None
-            if hours is not None and hours < config.min_interval_hours:
-                pytest.skip(recent_attempt_message(self.scenario.id, self.profile.id, hours,
-                                                   config.min_interval_hours))
+        self._skip_if_recent(config, store)
         phone = self.profile.resolve_phone(config.backend)
         result = run_attempt(
-            store=state.store, run_id=state.run_id, scenario=self.scenario,
+            store=store, run_id=state.run_id, scenario=self.scenario,
             profile=self.profile, phone=phone, backend=config.backend,
             open_device=state.open_device, pool=state.pool, vantage=state.vantage,
             store_stage=state.store_stage, sideload=config.sideload,
             settings=settings_for(config),
         )
         self.stash[RESULT_KEY] = result
+        self._record_verdict(config, result)
+
+    def _start_run(self, config: RunConfig, state: RunState, store: Store) -> None:
+        """Record the run in the store, once per process, with the pytest command line."""
+        from harness.verdicts.rules import shared_rules
+
+        if not state.run_started:
+            store.ensure_run(state.run_id, backend=config.backend.value,
+                             rules_version=shared_rules().version,
+                             command="pytest " + " ".join(self.config.invocation_params.args))
+            state.run_started = True
+
+    def _skip_if_recent(self, config: RunConfig, store: Store) -> None:
+        """Skip this (app, profile) if it was attempted less than ``--min-interval`` ago."""
+        if config.min_interval_hours > 0:
+            from datetime import UTC, datetime
+
+            from harness.spec.config import recent_attempt_message
+
+            last = store.last_attempt(self.scenario.id, self.profile.id, config.backend.value)
+            hours = (datetime.now(UTC) - last).total_seconds() / 3600 if last else None
+            if hours is not None and hours < config.min_interval_hours:
+                pytest.skip(recent_attempt_message(self.scenario.id, self.profile.id, hours,
+                                                   config.min_interval_hours))
+
+    def _record_verdict(self, config: RunConfig, result: AttemptResult) -> None:
+        """Send the verdict to the controller; an instrument failure fails the item."""
+        from harness.vocabulary.outcomes import Status
+
         v = result.verdict
         self.user_properties.append(("harness", {
             "app": self.scenario.id, "country": self.profile.id, "status": v.status.value,
@@ -111,3 +111,26 @@ class ScenarioItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         return self.path, None, f"{self.scenario.id} from {self.profile.id}"
+
+
+def _open_session(config: RunConfig, state: RunState) -> Store:
+    """This process's store, device endpoint, pool, egress checker and store stage (once)."""
+    from harness.attempt.vantage import VantageChecker
+    from harness.devices.backends import device_factory, endpoint
+    from harness.devices.pool import DevicePool
+    from harness.storage.store import Store
+    from harness.stores.stage import make_store_stage
+    from harness.vocabulary.outcomes import Backend
+
+    if state.store is None:
+        state.store = Store.open(config.db, config.artifacts_dir)
+        state.stack.callback(state.store.close)
+        url = state.stack.enter_context(endpoint(config))
+        state.open_device = device_factory(url, config)
+        if config.backend is Backend.APPIUM:
+            state.pool = DevicePool(url)
+        if config.ip_echo_url:
+            state.vantage = VantageChecker(state.store, config.ip_echo_url,
+                                           config.vantage_ttl, run_id=state.run_id)
+        state.store_stage = make_store_stage(state.store, config, state.run_id)
+    return state.store

@@ -14,6 +14,16 @@ from harness.vocabulary.outcomes import Backend
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("harness", "access-testing harness (scenarios/*.yaml)")
+    _add_selection_options(group)
+    _add_attempt_options(group)
+    parser.addini("harness_backend", "default --backend", default="appium")
+    parser.addini("harness_appium_url", "default --appium-url", default=DEFAULT_APPIUM_URL)
+    parser.addini("harness_db", "default --db", default="results.db")
+    parser.addini("harness_profiles", "default --profiles", default="device_profiles")
+
+
+def _add_selection_options(group: pytest.OptionGroup) -> None:
+    """The options that pick what runs where: profiles, apps, backend, database, folders."""
     group.addoption("--country", default=None, metavar="XX[,YY]|all",
                     help="device profiles to run: ids or country codes, or 'all' (default)")
     group.addoption("--region", default=None, metavar="REGION[,REGION]",
@@ -30,6 +40,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="evidence folder (default artifacts/ beside the SQLite file)")
     group.addoption("--profiles", default=None, metavar="DIR",
                     help="device profile folder (default device_profiles)")
+
+
+def _add_attempt_options(group: pytest.OptionGroup) -> None:
+    """The options of each attempt: time budget, checks, sideloading, settling, pacing."""
     group.addoption("--attempt-timeout", default=None, type=float, metavar="SECONDS",
                     help="time budget of one attempt (default 900)")
     group.addoption("--ip-echo-url", default=None, metavar="URL",
@@ -58,10 +72,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--min-interval", type=float, default=None, metavar="HOURS",
                     help="skip an (app, profile) attempted less than HOURS ago (default 20 on "
                          "appium, 0 on sim)")
-    parser.addini("harness_backend", "default --backend", default="appium")
-    parser.addini("harness_appium_url", "default --appium-url", default=DEFAULT_APPIUM_URL)
-    parser.addini("harness_db", "default --db", default="results.db")
-    parser.addini("harness_profiles", "default --profiles", default="device_profiles")
 
 
 def _pick(config: pytest.Config, option: str, ini: str, env: str) -> str:

@@ -13,6 +13,7 @@ from harness.support.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from harness.runs.batch import (
+        BatchResult,
         preflight,
         run_batch,
     )
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 #: Each module and the public names it holds, imported on first use.
 _HOMES: dict[str, tuple[str, ...]] = {
-    "batch": ("preflight", "run_batch"),
+    "batch": ("BatchResult", "preflight", "run_batch"),
     "reclassify": (
         "BUILTIN_PREFIX",
         "RECLASSIFIABLE_FAILURES",
@@ -56,6 +57,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _HOMES)
 __all__ = [
     "BUILTIN_PREFIX",
     "RECLASSIFIABLE_FAILURES",
+    "BatchResult",
     "Outcome",
     "Reclassified",
     "ReclassifyReport",

@@ -25,7 +25,7 @@ from harness.spec.flows import (
     is_flow_path,
     load_flow,
 )
-from harness.spec.selectors import Selector, SelectorKind
+from harness.spec.selectors import Selector, parse_selector
 from harness.spec.steps import (
     DEFAULT_OTP_PATTERN,
     KIND_ALIASES,
@@ -80,32 +80,12 @@ STEP_EXAMPLES: dict[str, str] = {
     "feature": "- feature: post\n  steps:\n    - tap: {id: compose}\n    - expect: Posted",
 }
 
-SELECTOR_EXAMPLE = ('tap: "Sign up"              # exact visible text\n'
-                    'tap: ["登录", "登入", "Log in"]  # any of these texts\n'
-                    "tap: {id: submit}           # resource id\n"
-                    'tap: {text_contains: "验证码"}\n'
-                    'tap: {text_matches: "^\\\\+\\\\d{1,4}$"}  # a regular expression\n'
-                    "tap: {accessibility_id: Back}\n"
-                    'tap: {xpath: "//android.widget.Button[1]"}')
-
 _DEFAULT_STAGE = {
     "launch": Stage.LAUNCH,
     "choose_calling_code": Stage.PHONE,
     "request_otp": Stage.OTP,
     "enter_otp": Stage.OTP,
     "feature": Stage.FEATURES,
-}
-_SELECTOR_KEYS = {
-    "text": SelectorKind.TEXT,
-    "text_contains": SelectorKind.TEXT_CONTAINS,
-    "text_matches": SelectorKind.TEXT_MATCHES,
-    "id": SelectorKind.ID,
-    "resource_id": SelectorKind.ID,
-    "accessibility_id": SelectorKind.ACCESSIBILITY_ID,
-    "desc": SelectorKind.ACCESSIBILITY_ID,
-    "content_desc": SelectorKind.ACCESSIBILITY_ID,
-    "xpath": SelectorKind.XPATH,
-    "class": SelectorKind.CLASS,
 }
 
 # --------------------------------------------------------------------------- domain
@@ -201,60 +181,8 @@ class _StepParser:
         self.errors.append(self.doc.error(loc, problem, fix, example))
 
     def selector(self, value: Any, loc: Sequence[str | int]) -> Selector | None:
-        if isinstance(value, str | int | float) and not isinstance(value, bool):
-            return self._checked(Selector(SelectorKind.TEXT, (str(value),)), loc)
-        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-            return self._checked(Selector(SelectorKind.TEXT, tuple(value)), loc)
-        if isinstance(value, dict) and len(value) == 1:
-            key, inner = next(iter(value.items()))
-            kind = _SELECTOR_KEYS.get(key)
-            if kind is None:
-                near = difflib.get_close_matches(key, list(_SELECTOR_KEYS), n=1)
-                hint = f"Did you mean `{near[0]}`?" if near else (
-                    "Use one of: " + ", ".join(sorted(_SELECTOR_KEYS)))
-                self.err((*loc, key), f"unknown selector `{key}`", hint, SELECTOR_EXAMPLE)
-                return None
-            vals: list[str]
-            if isinstance(inner, str):
-                vals = [inner]
-            elif isinstance(inner, list) and inner and all(isinstance(v, str) for v in inner):
-                vals = list(inner)
-            else:
-                self.err((*loc, key), "must be a string or a list of strings",
-                         example=SELECTOR_EXAMPLE)
-                return None
-            return self._checked(Selector(kind, tuple(vals)), loc)
-        self.err(loc, "is not a selector", "Give a text, a list of texts, or one of "
-                 "{text, text_contains, text_matches, id, accessibility_id, xpath, class}",
-                 SELECTOR_EXAMPLE)
-        return None
-
-    def _checked(self, sel: Selector, loc: Sequence[str | int]) -> Selector | None:
-        for v in sel.values:
-            if not v.strip():
-                self.err(loc, "a selector value is empty", example=SELECTOR_EXAMPLE)
-                return None
-            if sel.kind is not SelectorKind.TEXT_MATCHES:
-                self.template(v, loc)
-        if sel.kind is SelectorKind.TEXT_MATCHES:
-            for v in sel.values:
-                try:
-                    re.compile(v)
-                except re.error as exc:
-                    self.err(loc, f"{v!r} is not a valid regular expression ({exc})",
-                             example='tap: {text_matches: "^\\+\\d{1,4}$"}   # any '
-                                     "calling code")
-                    return None
-        if sel.kind is SelectorKind.XPATH:
-            from lxml import etree
-
-            for v in sel.values:
-                try:
-                    etree.XPath(v)
-                except etree.XPathSyntaxError as exc:
-                    self.err(loc, f"{v!r} is not a valid XPath ({exc})")
-                    return None
-        return sel
+        """The selector written at ``loc``, or None once its errors are reported."""
+        return parse_selector(value, loc, self.err, self.template)
 
     def flag(self, src: dict[str, Any], key: str, default: bool,
              loc: Sequence[str | int]) -> bool:
@@ -292,6 +220,25 @@ class _StepParser:
             self.err(loc, "a step must be a mapping such as `- tap: \"Agree\"`",
                      example=SCENARIO_EXAMPLE)
             return None
+        written = self._kind(raw, loc)
+        if written is None:
+            return None
+        kind = KIND_ALIASES.get(written, written)
+        if "steps" in raw and kind != "feature":
+            self.err((*loc, "steps"), "only a `feature` step has nested `steps`")
+        value = raw[written]
+        vloc = (*loc, written)
+        # common modifiers
+        stage = self._stage(raw, kind, loc, stage, in_feature)
+        timeout = self._timeout(raw, value, kind, loc)
+        optional = self.flag(raw, "optional", False, loc)
+        name = str(raw.get("name") or written)
+        common = {"stage": stage, "timeout": timeout, "optional": optional,
+                  "line": self.doc.line_of(loc), "name": name, "origin": self.doc.where(loc)}
+        return self._build(kind, value, vloc, loc, raw, common)
+
+    def _kind(self, raw: dict[str, Any], loc: Sequence[str | int]) -> str | None:
+        """The step's kind as written (a kind or an alias), or None once its error is reported."""
         kinds = [k for k in raw if k not in MODIFIERS]
         if len(kinds) != 1:
             if not kinds:
@@ -309,20 +256,26 @@ class _StepParser:
                      (hint + " " if hint else "") + "Step kinds: " + ", ".join(STEP_KINDS),
                      SCENARIO_EXAMPLE)
             return None
-        if "steps" in raw and kind != "feature":
-            self.err((*loc, "steps"), "only a `feature` step has nested `steps`")
-        value = raw[written]
-        vloc = (*loc, written)
-        # common modifiers
+        return written
+
+    def _stage(self, raw: dict[str, Any], kind: str, loc: Sequence[str | int], stage: Stage,
+               in_feature: bool) -> Stage:
+        """The step's stage: its ``stage:``, else its kind's default, else the inherited one."""
         stage_v = raw.get("stage")
         if stage_v is not None:
             try:
-                stage = Stage(stage_v)
+                return Stage(stage_v)
             except ValueError:
                 self.err((*loc, "stage"), f"{stage_v!r} is not a stage",
                          "Use one of " + ", ".join(s.value for s in Stage))
-        elif kind in _DEFAULT_STAGE and not in_feature:
-            stage = _DEFAULT_STAGE[kind]
+                return stage
+        if kind in _DEFAULT_STAGE and not in_feature:
+            return _DEFAULT_STAGE[kind]
+        return stage
+
+    def _timeout(self, raw: dict[str, Any], value: Any, kind: str,
+                 loc: Sequence[str | int]) -> float:
+        """The step's timeout: a ``timeout:`` beside its kind or in its value, else the default."""
         timeout = self.default_timeout
         if kind == "enter_otp":
             timeout = max(timeout, DEFAULT_OTP_TIMEOUT)
@@ -333,11 +286,7 @@ class _StepParser:
                     timeout = float(t)
                 else:
                     self.err((*loc, "timeout"), f"{t!r} is not a number of seconds in (0, 3600]")
-        optional = self.flag(raw, "optional", False, loc)
-        name = str(raw.get("name") or written)
-        common = {"stage": stage, "timeout": timeout, "optional": optional,
-                  "line": self.doc.line_of(loc), "name": name, "origin": self.doc.where(loc)}
-        return self._build(kind, value, vloc, loc, raw, common)
+        return timeout
 
     def _fields(self, value: Any, vloc: Sequence[str | int], allowed: Iterable[str],
                 kind: str) -> dict[str, Any] | None:
@@ -485,7 +434,8 @@ def _compose(doc: LoadedYaml, raw: ScenarioIn) -> tuple[LoadedYaml, list[Any], F
     return composed, composed.data["steps"], FlowRef(flow.name, flow.version, flow.path)
 
 
-def parse_scenario(doc: LoadedYaml) -> Scenario:
+def _validated(doc: LoadedYaml) -> ScenarioIn:
+    """The scenario document checked field by field (a flow document is refused)."""
     if not isinstance(doc.data, dict):
         raise ConfigErrors([doc.error((), "a scenario must be a YAML mapping",
                                       example=SCENARIO_EXAMPLE)])
@@ -496,7 +446,7 @@ def parse_scenario(doc: LoadedYaml) -> Scenario:
             "file with a leading _) so they are not collected as scenarios",
             EXTENDS_EXAMPLE)])
     try:
-        raw = ScenarioIn.model_validate(doc.data)
+        return ScenarioIn.model_validate(doc.data)
     except ValidationError as exc:
         raise ConfigErrors(validation_errors(
             doc, exc, {"app": SCENARIO_EXAMPLE, "steps": SCENARIO_EXAMPLE,
@@ -504,6 +454,26 @@ def parse_scenario(doc: LoadedYaml) -> Scenario:
                        "append": EXTENDS_EXAMPLE,
                        "id": "id: demo-openchat   # lowercase letters, digits, - and _"}
         )) from None
+
+
+def _sequence_problems(steps_doc: LoadedYaml, steps: list[Step]) -> list[ConfigError]:
+    """What the step sequence as a whole lacks: a launch, a step of stage ``account``."""
+    problems: list[ConfigError] = []
+    if steps and not any(isinstance(s, Launch) for s in steps):
+        problems.append(steps_doc.error(("steps",), "the steps never launch the app",
+                                        "Start with `- launch: {clear: true}`"))
+    if steps and not any(s.stage is Stage.ACCOUNT and not s.optional for s in steps):
+        problems.append(steps_doc.error(
+            ("steps",), "no step of stage `account`: access can only be reported once a "
+            "step shows that the account exists",
+            "End sign-up with a step that waits for something only a signed-in user sees "
+            "(a tab of the signed-in home, the new account's name), with `stage: account`",
+            '- wait: {text: ["通讯录", "通訊錄", "Contacts"]}\n  stage: account'))
+    return problems
+
+
+def parse_scenario(doc: LoadedYaml) -> Scenario:
+    raw = _validated(doc)
     steps_doc, raw_steps, flow = _compose(doc, raw)
     parser = _StepParser(steps_doc, raw.defaults.timeout)
     steps, _ = parser.steps(raw_steps, ("steps",), Stage.LAUNCH)
@@ -513,16 +483,7 @@ def parse_scenario(doc: LoadedYaml) -> Scenario:
         rules = parse_rules(doc, raw.rules, ("rules",), f"scenario:{raw.id}")
     except ConfigErrors as exc:
         errors.extend(exc.errors)
-    if steps and not any(isinstance(s, Launch) for s in steps):
-        errors.append(steps_doc.error(("steps",), "the steps never launch the app",
-                                      "Start with `- launch: {clear: true}`"))
-    if steps and not any(s.stage is Stage.ACCOUNT and not s.optional for s in steps):
-        errors.append(steps_doc.error(
-            ("steps",), "no step of stage `account`: access can only be reported once a "
-            "step shows that the account exists",
-            "End sign-up with a step that waits for something only a signed-in user sees "
-            "(a tab of the signed-in home, the new account's name), with `stage: account`",
-            '- wait: {text: ["通讯录", "通訊錄", "Contacts"]}\n  stage: account'))
+    errors.extend(_sequence_problems(steps_doc, steps))
     if errors:
         raise ConfigErrors(errors)
     app = raw.app

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from harness import __version__
 from harness.storage.db import make_engine, migrate, sqlite_path
-from harness.storage.models import Artifact, Measurement, Run, StepRecord
+from harness.storage.models import Artifact, Measurement, Run, StepRecord, VantageCheck
 from harness.support.errors import HarnessError
 from harness.support.secrets import mask_url, mask_urls
 from harness.vocabulary.outcomes import DATA_FORMAT_VERSION, Status, Verdict
@@ -248,6 +248,10 @@ class Store:
         )
         self._write(lambda s: s.add(row))
         return mid
+
+    def record_vantage_check(self, row: VantageCheck) -> None:
+        """Store one egress check (``harness.attempt.vantage``), in its own transaction."""
+        self._write(lambda s: s.add(row))
 
     def record_vantage(self, mid: str, v: Vantage) -> None:
         """Add what is known of the vantage; fields left None keep what was recorded."""

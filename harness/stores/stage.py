@@ -126,35 +126,51 @@ def check_store_stage(
     resolver = scopes or ScopeResolver(cl)
     skipped: list[str] = []
     try:
-        observations: list[StoreObservation] = []
-        for name in (StoreName(s) for s in stores):
-            if target.store_app_id(name) is None:
-                skipped.append(f"{name.value}: the app has no identifier there")
-                continue
-            if country not in storefront_codes(name):
-                log.info("%s: %s has no %s storefront; not checked", scenario.id, country,
-                         name.value)
-                skipped.append(f"{name.value}: no storefront for {country}")
-                continue
-            if name is StoreName.APPLE:
-                found = cl.apple.check([target], country, proxy=proxy,
-                                       egress_country=egress_country)
-            else:
-                obs = cl.play.check(target, country, proxy=proxy,
-                                    egress_country=egress_country)
-                found = [obs] if obs is not None else []
-            observations.extend(resolver.resolve(found))
+        observations = _check_stores(cl, resolver, scenario.id, target, country, stores,
+                                     proxy, egress_country, skipped)
     finally:
         if own:
             cl.close()
     save_observations(store, observations, run_id)
     own_checks = [o for o in observations if not o.reference]
+    _log_failures(scenario.id, profile.id, observations)
+    return stage_result(own_checks, country, skipped)
+
+
+def _check_stores(cl: StoreClients, resolver: ScopeResolver, scenario_id: str,
+                  target: StoreTarget, country: str, stores: Sequence[StoreName | str],
+                  proxy: str | None, egress_country: str | None, skipped: list[str]
+                  ) -> list[StoreObservation]:
+    """``target``'s checks in ``country``, scopes resolved; stores not asked go to ``skipped``."""
+    observations: list[StoreObservation] = []
+    for name in (StoreName(s) for s in stores):
+        if target.store_app_id(name) is None:
+            skipped.append(f"{name.value}: the app has no identifier there")
+            continue
+        if country not in storefront_codes(name):
+            log.info("%s: %s has no %s storefront; not checked", scenario_id, country,
+                     name.value)
+            skipped.append(f"{name.value}: no storefront for {country}")
+            continue
+        if name is StoreName.APPLE:
+            found = cl.apple.check([target], country, proxy=proxy,
+                                   egress_country=egress_country)
+        else:
+            obs = cl.play.check(target, country, proxy=proxy,
+                                egress_country=egress_country)
+            found = [obs] if obs is not None else []
+        observations.extend(resolver.resolve(found))
+    return observations
+
+
+def _log_failures(scenario_id: str, profile_id: str,
+                  observations: Iterable[StoreObservation]) -> None:
+    """Warn of every failed check of one attempt, the reference checks' included."""
     for obs in observations:
         if obs.result is CheckResult.FAILURE:
-            log.warning("%s-%s: store check%s failed (%s): %s", scenario.id, profile.id,
+            log.warning("%s-%s: store check%s failed (%s): %s", scenario_id, profile_id,
                         f" of the reference {obs.country}" if obs.reference else "",
                         obs.failure, obs.detail)
-    return stage_result(own_checks, country, skipped)
 
 
 def stage_result(observations: Sequence[StoreObservation], country: str,

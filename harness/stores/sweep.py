@@ -128,6 +128,56 @@ class SweepReport:
 UnitCallback = Callable[[SweepUnit, list[StoreObservation], int, int], None]
 
 
+@dataclass
+class _Batch:
+    """Observations waiting to be stored, written by rows, raw bytes or age (and at the end)."""
+
+    store: Store | None
+    run_id: str
+    max_seconds: float
+    max_rows: int
+    max_bytes: int
+    pending: list[StoreObservation] = field(default_factory=list)
+    pending_bytes: int = 0
+    last_flush: float = field(default_factory=time.monotonic)
+
+    def add(self, observations: list[StoreObservation]) -> None:
+        """Queue ``observations``; store the batch once it is large or old enough."""
+        self.pending.extend(observations)
+        self.pending_bytes += sum(len(o.raw.body) for o in observations if o.raw)
+        if (len(self.pending) >= self.max_rows or self.pending_bytes >= self.max_bytes
+                or time.monotonic() - self.last_flush >= self.max_seconds):
+            self.flush()
+
+    def flush(self) -> None:
+        """Store what is pending (nothing without a store) and start a new batch."""
+        batch = list(self.pending)
+        self.pending.clear()
+        self.pending_bytes = 0
+        self.last_flush = time.monotonic()
+        if self.store is not None and batch:
+            save_observations(self.store, batch, self.run_id)
+
+
+def _run_units(pool: ThreadPoolExecutor, clients: StoreClients, units: Sequence[SweepUnit],
+               scopes: ScopeResolver | None, batch: _Batch, report: SweepReport,
+               keep: bool, on_unit: UnitCallback | None) -> None:
+    """Start the units (reference storefronts first) and take in each one as it finishes."""
+    order = (list(units) if scopes is None else
+             sorted(units, key=lambda u: scopes.rank(u.store, u.country)))
+    futures: dict[Future[list[StoreObservation]], SweepUnit] = {
+        pool.submit(run_unit, clients, u, scopes): u for u in order}
+    for fut in as_completed(futures):
+        unit = futures.pop(fut)  # drop the finished future: it holds the raw bodies
+        observations = fut.result()
+        batch.add(observations)
+        report.units += 1
+        if keep:
+            report.observations.extend(replace(o, raw=None) for o in observations)
+        if on_unit is not None:
+            on_unit(unit, observations, report.units, len(units))
+
+
 def run_sweep(clients: StoreClients, units: Sequence[SweepUnit], store: Store | None = None,
               *, run_id: str | None = None, workers: int | None = None,
               on_unit: UnitCallback | None = None, keep: bool = True,
@@ -152,45 +202,17 @@ def run_sweep(clients: StoreClients, units: Sequence[SweepUnit], store: Store | 
     start = time.perf_counter()
     before = clients.requests
     n = max(1, workers or clients.settings.workers)
-    pending: list[StoreObservation] = []
-    pending_bytes = 0
-    last_flush = time.monotonic()
-
-    def flush() -> None:
-        nonlocal last_flush, pending_bytes
-        batch = list(pending)
-        pending.clear()
-        pending_bytes = 0
-        last_flush = time.monotonic()
-        if store is not None and batch:
-            save_observations(store, batch, report.run_id)
-
+    batch = _Batch(store, report.run_id, flush_seconds, flush_rows, flush_bytes)
     pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="store-check")
     try:
-        order = (list(units) if scopes is None else
-                 sorted(units, key=lambda u: scopes.rank(u.store, u.country)))
-        futures: dict[Future[list[StoreObservation]], SweepUnit] = {
-            pool.submit(run_unit, clients, u, scopes): u for u in order}
-        for fut in as_completed(futures):
-            unit = futures.pop(fut)  # drop the finished future: it holds the raw bodies
-            observations = fut.result()
-            pending.extend(observations)
-            pending_bytes += sum(len(o.raw.body) for o in observations if o.raw)
-            if (len(pending) >= flush_rows or pending_bytes >= flush_bytes
-                    or time.monotonic() - last_flush >= flush_seconds):
-                flush()
-            report.units += 1
-            if keep:
-                report.observations.extend(replace(o, raw=None) for o in observations)
-            if on_unit is not None:
-                on_unit(unit, observations, report.units, len(units))
-        flush()
+        _run_units(pool, clients, units, scopes, batch, report, keep, on_unit)
+        batch.flush()
     except KeyboardInterrupt:
         report.interrupted = True
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     finally:
-        flush()
+        batch.flush()
         pool.shutdown(wait=True, cancel_futures=True)
         report.requests = clients.requests - before
         report.elapsed = time.perf_counter() - start

@@ -8,6 +8,7 @@ another package of the harness.
 from __future__ import annotations
 
 from harness.vocabulary.countries import (
+    Country,
     Region,
     all_countries,
     country_at,
@@ -44,6 +45,7 @@ __all__ = [
     "AccessLevel",
     "Backend",
     "Barrier",
+    "Country",
     "DocumentedEnum",
     "EchoFormatError",
     "EgressAnswer",

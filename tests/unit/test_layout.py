@@ -1,5 +1,6 @@
 """The package's layout: every module imports, no import cycle, each package imports only
-the layers below it, no module over 600 lines, every package says what it is for.
+the layers below it, no module over 600 lines, no function of 50 lines or more, no private
+name imported across modules, every package says what it is for.
 
 The layers, bottom to top, are in ``LAYERS`` (docs/architecture.md explains them).
 """
@@ -30,7 +31,8 @@ LAYERS: dict[str, int] = {
     "cli": 9, "pytest_plugin": 9,
 }
 #: Modules run by a tool, not imported: Alembic's environment and revisions.
-NOT_IMPORTABLE = ("harness.storage.migrations.env", "harness.storage.migrations.versions.")
+MIGRATIONS = "harness.storage.migrations.versions."
+NOT_IMPORTABLE = ("harness.storage.migrations.env", MIGRATIONS)
 
 
 def module_name(path: Path) -> str:
@@ -146,6 +148,20 @@ def test_a_package_says_what_it_is_for_and_exports_sorted_names(package: str) ->
     assert names == key or names == sorted(names)
     for name in names:
         assert getattr(module, name) is not None
+
+
+def test_no_function_of_50_lines_or_more() -> None:
+    """Long work is cut into named parts (from the ``def`` line to the last, inclusive)."""
+    long = []
+    for name, path in MODULES.items():
+        if name.startswith(MIGRATIONS):
+            continue  # a revision is a frozen record of one schema change
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length >= 50:
+                    long.append(f"{name}:{node.lineno} {node.name} ({length} lines)")
+    assert long == []
 
 
 def test_no_private_name_is_imported_from_another_module() -> None:
