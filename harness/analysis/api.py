@@ -1,6 +1,6 @@
 """The analyst tables for notebooks, as pandas DataFrames.
 
-    from harness.analysis.api import open_results
+    from harness.analysis import open_results
 
     with open_results("results.db", country="DE,FR", since="30d") as r:
         r.barrier_matrix()      # app x country: latest conclusive outcome, confirmation
