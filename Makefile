@@ -33,7 +33,7 @@ demo: $(STAMP)
 	$(BIN)/harness report --include-simulated --out reports/report.html
 
 test: $(STAMP) $(APPIUM_STAMP)
-	$(BIN)/python -m pytest -q
+	bash tests/postgres/with_postgres.sh $(BIN)/python -m pytest -q
 
 bench: $(STAMP) $(APPIUM_STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

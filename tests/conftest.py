@@ -1,12 +1,17 @@
-"""Shared fixtures: a keyed-hash key that never touches ~/.config, and screen builders."""
+"""Shared fixtures: a keyed-hash key that never touches ~/.config, screen builders, and a
+new database on each backend (``db_url``)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "postgres"))
+from databases import BACKENDS, database
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -40,3 +45,10 @@ def screen_xml(texts: list[str], package: str = "org.example.app",
 @pytest.fixture
 def make_screen() -> Callable[..., str]:
     return screen_xml
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database on each backend: a SQLite path, then a PostgreSQL URL."""
+    with database(request.param, tmp_path) as url:
+        yield url

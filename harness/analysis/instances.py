@@ -27,9 +27,9 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    type_coerce,
     union_all,
 )
+from sqlalchemy import cast as sql_cast
 
 from harness.analysis.definitions import (
     CONCLUSIVE_STATUSES,
@@ -155,7 +155,7 @@ def _conclusive_instances(filters: Filters, streaks: Subquery) -> Select[Any]:
         latest.c.run_id.label("latest_run_id"), latest.c.stage.label("latest_stage"),
         latest.c.rule_id.label("latest_rule_id"),
         latest.c.rules_version.label("latest_rules_version"),
-        type_coerce(latest.c.reclassified, Integer).label("latest_reclassified"),
+        sql_cast(latest.c.reclassified, Integer).label("latest_reclassified"),
     ).select_from(streaks.join(latest, latest.c.id == k.latest_measurement_id))
 
 

@@ -91,9 +91,24 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+#: The key of the PostgreSQL advisory lock that serialises migrations ("rnr-harness").
+MIGRATION_LOCK_KEY = 0x726E725F68726E73
+
+
 @contextlib.contextmanager
 def _migration_lock(engine: Engine) -> Iterator[None]:
-    """Serialise migrations between processes sharing one SQLite file (xdist workers)."""
+    """Serialise migrations between processes sharing one database: a file lock beside a
+    SQLite file (xdist workers, several runs), a session advisory lock on PostgreSQL
+    (several hosts of a farm starting on one new database at once)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
+            try:
+                yield
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")
+                conn.commit()
+        return
     path = sqlite_path(str(engine.url))
     if path is None:
         yield

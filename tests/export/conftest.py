@@ -1,4 +1,5 @@
-"""Fixtures: the results database of ``_data.py`` (built once per session)."""
+"""Fixtures: the results database of ``_export_data.py`` (built once per session), as a
+SQLite file and, for the analyst queries, on each backend."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from _export_data import fill
+from databases import BACKENDS, database
 
 from harness.storage.store import Store
 
@@ -28,3 +30,18 @@ def store(db_path: Path) -> Iterator[Store]:
     s = Store.open(str(db_path))
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def analysis_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                ) -> Iterator[str]:
+    """The same filled database on each backend (SQLite, PostgreSQL), built once per
+    session: the analyst queries must give the same tables on both."""
+    folder = tmp_path_factory.mktemp(f"results-{request.param}")
+    with database(request.param, folder) as url:
+        store = Store.open(url, folder / "artifacts")
+        try:
+            fill(store)
+        finally:
+            store.close()
+        yield url

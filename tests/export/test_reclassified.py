@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from _export_data import R1, R2, R3, T0, fill
+from databases import BACKENDS, database
 from sqlalchemy import update
 
 from harness.analysis import Analysis, Filters, read_table
@@ -44,10 +46,17 @@ def reclassification(n: int, hours: float, version: str, status: str, *,
         artifact_path=None, changed=changed, failure=failure, access_level=access_level)
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("reclassified") / "results.db"
-    store = Store.open(str(path))
+@pytest.fixture(scope="module", params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+       ) -> Iterator[str]:
+    """The reclassified database, on each backend."""
+    folder = tmp_path_factory.mktemp(f"reclassified-{request.param}")
+    with database(request.param, folder) as url:
+        yield _filled(url, folder)
+
+
+def _filled(url: str, folder: Path) -> str:
+    store = Store.open(url, folder / "artifacts")
     try:
         fill(store)
         with store.session() as s, s.begin():
@@ -86,14 +95,14 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
             ])
     finally:
         store.close()
-    return path
+    return url
 
 
 def rows(df: pd.DataFrame) -> pd.DataFrame:
     return df.set_index("measurement_id")
 
 
-def test_measurements_carry_the_latest_verdict_and_the_measured_one(db: Path) -> None:
+def test_measurements_carry_the_latest_verdict_and_the_measured_one(db: str) -> None:
     with Analysis(db) as a:
         m = rows(a.measurements())
     de = m.loc[A_DE_8H]
@@ -127,7 +136,7 @@ def test_measurements_carry_the_latest_verdict_and_the_measured_one(db: Path) ->
     assert len(m) == 21 and int(m["reclassified"].sum()) == 6
 
 
-def test_as_measured_gives_the_old_verdicts(db: Path) -> None:
+def test_as_measured_gives_the_old_verdicts(db: str) -> None:
     with Analysis(db, Filters(as_measured=True)) as a:
         m = rows(a.measurements())
     de = m.loc[A_DE_8H]
@@ -140,7 +149,7 @@ def test_as_measured_gives_the_old_verdicts(db: Path) -> None:
     assert (m["rules_version"] == m["measured_rules_version"]).all()
 
 
-def test_derived_tables_follow_the_latest_verdicts(db: Path) -> None:
+def test_derived_tables_follow_the_latest_verdicts(db: str) -> None:
     with Analysis(db) as a:
         matrix = a.barrier_matrix().set_index(["app", "country"])
         regions = a.by_region().set_index("region")
@@ -193,7 +202,7 @@ def test_derived_tables_follow_the_latest_verdicts(db: Path) -> None:
     assert old_changes.loc[("app-a", "DE"), "change"] == "same"
 
 
-def test_verified_only_keeps_verified_scenarios(db: Path) -> None:
+def test_verified_only_keeps_verified_scenarios(db: str) -> None:
     with Analysis(db, Filters(verified_only=True)) as a:
         m = a.measurements()
         matrix = a.barrier_matrix()
@@ -215,7 +224,7 @@ def test_verified_only_keeps_verified_scenarios(db: Path) -> None:
         open_results(db, verified_only="yes")  # type: ignore[arg-type]
 
 
-def test_export_and_report_commands(db: Path, tmp_path: Path,
+def test_export_and_report_commands(db: str, tmp_path: Path,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "latest"
     assert main(["export", "--db", str(db), "--out", str(out), "--format", "csv,parquet"]) == 0
@@ -257,7 +266,7 @@ def test_export_and_report_commands(db: Path, tmp_path: Path,
     assert not re.search(rf"<tr id='m-{A_DE_8H}'><td>app-a</td>", html)
 
 
-def test_the_run_ids_still_resolve(db: Path) -> None:
+def test_the_run_ids_still_resolve(db: str) -> None:
     # "latest" is the run of the newest conclusive verdict in effect
     with Analysis(db, Filters(runs=("latest",))) as a:
         assert a.runs == (R3,)

@@ -34,16 +34,16 @@ def test_wilson_matches_hand_computed_bounds() -> None:
         wilson(3, 2)
 
 
-def test_matrix_has_one_row_per_tried_instance_and_no_running_or_sim(db_path: Path) -> None:
-    m = matrix(db_path)
+def test_matrix_has_one_row_per_tried_instance_and_no_running_or_sim(analysis_db: str) -> None:
+    m = matrix(analysis_db)
     assert sorted(m.index) == [("app-a", "CN"), ("app-a", "DE"), ("app-a", "FR"),
                                ("app-a", "JP"), ("app-a", "US"), ("app-b", "DE"),
                                ("app-b", "FR"), ("app-b", "JP"), ("app-c", "DE")]
     # B/US has only a running row, C/BR only a simulator row: neither is an instance
 
 
-def test_confirmation_rule_counts_agreeing_attempts_and_span(db_path: Path) -> None:
-    m = matrix(db_path)
+def test_confirmation_rule_counts_agreeing_attempts_and_span(analysis_db: str) -> None:
+    m = matrix(analysis_db)
     de = m.loc[("app-a", "DE")]
     assert de["outcome"] == "barrier:id_verification_required"
     assert (de["agreeing_attempts"], de["span_hours"], de["confirmation"]) == (3, 8.0,
@@ -74,16 +74,16 @@ def test_confirmation_rule_counts_agreeing_attempts_and_span(db_path: Path) -> N
     assert bool(m.loc[("app-b", "JP"), "rnr"]) is False           # calling code: not RNR
 
 
-def test_confirmation_thresholds_are_parameters(db_path: Path) -> None:
-    m = matrix(db_path, rule=Confirmation(min_attempts=2, min_hours=6))
+def test_confirmation_thresholds_are_parameters(analysis_db: str) -> None:
+    m = matrix(analysis_db, rule=Confirmation(min_attempts=2, min_hours=6))
     assert m.loc[("app-a", "FR"), "confirmation"] == "confirmed"
     assert m.loc[("app-a", "JP"), "confirmation"] == "unconfirmed"
-    m = matrix(db_path, rule=Confirmation(min_attempts=3, min_hours=0))
+    m = matrix(analysis_db, rule=Confirmation(min_attempts=3, min_hours=0))
     assert m.loc[("app-a", "JP"), "confirmation"] == "confirmed"
 
 
-def test_by_region_rates_and_wilson_intervals(db_path: Path) -> None:
-    with Analysis(db_path) as a:
+def test_by_region_rates_and_wilson_intervals(analysis_db: str) -> None:
+    with Analysis(analysis_db) as a:
         r = a.by_region().set_index("region")
     assert list(r.index) == ["asia_pacific", "europe", "mena", "north_america",
                              "latin_america", "sub_saharan_africa", "central_asia"]
@@ -104,20 +104,20 @@ def test_by_region_rates_and_wilson_intervals(db_path: Path) -> None:
     assert r.loc["latin_america", "instances"] == 0  # the simulator row is excluded
 
 
-def test_simulated_rows_only_with_include_simulated(db_path: Path) -> None:
-    with Analysis(db_path, Filters(include_simulated=True)) as a:
+def test_simulated_rows_only_with_include_simulated(analysis_db: str) -> None:
+    with Analysis(analysis_db, Filters(include_simulated=True)) as a:
         r = a.by_region().set_index("region")
         m = a.barrier_matrix().set_index(["app", "country"])
         counts = a.status_counts()
     assert r.loc["latin_america", "instances"] == 1
     assert m.loc[("app-c", "BR"), "outcome"] == "barrier:id_verification_required"
     assert counts["simulated_excluded"] == 0
-    with Analysis(db_path) as a:
+    with Analysis(analysis_db) as a:
         assert a.status_counts()["simulated_excluded"] == 1
 
 
-def test_by_app_identifiability(db_path: Path) -> None:
-    with Analysis(db_path) as a:
+def test_by_app_identifiability(analysis_db: str) -> None:
+    with Analysis(analysis_db) as a:
         b = a.by_app().set_index("app")
     a_ = b.loc["app-a"]  # DE, FR, JP all id; US no result; CN domestic
     assert (a_["countries_tested"], a_["no_result_countries"], a_["barrier_countries"],
@@ -137,8 +137,8 @@ def test_by_app_identifiability(db_path: Path) -> None:
     assert c["feature_restricted_countries"] == 1
 
 
-def test_summary_figures(db_path: Path) -> None:
-    with Analysis(db_path) as a:
+def test_summary_figures(analysis_db: str) -> None:
+    with Analysis(analysis_db) as a:
         s = a.summary().set_index("metric")
     counts = {k: int(s.loc[k, "value"]) for k in (
         "attempts_access", "attempts_barrier", "attempts_failure", "attempts_aborted",
@@ -158,8 +158,8 @@ def test_summary_figures(db_path: Path) -> None:
     assert round(s.loc["barrier_share", "value"], 4) == round(5 / 7, 4)
 
 
-def test_funnel_by_latest_stage(db_path: Path) -> None:
-    with Analysis(db_path) as a:
+def test_funnel_by_latest_stage(analysis_db: str) -> None:
+    with Analysis(analysis_db) as a:
         f = a.funnel().set_index("stage")
     assert list(f["reached"]) == [7, 7, 7, 7, 7, 7, 6, 6, 3, 2]
     assert f.loc["phone", "stopped_by_barrier"] == 1          # B/JP calling code
@@ -170,8 +170,8 @@ def test_funnel_by_latest_stage(db_path: Path) -> None:
     assert round(f.loc["features", "reached_share"], 4) == round(2 / 7, 4)
 
 
-def test_changes_since_previous_run(db_path: Path) -> None:
-    with Analysis(db_path) as a:
+def test_changes_since_previous_run(analysis_db: str) -> None:
+    with Analysis(analysis_db) as a:
         assert a.current_run() == R3
         ch = a.changes().set_index(["app", "country"])
         every = a.changes(include_unchanged=True).set_index(["app", "country"])
@@ -186,45 +186,45 @@ def test_changes_since_previous_run(db_path: Path) -> None:
                                      ("app-c", "DE"): "new"}
     assert every.loc[("app-a", "DE"), "previous_run_id"] == R2
     # two runs selected: the newer is compared with the older only
-    with Analysis(db_path, Filters(runs=(R1[:8], R2[:8]))) as a:
+    with Analysis(analysis_db, Filters(runs=(R1[:8], R2[:8]))) as a:
         two = a.changes(include_unchanged=True).set_index(["app", "country"])
     assert set(two["current_run_id"]) == {R2}
     assert two.loc[("app-a", "FR"), "change"] == "changed"
     assert two.loc[("app-b", "FR"), "previous_outcome"] == "barrier:sms_not_delivered"
 
 
-def test_filters(db_path: Path) -> None:
-    assert sorted(matrix(db_path, parse_filters(country="de")).index) == [
+def test_filters(analysis_db: str) -> None:
+    assert sorted(matrix(analysis_db, parse_filters(country="de")).index) == [
         ("app-a", "DE"), ("app-b", "DE"), ("app-c", "DE")]
-    assert sorted(matrix(db_path, parse_filters(region="asia_pacific")).index) == [
+    assert sorted(matrix(analysis_db, parse_filters(region="asia_pacific")).index) == [
         ("app-a", "CN"), ("app-a", "JP"), ("app-b", "JP")]
-    assert {a for a, _ in matrix(db_path, parse_filters(app="app-b")).index} == {"app-b"}
-    since = matrix(db_path, parse_filters(since="2024-03-01T06:00"))
+    assert {a for a, _ in matrix(analysis_db, parse_filters(app="app-b")).index} == {"app-b"}
+    since = matrix(analysis_db, parse_filters(since="2024-03-01T06:00"))
     assert since.loc[("app-a", "DE"), "agreeing_attempts"] == 1
     assert ("app-b", "FR") not in since.index
-    run2 = matrix(db_path, parse_filters(run=R2[:6]))
+    run2 = matrix(analysis_db, parse_filters(run=R2[:6]))
     assert sorted(run2.index) == [("app-a", "DE"), ("app-a", "FR"), ("app-a", "US"),
                                   ("app-b", "DE"), ("app-b", "FR")]
-    with Analysis(db_path, parse_filters(run="latest")) as a:
+    with Analysis(analysis_db, parse_filters(run="latest")) as a:
         assert a.runs == (R3,)
 
 
-def test_region_overrides_remap_countries(db_path: Path, tmp_path: Path) -> None:
+def test_region_overrides_remap_countries(analysis_db: str, tmp_path: Path) -> None:
     path = tmp_path / "regions.csv"
     path.write_text("alpha2,region\nJP,europe\n", encoding="utf-8")
-    with Analysis(db_path, parse_filters(regions_file=path)) as a:
+    with Analysis(analysis_db, parse_filters(regions_file=path)) as a:
         r = a.by_region().set_index("region")
         m = a.barrier_matrix().set_index(["app", "country"])
         meas = a.measurements()
     assert r.loc["europe", "instances"] == 7 and r.loc["asia_pacific", "instances"] == 0
     assert m.loc[("app-a", "JP"), "region"] == "europe"
     assert set(meas.loc[meas["country"] == "JP", "region"]) == {"europe"}
-    assert sorted(matrix(db_path, parse_filters(regions_file=path, region="europe"))
+    assert sorted(matrix(analysis_db, parse_filters(regions_file=path, region="europe"))
                   .index.get_level_values("country").unique()) == ["DE", "FR", "JP"]
 
 
-def test_measurements_export_rows_and_masking(db_path: Path) -> None:
-    with Analysis(db_path) as a:
+def test_measurements_export_rows_and_masking(analysis_db: str) -> None:
+    with Analysis(analysis_db) as a:
         m = a.measurements()
     assert len(m) == 21  # 6 access + 12 barrier + 3 failure; no aborted, running or sim
     assert set(m["status"]) == {"access", "barrier", "failure"}
@@ -240,10 +240,13 @@ def test_measurements_export_rows_and_masking(db_path: Path) -> None:
     assert m.loc[m["status"] == "access", "rnr_barrier"].isna().all()
 
 
-def test_unknown_run_and_app_are_clear_errors(db_path: Path) -> None:
+def test_unknown_run_and_app_are_clear_errors(analysis_db: str) -> None:
     with pytest.raises(ConfigError, match="no run has this id"):
-        Analysis(db_path, Filters(runs=("ffff",)))
+        Analysis(analysis_db, Filters(runs=("ffff",)))
     with pytest.raises(ConfigError, match="Did you mean app-a"):
-        Analysis(db_path, Filters(apps=("app-aa",)))
+        Analysis(analysis_db, Filters(apps=("app-aa",)))
+
+
+def test_a_missing_database_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such database"):
-        Analysis(db_path.parent / "missing.db")
+        Analysis(tmp_path / "missing.db")

@@ -22,8 +22,8 @@ Clients = Callable[..., StoreClients]
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Store]:
-    store = Store.open(str(tmp_path / "results.db"))
+def db(db_url: str, tmp_path: Path) -> Iterator[Store]:
+    store = Store.open(db_url, tmp_path / "artifacts")
     yield store
     store.close()
 

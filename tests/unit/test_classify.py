@@ -151,8 +151,8 @@ def test_cli_classify_bad_input_exits_2(capsys: pytest.CaptureFixture[str],
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(str(tmp_path / "results.db"))
+def store(db_url: str, tmp_path: Path) -> Iterator[Store]:
+    s = Store.open(db_url, tmp_path / "artifacts")
     yield s
     s.close()
 
@@ -358,7 +358,7 @@ def test_only_the_runs_asked_for(store: Store) -> None:
     assert [r.measurement_id for r in report.results] == [mb]
 
 
-def test_cli_reclassify_prints_what_changed(store: Store, tmp_path: Path,
+def test_cli_reclassify_prints_what_changed(store: Store, db_url: str, tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     rid = store.start_run("appium", OLD)
     mid = measure(store, rid, [("otp", "ok", ORDINARY),
@@ -367,8 +367,8 @@ def test_cli_reclassify_prints_what_changed(store: Store, tmp_path: Path,
     measure(store, rid, [("verification", "barrier", ID_SCREEN)],
             barrier(Barrier.ID_VERIFICATION_REQUIRED, "verify.id"),
             scenario_id="wechat")
-    db = str(tmp_path / "results.db")
-    args = ["reclassify", "--db", db, "--scenarios", str(REPO / "scenarios")]
+    args = ["reclassify", "--db", db_url, "--artifacts", str(tmp_path / "artifacts"),
+            "--scenarios", str(REPO / "scenarios")]
     assert main([*args, "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "would record" in out and mid[:12] in out

@@ -1,5 +1,6 @@
-"""The store on a real SQLite file: migrations, the running -> completed life of a row,
-aborting rows of dead runs, evidence files, and refusing to rewrite history."""
+"""The store on a real SQLite file and a real PostgreSQL database: migrations (from an
+empty database and from each earlier revision, by several processes at once), the running
+-> completed life of a row, aborting rows of dead runs, evidence files."""
 
 from __future__ import annotations
 
@@ -34,21 +35,60 @@ def start(run_id: str, **kw: object) -> MeasurementStart:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store.open(str(tmp_path / "results.db"))
+def store(db_url: str, tmp_path: Path) -> Store:
+    s = Store.open(db_url, tmp_path / "artifacts")
     yield s  # type: ignore[misc]
     s.close()
 
 
-def test_schema_is_migrated_and_wal(store: Store, tmp_path: Path) -> None:
+def test_schema_is_migrated_from_an_empty_database(store: Store, db_url: str,
+                                                   tmp_path: Path) -> None:
     assert current_revision(store.engine) == head_revision() is not None
     tables = set(inspect(store.engine).get_table_names())
     assert {"runs", "measurements", "steps", "artifacts", "alembic_version"} <= tables
+    # opening again is a no-op, not a second migration
+    Store.open(db_url, tmp_path / "artifacts").close()
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM alembic_version").scalar() == 1
+
+
+def test_sqlite_is_in_wal_mode(tmp_path: Path) -> None:
+    Store.open(str(tmp_path / "results.db")).close()
     conn = sqlite3.connect(tmp_path / "results.db")
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
-    # opening again is a no-op, not a second migration
-    Store.open(str(tmp_path / "results.db")).close()
+
+
+_OPEN_AND_RECORD = """
+import sys, time
+from pathlib import Path
+from harness.storage import Store
+time.sleep(max(0.0, float(sys.argv[4]) - time.time()))  # all start together
+store = Store.open(sys.argv[1], Path(sys.argv[2]))
+store.ensure_run(sys.argv[3] * 32, "sim", "r1")
+store.close()
+"""
+
+
+def test_several_processes_migrate_one_new_database_at_once(db_url: str,
+                                                           tmp_path: Path) -> None:
+    """Hosts of a farm starting together on a new, empty database: one migrates, the
+    others wait for it; every process then writes its run, and nothing is lost."""
+    import time
+
+    at = str(time.time() + 4.0)  # after every interpreter has imported the harness
+    procs = [subprocess.Popen([sys.executable, "-c", _OPEN_AND_RECORD, db_url,
+                               str(tmp_path / "artifacts"), letter, at],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for letter in "abcdef"]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, [err for _, err in results]
+    store = Store.open(db_url, tmp_path / "artifacts")
+    try:
+        assert current_revision(store.engine) == head_revision()
+        assert sorted(r.id[0] for r, _ in store.recent_runs()) == list("abcdef")
+    finally:
+        store.close()
 
 
 def test_row_is_running_then_completed_once(store: Store) -> None:
@@ -140,23 +180,27 @@ def test_bad_database_paths_are_clear_errors(tmp_path: Path) -> None:
         Store.open(str(junk))
 
 
-def test_upgrade_from_the_first_schema_keeps_rows(tmp_path: Path) -> None:
+@pytest.mark.parametrize("revision", ["0001", "0002", "0003"])
+def test_upgrade_from_each_earlier_revision_keeps_rows(db_url: str, tmp_path: Path,
+                                                       revision: str) -> None:
     from alembic import command
 
     from harness.storage.db import _alembic_config, make_engine, migrate
 
-    db = str(tmp_path / "old.db")
-    engine = make_engine(db)
+    engine = make_engine(db_url)
     cfg = _alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0001")
-    old = Store(engine, tmp_path / "artifacts")
-    rid = old.start_run("sim", "r1")
-    assert current_revision(engine) == "0001"
+        command.upgrade(cfg, revision)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO runs (id, started_at, status, harness_version, rules_version, "
+            "backend, hostname, pid) VALUES ('old-run', '2024-03-01 00:00:00', "
+            "'completed', '0.1', 'r1', 'appium', 'h', 1)")
+    assert current_revision(engine) == revision
     migrate(engine)
     assert current_revision(engine) == head_revision()
-    assert [r.id for r, _ in Store(engine, tmp_path).recent_runs()] == [rid]
+    assert [r.id for r, _ in Store(engine, tmp_path).recent_runs()] == ["old-run"]
     assert "store_checks" in inspect(engine).get_table_names()
     engine.dispose()
 
@@ -175,12 +219,12 @@ def test_the_migrated_schema_is_the_models(store: Store) -> None:
                 table.name, column.name)
 
 
-def test_upgrade_from_0003_keeps_rows_and_adds_empty_columns(tmp_path: Path) -> None:
+def test_upgrade_from_0003_keeps_rows_and_adds_empty_columns(db_url: str) -> None:
     from alembic import command
 
     from harness.storage.db import _alembic_config, make_engine, migrate
 
-    engine = make_engine(str(tmp_path / "old.db"))
+    engine = make_engine(db_url)
     cfg = _alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -231,3 +275,41 @@ def test_the_store_stage_observation_is_recorded_beside_the_verdict(store: Store
     assert (m.status, m.barrier, m.store_result, m.store_rule_id) == (
         "barrier", "id_verification_required", "absent_in_country",
         "store.play.absent_in_country")
+
+
+_WRITE_ATTEMPTS = """
+import sys
+from pathlib import Path
+from harness.storage import MeasurementStart, Store
+from harness.vocabulary.outcomes import AccessLevel, Stage, Status, Verdict
+store = Store.open(sys.argv[1], Path(sys.argv[2]))
+run_id, worker = sys.argv[3], sys.argv[4]
+store.ensure_run(run_id, "sim", "r1")
+for i in range(25):
+    mid = store.begin_measurement(MeasurementStart(
+        run_id=run_id, scenario_id=f"app-{worker}", scenario_version=1, app_id="org.x",
+        app_name="X", country="DE", region="europe", profile_id=f"P{i}", backend="sim",
+        rules_version="r1", phone_masked="+49*********78", phone_hash="abc"))
+    store.complete_measurement(mid, Verdict(status=Status.ACCESS, stage=Stage.ACCOUNT,
+                                            access_level=AccessLevel.FULL), 3)
+store.close()
+"""
+
+
+def test_several_processes_writing_one_run_lose_and_duplicate_nothing(
+        store: Store, db_url: str, tmp_path: Path) -> None:
+    run_id = "c" * 32
+    procs = [subprocess.Popen([sys.executable, "-c", _WRITE_ATTEMPTS, db_url,
+                               str(tmp_path / "artifacts"), run_id, str(w)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for w in range(4)]
+    results = [p.communicate(timeout=180) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, [err for _, err in results]
+    with store.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT scenario_id, profile_id, status FROM measurements "
+            f"WHERE run_id = '{run_id}'").all()
+    assert len(rows) == 100
+    assert len({(a, p) for a, p, _ in rows}) == 100
+    assert {s for _, _, s in rows} == {"access"}
+    assert [r.id for r, _ in store.recent_runs()] == [run_id]
