@@ -4,12 +4,14 @@ barrier matrix, the summary, the export and the report (a real SQLite file)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from _export_data import R1, T0, Counter, measurement
+from databases import BACKENDS, database
 
 from harness.analysis import Analysis, read_table
 from harness.analysis.definitions import BARRIER_CASES
@@ -51,10 +53,17 @@ EXPECTED = {"DE": "store_and_signup", "FR": "store_only", "JP": "signup_only",
             "IT": "store_and_signup", "ES": "incomplete", "CN": "incomplete"}
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("cases") / "results.db"
-    store = Store.open(str(path))
+@pytest.fixture(scope="module", params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+       ) -> Iterator[str]:
+    """The attempts of ``ATTEMPTS``, on each backend."""
+    folder = tmp_path_factory.mktemp(f"cases-{request.param}")
+    with database(request.param, folder) as url:
+        yield _filled(url, folder)
+
+
+def _filled(url: str, folder: Path) -> str:
+    store = Store.open(url, folder / "artifacts")
     ids = Counter()
     try:
         rows = []
@@ -74,10 +83,10 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
             s.add_all(rows)
     finally:
         store.close()
-    return path
+    return url
 
 
-def test_each_instance_has_its_case(db: Path) -> None:
+def test_each_instance_has_its_case(db: str) -> None:
     with Analysis(db) as a:
         m = a.barrier_matrix().set_index("country")
     assert dict(m["barrier_case"]) == EXPECTED
@@ -98,7 +107,7 @@ def test_each_instance_has_its_case(db: Path) -> None:
     assert m["store_barrier"].isna()["BR"] and m["signup_barrier"].isna()["ES"]
 
 
-def test_summary_counts_the_cases_abroad(db: Path) -> None:
+def test_summary_counts_the_cases_abroad(db: str) -> None:
     with Analysis(db) as a:
         cases = a.barrier_cases()
         s = a.summary().set_index("metric")
@@ -118,7 +127,7 @@ def test_summary_counts_the_cases_abroad(db: Path) -> None:
     assert int(s.loc["instances_barrier_case_incomplete", "value"]) == 2
 
 
-def test_measurements_export_and_report_show_both_sides(db: Path, tmp_path: Path) -> None:
+def test_measurements_export_and_report_show_both_sides(db: str, tmp_path: Path) -> None:
     out = tmp_path / "x"
     assert main(["export", "--db", str(db), "--out", str(out), "--format", "csv"]) == 0
     m = read_table(out / "measurements.csv", "measurements")
@@ -139,7 +148,7 @@ def test_measurements_export_and_report_show_both_sides(db: Path, tmp_path: Path
     assert "store: absent_in_country (store.play.absent_in_country)" in html
 
 
-def test_the_attempt_time_order_decides_each_side(db: Path) -> None:
+def test_the_attempt_time_order_decides_each_side(db: str) -> None:
     # KR's store side is its newest check (available at 1 h), not its first (absent)
     with Analysis(db) as a:
         m = a.measurements()

@@ -134,35 +134,41 @@ def test_check_stores_every_answer_and_exits_by_failures(
     assert newest == (None, 0)
 
 
-def test_changes_lists_only_confirmed_changes(tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "results.db"
-    code, _, err = run_main(["stores", "changes", "--db", str(db)], capsys)
+def test_a_missing_database_is_an_error_for_changes(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_main(["stores", "changes", "--db", str(tmp_path / "results.db")],
+                            capsys)
     assert code == 2 and "no such database" in err
+
+
+def test_changes_lists_only_confirmed_changes(db_url: str, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
     # create the schema, then write a hand-made timeline
+    from sqlalchemy import text
+
     from harness.storage.store import Store
-    Store.open(str(db)).close()
+    db = db_url
     t0 = datetime(2025, 3, 1, tzinfo=UTC)
     timeline: dict[str, list[tuple[int, int | None]]] = {  # (hours, available); None = failure
         "wechat": [(0, 1), (3, 1), (6, 1), (8, 0), (9, None), (12, 0), (15, 0)],
         "qq": [(0, 1), (3, 1), (6, 1), (8, 0), (9, 0)],          # not yet confirmed
     }
-    con = sqlite3.connect(db)
-    for app, points in timeline.items():
-        for hours, avail in points:
-            result = {1: "available", 0: "unavailable", None: "failure"}[avail]
-            con.execute(
-                "insert into store_checks (app_id, store, store_app_id, country, checked_at, "
-                "result, available, failure) values (?, 'play', ?, 'DE', ?, ?, ?, ?)",
-                (app, f"pkg.{app}", (t0 + timedelta(hours=hours)).isoformat(sep=" "),
-                 result, avail, "store_captcha" if avail is None else None))
-    con.commit()
-    con.close()
-    con = sqlite3.connect(db)
-    con.execute("update store_checks set scope = 'in_country' where app_id = 'wechat' "
-                "and available = 0")
-    con.commit()
-    con.close()
+    store = Store.open(db, tmp_path / "artifacts")
+    with store.engine.begin() as con:
+        for app, points in timeline.items():
+            for hours, avail in points:
+                result = {1: "available", 0: "unavailable", None: "failure"}[avail]
+                con.execute(text(
+                    "insert into store_checks (app_id, store, store_app_id, country, "
+                    "checked_at, result, available, failure) values (:app, 'play', :pkg, "
+                    "'DE', :at, :result, :avail, :failure)"),
+                    {"app": app, "pkg": f"pkg.{app}", "at": t0 + timedelta(hours=hours),
+                     "result": result, "avail": None if avail is None else bool(avail),
+                     "failure": "store_captcha" if avail is None else None})
+    with store.engine.begin() as con:
+        con.execute(text("update store_checks set scope = 'in_country' where "
+                         "app_id = 'wechat' and available = :no"), {"no": False})
+    store.close()
     code, out, err = run_main(["stores", "changes", "--db", str(db), "--pending"], capsys)
     assert code == 0, err
     assert "wechat" in out and "available → unavailable" in out
