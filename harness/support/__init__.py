@@ -6,47 +6,80 @@ Nothing here imports another package of the harness.
 
 from __future__ import annotations
 
-from harness.support.console import (
-    WorkProgress,
-    out_console,
-)
-from harness.support.errors import (
-    BackendUnavailable,
-    ConfigError,
-    ConfigErrors,
-    HarnessError,
-    display_path,
-)
-from harness.support.lazy import (
-    lazy_exports,
-)
-from harness.support.secrets import (
-    HashKeyError,
-    MissingEnv,
-    Secret,
-    SecretScrubber,
-    env_names,
-    expand_env,
-    has_env_ref,
-    hash_key,
-    keyed_hash,
-    mask_ip,
-    mask_phone,
-    mask_url,
-    mask_urls,
-    register_secret,
-    scrub,
-    shown_db,
-    url_secrets,
-)
-from harness.support.yamlfile import (
-    LoadedYaml,
-    PathKey,
-    dotted,
-    load_many,
-    load_yaml,
-    validation_errors,
-)
+from typing import TYPE_CHECKING
+
+from harness.support.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from harness.support.console import (
+        WorkProgress,
+        out_console,
+    )
+    from harness.support.errors import (
+        BackendUnavailable,
+        ConfigError,
+        ConfigErrors,
+        HarnessError,
+        display_path,
+    )
+    from harness.support.lazy import (
+        lazy_exports,
+    )
+    from harness.support.secrets import (
+        HashKeyError,
+        MissingEnv,
+        Secret,
+        SecretScrubber,
+        env_names,
+        expand_env,
+        has_env_ref,
+        hash_key,
+        keyed_hash,
+        mask_ip,
+        mask_phone,
+        mask_url,
+        mask_urls,
+        register_secret,
+        scrub,
+        shown_db,
+        url_secrets,
+    )
+    from harness.support.yamlfile import (
+        LoadedYaml,
+        PathKey,
+        dotted,
+        load_many,
+        load_yaml,
+        validation_errors,
+    )
+
+#: Each module and the public names it holds, imported on first use.
+_HOMES: dict[str, tuple[str, ...]] = {
+    "console": ("WorkProgress", "out_console"),
+    "errors": ("BackendUnavailable", "ConfigError", "ConfigErrors", "HarnessError", "display_path"),
+    "lazy": ("lazy_exports",),
+    "secrets": (
+        "HashKeyError",
+        "MissingEnv",
+        "Secret",
+        "SecretScrubber",
+        "env_names",
+        "expand_env",
+        "has_env_ref",
+        "hash_key",
+        "keyed_hash",
+        "mask_ip",
+        "mask_phone",
+        "mask_url",
+        "mask_urls",
+        "register_secret",
+        "scrub",
+        "shown_db",
+        "url_secrets",
+    ),
+    "yamlfile": ("LoadedYaml", "PathKey", "dotted", "load_many", "load_yaml", "validation_errors"),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)
 
 __all__ = [
     "BackendUnavailable",

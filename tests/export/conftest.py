@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from _export_data import fill
-from databases import BACKENDS, database
+from databases import BACKENDS, filled_database
 
 from harness.storage.store import Store
 
@@ -38,10 +38,5 @@ def analysis_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     """The same filled database on each backend (SQLite, PostgreSQL), built once per
     session: the analyst queries must give the same tables on both."""
     folder = tmp_path_factory.mktemp(f"results-{request.param}")
-    with database(request.param, folder) as url:
-        store = Store.open(url, folder / "artifacts")
-        try:
-            fill(store)
-        finally:
-            store.close()
+    with filled_database(request.param, folder, fill) as url:
         yield url

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from _export_data import R1, T0, Counter, measurement
-from databases import BACKENDS, database
+from databases import BACKENDS, filled_database
 
 from harness.analysis import Analysis, read_table
 from harness.analysis.definitions import BARRIER_CASES
@@ -58,32 +58,27 @@ def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
        ) -> Iterator[str]:
     """The attempts of ``ATTEMPTS``, on each backend."""
     folder = tmp_path_factory.mktemp(f"cases-{request.param}")
-    with database(request.param, folder) as url:
-        yield _filled(url, folder)
+    with filled_database(request.param, folder, _fill) as url:
+        yield url
 
 
-def _filled(url: str, folder: Path) -> str:
-    store = Store.open(url, folder / "artifacts")
+def _fill(store: Store) -> None:
     ids = Counter()
-    try:
-        rows = []
-        for country, hours, status, code, result, rule, stage in ATTEMPTS:
-            m = measurement(ids, R1, "A", "DE", hours, status, code, stage=stage)
-            m.country, m.profile_id = country, country
-            m.region = {"JP": "asia_pacific", "KR": "asia_pacific", "CN": "asia_pacific",
-                        "BR": "latin_america"}.get(country, "europe")
-            m.store_result, m.store_rule_id = result, rule
-            if stage == "store":
-                m.rule_id = rule or "store.play.unavailable"
-            rows.append(m)
-        with store.session() as s, s.begin():
-            s.add(Run(id=R1, started_at=T0, status="completed", harness_version="0.1.0",
-                      rules_version="r1", backend="appium", hostname="test", pid=1))
-            s.flush()
-            s.add_all(rows)
-    finally:
-        store.close()
-    return url
+    rows = []
+    for country, hours, status, code, result, rule, stage in ATTEMPTS:
+        m = measurement(ids, R1, "A", "DE", hours, status, code, stage=stage)
+        m.country, m.profile_id = country, country
+        m.region = {"JP": "asia_pacific", "KR": "asia_pacific", "CN": "asia_pacific",
+                    "BR": "latin_america"}.get(country, "europe")
+        m.store_result, m.store_rule_id = result, rule
+        if stage == "store":
+            m.rule_id = rule or "store.play.unavailable"
+        rows.append(m)
+    with store.session() as s, s.begin():
+        s.add(Run(id=R1, started_at=T0, status="completed", harness_version="0.1.0",
+                  rules_version="r1", backend="appium", hostname="test", pid=1))
+        s.flush()
+        s.add_all(rows)
 
 
 def test_each_instance_has_its_case(db: str) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from _export_data import R1, R2, R3, T0, fill
-from databases import BACKENDS, database
+from databases import BACKENDS, filled_database
 from sqlalchemy import update
 
 from harness.analysis import Analysis, Filters, read_table
@@ -51,51 +51,46 @@ def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
        ) -> Iterator[str]:
     """The reclassified database, on each backend."""
     folder = tmp_path_factory.mktemp(f"reclassified-{request.param}")
-    with database(request.param, folder) as url:
-        yield _filled(url, folder)
+    with filled_database(request.param, folder, _fill) as url:
+        yield url
 
 
-def _filled(url: str, folder: Path) -> str:
-    store = Store.open(url, folder / "artifacts")
-    try:
-        fill(store)
-        with store.session() as s, s.begin():
-            # app-a's scenario is verified, app-b's is not, app-c's rows did not record it
-            s.execute(update(Measurement).where(Measurement.scenario_id == "app-a")
-                      .values(scenario_verified=True))
-            s.execute(update(Measurement).where(Measurement.scenario_id == "app-b")
-                      .values(scenario_verified=False))
-            s.add_all([
-                # the rule behind A/DE's newest barrier no longer recognises its screen
-                # (a row written before schema 0004: no failure code)
-                reclassification(15, 0, "r2", "failure", stage="verification"),
-                # A/FR's first access was an ID barrier all along
-                reclassification(2, 0, "r2", "barrier", barrier="id_verification_required",
-                                 stage="verification", rule="verify.id.v2"),
-                # A/US's timeout: first read as one barrier, then (newer) as another
-                reclassification(4, 0, "r2", "barrier", barrier="phone_number_rejected",
-                                 stage="phone", rule="phone.rejected.v2"),
-                reclassification(4, 5, "r3", "barrier", barrier="region_blocked",
-                                 stage="launch", rule="geo.block.v3"),
-                # B/JP's verdict stands under r2 (unchanged): only the version moves
-                reclassification(7, 0, "r2", "barrier", barrier="phone_country_unsupported",
-                                 stage="phone", rule="rule.phone_country_unsupported",
-                                 changed=False),
-                # a row that names its failure code (schema 0004): the code is used
-                reclassification(19, 0, "r2", "failure", stage="verification",
-                                 failure="timeout", access_level="none"),
-            ])
-            # two reclassifications at the same instant: the higher id is the newer
-            s.add_all([
-                reclassification(16, 1, "r2", "barrier", barrier="face_verification_required",
-                                 stage="verification", rule="verify.face.v2", rid=900),
-                reclassification(16, 1, "r2", "barrier", barrier="id_verification_required",
-                                 stage="verification", rule="rule.id_verification_required",
-                                 changed=False, rid=901),
-            ])
-    finally:
-        store.close()
-    return url
+def _fill(store: Store) -> None:
+    fill(store)
+    with store.session() as s, s.begin():
+        # app-a's scenario is verified, app-b's is not, app-c's rows did not record it
+        s.execute(update(Measurement).where(Measurement.scenario_id == "app-a")
+                  .values(scenario_verified=True))
+        s.execute(update(Measurement).where(Measurement.scenario_id == "app-b")
+                  .values(scenario_verified=False))
+        s.add_all([
+            # the rule behind A/DE's newest barrier no longer recognises its screen
+            # (a row written before schema 0004: no failure code)
+            reclassification(15, 0, "r2", "failure", stage="verification"),
+            # A/FR's first access was an ID barrier all along
+            reclassification(2, 0, "r2", "barrier", barrier="id_verification_required",
+                             stage="verification", rule="verify.id.v2"),
+            # A/US's timeout: first read as one barrier, then (newer) as another
+            reclassification(4, 0, "r2", "barrier", barrier="phone_number_rejected",
+                             stage="phone", rule="phone.rejected.v2"),
+            reclassification(4, 5, "r3", "barrier", barrier="region_blocked",
+                             stage="launch", rule="geo.block.v3"),
+            # B/JP's verdict stands under r2 (unchanged): only the version moves
+            reclassification(7, 0, "r2", "barrier", barrier="phone_country_unsupported",
+                             stage="phone", rule="rule.phone_country_unsupported",
+                             changed=False),
+            # a row that names its failure code (schema 0004): the code is used
+            reclassification(19, 0, "r2", "failure", stage="verification",
+                             failure="timeout", access_level="none"),
+        ])
+        # two reclassifications at the same instant: the higher id is the newer
+        s.add_all([
+            reclassification(16, 1, "r2", "barrier", barrier="face_verification_required",
+                             stage="verification", rule="verify.face.v2", rid=900),
+            reclassification(16, 1, "r2", "barrier", barrier="id_verification_required",
+                             stage="verification", rule="rule.id_verification_required",
+                             changed=False, rid=901),
+        ])
 
 
 def rows(df: pd.DataFrame) -> pd.DataFrame:

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from harness.storage.store import Store
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -60,4 +62,17 @@ def database(backend: str, folder: Path) -> Iterator[str]:
         yield str(folder / "results.db")
         return
     with postgres_database() as url:
+        yield url
+
+
+@contextmanager
+def filled_database(backend: str, folder: Path, fill: Callable[[Store], None]
+                    ) -> Iterator[str]:
+    """A new database of ``backend`` with what ``fill`` writes, artifacts in ``folder``."""
+    with database(backend, folder) as url:
+        store = Store.open(url, folder / "artifacts")
+        try:
+            fill(store)
+        finally:
+            store.close()
         yield url
