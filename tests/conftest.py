@@ -11,7 +11,14 @@ from xml.sax.saxutils import quoteattr
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "postgres"))
+# the real servers the tests start: Appium (tests/integration/_appium.py) and a Selenium
+# Grid in front of several of them (tests/grid/_grid.py), importable from every test folder
+sys.path.insert(0, str(Path(__file__).resolve().parent / "integration"))
+sys.path.insert(0, str(Path(__file__).resolve().parent / "grid"))
+# a real S3-compatible server (moto) for the evidence tests (tests/s3/objectstore.py)
+sys.path.insert(0, str(Path(__file__).resolve().parent / "s3"))
 from databases import BACKENDS, database
+from objectstore import ObjectStore, environment, started
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -52,3 +59,24 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A new, empty database on each backend: a SQLite path, then a PostgreSQL URL."""
     with database(request.param, tmp_path) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def object_store() -> Iterator[ObjectStore]:
+    """A real S3-compatible server (moto in server mode) on 127.0.0.1, for this process."""
+    pytest.importorskip("boto3")
+    pytest.importorskip("moto.server")
+    with started() as server:
+        yield server
+
+
+@pytest.fixture
+def s3(object_store: ObjectStore, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+       ) -> ObjectStore:
+    """The object store, this test's environment pointing at it with dummy credentials."""
+    values, removed = environment(object_store.endpoint, tmp_path)
+    for name in removed:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return object_store

@@ -18,8 +18,10 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -72,6 +74,10 @@ class Measurement(Base):
     region: Mapped[str] = mapped_column(String(32))
     profile_id: Mapped[str] = mapped_column(String(64))
     device_id: Mapped[str | None] = mapped_column(String(255))
+    #: The Selenium Grid node (its URI) that served the session; NULL when not via a Grid.
+    node: Mapped[str | None] = mapped_column(String(255))
+    #: The measurement this attempt repeats after its device became unavailable.
+    retry_of: Mapped[str | None] = mapped_column(String(32))
     backend: Mapped[str] = mapped_column(String(16))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -166,6 +172,8 @@ class Artifact(Base):
     step_idx: Mapped[int | None] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(32))
     path: Mapped[str] = mapped_column(String(512))
+    #: Where the file is kept: ``file://`` beside the database or ``s3://bucket/key``.
+    url: Mapped[str | None] = mapped_column(String(1024))
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -256,3 +264,65 @@ class Reclassification(Base):
     # NULL in rows written before schema 0004: the export derives them (docs/analysis.md)
     failure: Mapped[str | None] = mapped_column(String(40))
     access_level: Mapped[str | None] = mapped_column(String(16))
+
+
+#: Plan states: an instance still to measure, one under way, and the settled ones.
+PLANNED, CLAIMED, DONE, SKIPPED, ABORTED = "planned", "claimed", "done", "skipped", "aborted"
+#: The states of an instance that a resumed run measures again.
+OPEN_STATES = (PLANNED, CLAIMED, ABORTED)
+
+
+class PlanItem(Base):
+    """One (scenario, profile) instance a run means to measure, and how far it got.
+
+    ``state`` is ``planned``, ``claimed`` (an attempt is under way), ``done`` (measured,
+    ``measurement_id`` set), ``skipped`` (``detail`` says why) or ``aborted`` (its
+    attempt's process died; ``harness run --resume`` plans it again).
+    """
+
+    __tablename__ = "run_plan"
+    __table_args__ = (
+        UniqueConstraint("run_id", "scenario_id", "profile_id", name="uq_run_plan_instance"),
+        Index("ix_run_plan_run_state", "run_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    scenario_id: Mapped[str] = mapped_column(String(128))
+    profile_id: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    measurement_id: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class InstanceClaim(Base):
+    """An instance being measured right now, by whom: at most one attempt per instance
+    and backend at a time, across every run on the database."""
+
+    __tablename__ = "instance_claims"
+    __table_args__ = (PrimaryKeyConstraint("scenario_id", "profile_id", "backend",
+                                           name="pk_instance_claims"),)
+
+    scenario_id: Mapped[str] = mapped_column(String(128))
+    profile_id: Mapped[str] = mapped_column(String(64))
+    backend: Mapped[str] = mapped_column(String(16))
+    run_id: Mapped[str] = mapped_column(String(32))
+    hostname: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class JobLock(Base):
+    """A named job that must not run twice at once (``nightly``), held in the database so
+    that it holds across hosts."""
+
+    __tablename__ = "job_locks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    run_id: Mapped[str | None] = mapped_column(String(32))
+    hostname: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -4,11 +4,13 @@ Every write is its own short transaction, committed at once, so a crash (even SI
 loses nothing already measured. A measurement is inserted as ``running`` and completed in
 one update; rows left ``running`` by a run whose process is gone are marked ``aborted``
 when the next run starts, so they can never be read as results. Evidence files are
-written atomically (temporary file, then rename) before the row that points at them.
+written whole, to a folder or an object store (``harness.storage.artifacts``), before the
+row that points at them; the row keeps the file's URL and SHA-256.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import socket
@@ -24,9 +26,19 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from harness import __version__
+from harness.storage.artifacts import Artifacts
 from harness.storage.db import make_engine, migrate, sqlite_path
-from harness.storage.models import Artifact, Measurement, Run, StepRecord, VantageCheck
+from harness.storage.models import (
+    OPEN_STATES,
+    Artifact,
+    Measurement,
+    PlanItem,
+    Run,
+    StepRecord,
+    VantageCheck,
+)
 from harness.support.errors import HarnessError
+from harness.support.processes import holder_gone
 from harness.support.secrets import mask_url, mask_urls
 from harness.vocabulary.outcomes import DATA_FORMAT_VERSION, Status, Verdict
 
@@ -42,14 +54,10 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def default_artifacts_dir(engine: Engine) -> Path:
+    """``artifacts/`` beside a SQLite file; in the working directory for a server URL."""
+    path = sqlite_path(str(engine.url))
+    return (path.parent if path is not None else Path.cwd()) / "artifacts"
 
 
 class StorageError(HarnessError):
@@ -77,6 +85,8 @@ class MeasurementStart:
     proxy_masked: str | None = None
     capabilities: Mapping[str, Any] | None = None
     scenario_verified: bool | None = None
+    #: The measurement this attempt repeats (its farm device became unavailable).
+    retry_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,8 @@ class Vantage:
     """What the device and network reported, compared with the target country."""
 
     device_id: str | None = None
+    #: The Grid node that served the session.
+    node: str | None = None
     ip_country: str | None = None
     egress_ip_masked: str | None = None
     egress_ip_hash: str | None = None
@@ -109,31 +121,65 @@ class Vantage:
     device_egress_match: bool | None = None
 
 
+def plan_incomplete(s: Session, run_id: str) -> bool | None:
+    """Whether the run has instances not settled (None: the run stored no plan)."""
+    total = s.scalar(select(func.count()).select_from(PlanItem)
+                     .where(PlanItem.run_id == run_id)) or 0
+    if not total:
+        return None
+    unsettled = s.scalar(select(func.count()).select_from(PlanItem).where(
+        PlanItem.run_id == run_id, PlanItem.state.in_(OPEN_STATES))) or 0
+    return bool(unsettled)
+
+
 class Store:
     """Writes and reads measurements in one database (SQLite file or PostgreSQL)."""
 
-    def __init__(self, engine: Engine, artifacts_dir: Path) -> None:
+    def __init__(self, engine: Engine, artifacts: Artifacts | Path) -> None:
         self.engine = engine
-        self.artifacts_dir = artifacts_dir
+        #: Where evidence is written and read (``harness.storage.artifacts``).
+        self.artifacts = (artifacts if isinstance(artifacts, Artifacts)
+                          else Artifacts.local(artifacts))
         self._session = sessionmaker(engine, expire_on_commit=False)
 
+    @property
+    def artifacts_dir(self) -> Path | None:
+        """The evidence folder, when evidence goes to one (None for an object store)."""
+        return self.artifacts.local_dir
+
     @classmethod
-    def open(cls, db: str, artifacts_dir: Path | None = None, migrate_schema: bool = True
-             ) -> Store:
+    def open(cls, db: str, artifacts_dir: Path | str | None = None,
+             migrate_schema: bool = True, *, writes_evidence: bool = True) -> Store:
+        """The store of ``db`` with its evidence at ``artifacts_dir``: a folder or an
+        ``s3://bucket/prefix`` URL (default ``artifacts/`` beside a SQLite file). The
+        artifact store is checked first (``writes_evidence``: that new files can be
+        written there), so a bad location is a ``ConfigError`` before anything runs."""
         engine = make_engine(db)
-        if migrate_schema:
-            migrate(engine)
-        if artifacts_dir is None:
-            path = sqlite_path(str(engine.url))
-            base = path.parent if path is not None else Path.cwd()
-            artifacts_dir = base / "artifacts"
-        return cls(engine, artifacts_dir)
+        try:
+            artifacts = Artifacts.open(artifacts_dir, default_artifacts_dir(engine),
+                                       write=writes_evidence)
+            if migrate_schema:
+                migrate(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, artifacts)
 
     def close(self) -> None:
         self.engine.dispose()
 
     def session(self) -> Session:
         return self._session()
+
+    def transaction(self) -> contextlib.AbstractContextManager[Session]:
+        """A session in one transaction, committed when the block ends; a database error
+        is raised as it is (the caller maps it)."""
+        return self._session.begin()
+
+    def write(self, fn: Any) -> Any:
+        """Run ``fn(session)`` in one committed transaction; a database error becomes a
+        ``StorageError`` naming the database."""
+        return self._write(fn)
 
     def _write(self, fn: Any) -> Any:
         try:
@@ -187,7 +233,9 @@ class Store:
                 planned = s.scalar(select(Run.planned).where(Run.id == run_id))
                 rows = s.scalar(select(func.count()).select_from(Measurement)
                                 .where(Measurement.run_id == run_id)) or 0
-                if planned is not None and rows < planned:
+                unsettled = plan_incomplete(s, run_id)
+                if unsettled or (unsettled is None and planned is not None
+                                 and rows < planned):
                     final = "incomplete"
                 elif errors:
                     final = "completed_with_errors"
@@ -203,18 +251,11 @@ class Store:
 
     def abort_stale(self) -> int:
         """Mark ``running`` rows of dead runs ``aborted``; return how many measurements."""
-        host = socket.gethostname()
         now = utcnow()
         with self.session() as s:
             runs = s.scalars(select(Run).where(Run.status == "running")).all()
-        dead = []
-        for r in runs:
-            started = r.started_at if r.started_at.tzinfo else r.started_at.replace(tzinfo=UTC)
-            if r.hostname == host:
-                if r.pid != os.getpid() and not _pid_alive(r.pid):
-                    dead.append(r.id)
-            elif now - started > STALE_AFTER:
-                dead.append(r.id)
+        dead = [r.id for r in runs
+                if holder_gone(r.hostname, r.pid, r.started_at, STALE_AFTER, now)]
         if not dead:
             return 0
 
@@ -243,7 +284,7 @@ class Store:
             status=Status.RUNNING.value, rules_version=start.rules_version,
             phone_masked=start.phone_masked, phone_hash=start.phone_hash,
             phone_source=start.phone_source, phone_country=start.phone_country,
-            proxy_masked=start.proxy_masked,
+            proxy_masked=start.proxy_masked, retry_of=start.retry_of,
             capabilities=dict(start.capabilities) if start.capabilities else None,
         )
         self._write(lambda s: s.add(row))
@@ -318,28 +359,23 @@ class Store:
             .values(ended_at=utcnow(), outcome=outcome, detail=detail)))
 
     def _write_file(self, mid: str, run_id: str, step_idx: int | None, kind: str,
-                    data: bytes, suffix: str) -> tuple[Path, Artifact]:
-        """Write an evidence file atomically (temporary name, then rename): a crash leaves
-        either the whole file or none, never a truncated one under the final name."""
-        rel = Path(run_id) / mid / (f"{step_idx:03d}-{kind}{suffix}" if step_idx is not None
+                    data: bytes, suffix: str) -> Artifact:
+        """Write an evidence file whole (a temporary name then a rename in a folder, one PUT
+        in an object store): a crash never leaves a truncated file under the final name."""
+        rel = f"{run_id}/{mid}/" + (f"{step_idx:03d}-{kind}{suffix}" if step_idx is not None
                                     else f"{kind}{suffix}")
-        path = self.artifacts_dir / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-        art = Artifact(measurement_id=mid, step_idx=step_idx, kind=kind, path=rel.as_posix(),
-                       sha256=hashlib.sha256(data).hexdigest(), size=len(data),
-                       created_at=utcnow())
-        return path, art
+        url = self.artifacts.put(rel, data)
+        return Artifact(measurement_id=mid, step_idx=step_idx, kind=kind, path=rel, url=url,
+                        sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+                        created_at=utcnow())
 
     def add_artifact(self, mid: str, run_id: str, step_idx: int | None, kind: str,
-                     data: bytes, suffix: str) -> Path:
-        """Write ``data`` under the artifacts folder, then reference it from the database."""
-        path, art = self._write_file(mid, run_id, step_idx, kind, data, suffix)
+                     data: bytes, suffix: str) -> str:
+        """Store ``data`` in the artifact store, then reference it from the database;
+        return its URL."""
+        art = self._write_file(mid, run_id, step_idx, kind, data, suffix)
         self._write(lambda s: s.add(art))
-        return path
+        return str(art.url)
 
     def record_step(self, mid: str, run_id: str, idx: int, *, kind: str, name: str,
                     stage: str, line: int | None, description: str, started_at: datetime,
@@ -348,7 +384,7 @@ class Store:
                     observations: list[dict[str, object]] | None = None) -> None:
         """A finished step and its evidence files, in one transaction. ``observations``
         are the rule candidates seen while the step's flow went on (never verdicts)."""
-        arts = [self._write_file(mid, run_id, idx, k, data, suffix)[1]
+        arts = [self._write_file(mid, run_id, idx, k, data, suffix)
                 for k, data, suffix in evidence]
         rec = StepRecord(measurement_id=mid, idx=idx, kind=kind, name=name, stage=stage,
                          line=line, description=description, started_at=started_at,

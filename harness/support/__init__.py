@@ -1,5 +1,6 @@
 """The ground floor: errors a user can act on, secrets and their masking, YAML that
-remembers lines, terminal output, and lazy re-exports for packages.
+remembers lines, terminal output, whether a holding process is alive, and lazy
+re-exports for packages.
 
 Nothing here imports another package of the harness.
 """
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
     )
     from harness.support.lazy import (
         lazy_exports,
+    )
+    from harness.support.processes import (
+        holder_gone,
+        pid_alive,
     )
     from harness.support.secrets import (
         HashKeyError,
@@ -58,6 +63,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "console": ("WorkProgress", "out_console"),
     "errors": ("BackendUnavailable", "ConfigError", "ConfigErrors", "HarnessError", "display_path"),
     "lazy": ("lazy_exports",),
+    "processes": ("holder_gone", "pid_alive"),
     "secrets": (
         "HashKeyError",
         "MissingEnv",
@@ -99,6 +105,7 @@ __all__ = [
     "expand_env",
     "has_env_ref",
     "hash_key",
+    "holder_gone",
     "keyed_hash",
     "lazy_exports",
     "load_many",
@@ -108,6 +115,7 @@ __all__ = [
     "mask_url",
     "mask_urls",
     "out_console",
+    "pid_alive",
     "register_secret",
     "scrub",
     "shown_db",

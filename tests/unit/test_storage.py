@@ -117,14 +117,17 @@ def test_artifacts_are_files_referenced_by_hash(store: Store) -> None:
     rid = store.start_run("sim", "r1")
     mid = store.begin_measurement(start(rid))
     store.add_step(mid, 0, "tap", "tap", "signup", 3, "tap text=Agree")
-    path = store.add_artifact(mid, rid, 0, "page_source", b"<hierarchy/>", ".xml")
+    url = store.add_artifact(mid, rid, 0, "page_source", b"<hierarchy/>", ".xml")
     store.finish_step(mid, 0, "ok", None)
+    assert store.artifacts_dir is not None
+    path = store.artifacts_dir / rid / mid / "000-page_source.xml"
+    assert url == path.resolve().as_uri()
     assert path.read_bytes() == b"<hierarchy/>"
     assert not list(path.parent.glob("*.tmp"))
     m = store.get_measurement(mid)
     assert m is not None and len(m.artifacts) == 1
     art = m.artifacts[0]
-    assert (store.artifacts_dir / art.path) == path
+    assert (store.artifacts_dir / art.path) == path and art.url == url
     assert art.size == 12 and len(art.sha256) == 64
     assert m.steps[0].outcome == "ok"
 
@@ -180,7 +183,7 @@ def test_bad_database_paths_are_clear_errors(tmp_path: Path) -> None:
         Store.open(str(junk))
 
 
-@pytest.mark.parametrize("revision", ["0001", "0002", "0003"])
+@pytest.mark.parametrize("revision", ["0001", "0002", "0003", "0004"])
 def test_upgrade_from_each_earlier_revision_keeps_rows(db_url: str, tmp_path: Path,
                                                        revision: str) -> None:
     from alembic import command
@@ -242,7 +245,7 @@ def test_upgrade_from_0003_keeps_rows_and_adds_empty_columns(db_url: str) -> Non
             "'europe', 'DE', 'appium', '2024-03-01 00:00:00', 'barrier', 'store', "
             "'store_unavailable', 'store.play.unavailable', 'r1')")
     migrate(engine)
-    assert current_revision(engine) == head_revision() == "0004"
+    assert current_revision(engine) == head_revision()
     with engine.connect() as conn:
         row = conn.exec_driver_sql(
             "SELECT status, barrier, store_result, store_rule_id, store_detail "
@@ -261,6 +264,28 @@ def test_upgrade_from_0003_keeps_rows_and_adds_empty_columns(db_url: str) -> Non
                                       inspect(conn).get_columns("measurements")}
         assert conn.exec_driver_sql("SELECT count(*) FROM measurements").scalar() == 1
     engine.dispose()
+
+
+def test_0005_adds_the_plan_and_claims_and_drops_only_them(store: Store, db_url: str
+                                                           ) -> None:
+    from alembic import command
+
+    from harness.storage.db import _alembic_config
+
+    rid = store.start_run("sim", "r1")
+    mid = store.begin_measurement(start(rid))
+    tables = set(inspect(store.engine).get_table_names())
+    assert {"run_plan", "instance_claims", "job_locks"} <= tables
+    cfg = _alembic_config()
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004")
+    with store.engine.connect() as conn:
+        insp = inspect(conn)
+        assert not {"run_plan", "instance_claims", "job_locks"} & set(insp.get_table_names())
+        assert not {"node", "retry_of"} & {c["name"] for c in insp.get_columns("measurements")}
+        assert "url" not in {c["name"] for c in insp.get_columns("artifacts")}
+        assert conn.exec_driver_sql("SELECT id FROM measurements").scalar() == mid
 
 
 def test_the_store_stage_observation_is_recorded_beside_the_verdict(store: Store) -> None:
