@@ -491,8 +491,8 @@ def evidence_select(measurement_ids: Sequence[str]) -> Select[Any]:
             .where(ARTIFACTS.c.measurement_id.in_(list(measurement_ids)),
                    ARTIFACTS.c.kind.in_(("screenshot", "page_source")))
             .group_by(ARTIFACTS.c.measurement_id, ARTIFACTS.c.kind))
-    return select(ARTIFACTS.c.measurement_id, ARTIFACTS.c.kind, ARTIFACTS.c.path).where(
-        ARTIFACTS.c.id.in_(last))
+    return select(ARTIFACTS.c.measurement_id, ARTIFACTS.c.kind, ARTIFACTS.c.path,
+                  ARTIFACTS.c.url, ARTIFACTS.c.sha256).where(ARTIFACTS.c.id.in_(last))
 
 
 def details_select(filters: Filters, measurement_ids: Sequence[str]) -> Select[Any]:

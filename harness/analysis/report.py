@@ -2,7 +2,8 @@
 
 Nothing is loaded from the internet: styles are inline, charts are ``data:image/png``
 URIs, and evidence files (screenshots, page sources) are linked by paths relative to the
-report, so the report folder and the artifacts folder can be copied together. Every
+report, so the report folder and the artifacts folder can be copied together; evidence
+kept in an object store is copied into ``evidence/`` beside the report first. Every
 figure in the page comes from the same tables as ``harness export``; every matrix cell
 links to the attempt behind it, and every attempt names its ``harness show`` command.
 """
@@ -29,6 +30,7 @@ from harness.analysis.definitions import (
     NO_RESULT,
     RNR_BARRIERS,
 )
+from harness.analysis.evidence_links import Href, evidence_hrefs
 from harness.analysis.stats import wilson
 from harness.analysis.tables import Analysis, country_order
 from harness.support.secrets import mask_url
@@ -41,7 +43,7 @@ table{border-collapse:collapse;margin:.8em 0;font-size:.9em}
 td,th{border:1px solid #ddd;padding:.25em .55em;text-align:left;vertical-align:top}
 th{background:#f5f5f5;position:sticky;top:0}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
-.meta{color:#555;font-size:.92em}.meta code{font-size:.95em}
+.meta{color:#555;font-size:.92em}.meta code{font-size:.95em}.missing{color:#a00}
 .key td:first-child{font-weight:600}
 .matrix td{text-align:center;font-weight:700;font-size:.8em;padding:.2em .35em;min-width:2.6em}
 .matrix td.app{text-align:left;font-weight:600}
@@ -191,15 +193,17 @@ def _changes_block(changes: pd.DataFrame, current: str | None) -> str:
     return "".join(out)
 
 
-def _evidence_links(mid: str, files: Mapping[str, Mapping[str, str]], root: Path,
-                    report_dir: Path) -> str:
-    """Links to an attempt's screenshot and page source, relative to the report folder."""
+def _evidence_links(mid: str, hrefs: Mapping[tuple[str, str], Href]) -> str:
+    """Links to an attempt's screenshot and page source, relative to the report folder
+    (``harness.analysis.evidence_links``); a file that could not be found is named
+    missing."""
     out = []
     for kind, label in (("screenshot", "screenshot"), ("page_source", "page source")):
-        path = files.get(mid, {}).get(kind)
-        if path:
-            rel = os.path.relpath((root / path).resolve(), report_dir.resolve())
-            out.append(f"<a href='{_e(Path(rel).as_posix())}'>{label}</a>")
+        if (mid, kind) not in hrefs:
+            continue
+        href = hrefs[(mid, kind)]
+        out.append(f"<a href='{_e(href)}'>{label}</a>" if href is not None
+                   else f"<span class='missing'>{label} missing</span>")
     return " · ".join(out)
 
 
@@ -253,10 +257,9 @@ def _evidence_block(analysis: Analysis, matrix: pd.DataFrame, failures: pd.DataF
     """The attempt behind each matrix cell, then the newest failures, with their evidence."""
     ids = [str(i) for i in matrix["latest_measurement_id"].dropna()]
     ids += [str(i) for i in failures.get("measurement_id", pd.Series(dtype=str))]
-    files = analysis.evidence(ids)
+    hrefs = evidence_hrefs(analysis.evidence(ids), analysis.store.artifacts, report_dir)
     details = analysis.attempt_details(ids)
-    links = partial(_evidence_links, files=files, root=analysis.store.artifacts_dir,
-                    report_dir=report_dir)
+    links = partial(_evidence_links, hrefs=hrefs)
     rows = [_attempt_row(r, details.get(str(r.latest_measurement_id), {}),
                          links(str(r.latest_measurement_id)))
             for r in matrix.dropna(subset=["latest_measurement_id"]).itertuples(index=False)]

@@ -3,7 +3,8 @@
 simulator rows included.
 
 Nothing is loaded from the internet; evidence is linked by relative path so the report
-folder and the artifacts folder can be copied together.
+folder and the artifacts folder can be copied together (evidence kept in an object store
+is copied into ``evidence/`` beside the report).
 """
 
 from __future__ import annotations

@@ -68,8 +68,9 @@ from harness.analysis.schemas import (
     MEASUREMENT_COLUMNS,
 )
 from harness.analysis.stats import wilson_columns
-from harness.storage.db import make_engine, migrate, sqlite_path
-from harness.storage.store import Store
+from harness.storage.db import make_engine, migrate
+from harness.storage.locations import StoredFile
+from harness.storage.store import Store, default_artifacts_dir
 from harness.support.errors import ConfigError
 from harness.support.secrets import scrub
 from harness.vocabulary.countries import Region, all_countries
@@ -102,9 +103,7 @@ def open_store(source: Source) -> tuple[Store, bool]:
     if isinstance(source, Store):
         return source, False
     if isinstance(source, Engine):
-        path = sqlite_path(str(source.url))
-        base = path.parent if path is not None else Path.cwd()
-        return Store(source, base / "artifacts"), False
+        return Store(source, default_artifacts_dir(source)), False
     text = str(source)
     if "://" not in text and not Path(text).exists():
         raise ConfigError(f"--db={text}", None, "no such database",
@@ -112,9 +111,7 @@ def open_store(source: Source) -> tuple[Store, bool]:
                           "the path or URL of a results database")
     engine = make_engine(text)
     migrate(engine)
-    path = sqlite_path(str(engine.url))
-    base = path.parent if path is not None else Path.cwd()
-    return Store(engine, base / "artifacts"), True
+    return Store(engine, default_artifacts_dir(engine)), True
 
 
 class Analysis:
@@ -436,14 +433,17 @@ class Analysis:
             "changes": self.changes(),
         }
 
-    def evidence(self, measurement_ids: Sequence[str]) -> dict[str, dict[str, str]]:
-        """measurement id -> {"screenshot": path, "page_source": path}, paths relative to
-        the store's artifacts folder (only the last of each kind)."""
-        out: dict[str, dict[str, str]] = {}
+    def evidence(self, measurement_ids: Sequence[str]) -> dict[str, dict[str, StoredFile]]:
+        """measurement id -> {"screenshot": file, "page_source": file} (only the last of
+        each kind): the path relative to the artifacts root, the URL (None in rows
+        written before schema 0005) and the SHA-256; ``store.artifacts`` reads them."""
+        out: dict[str, dict[str, StoredFile]] = {}
         ids = list(measurement_ids)
         for start in range(0, len(ids), 500):
-            for mid, kind, path in self._conn.execute(q.evidence_select(ids[start:start + 500])):
-                out.setdefault(str(mid), {})[str(kind)] = str(path)
+            rows = self._conn.execute(q.evidence_select(ids[start:start + 500]))
+            for mid, kind, path, url, sha in rows:
+                out.setdefault(str(mid), {})[str(kind)] = StoredFile(
+                    str(path), str(url) if url else None, str(sha) if sha else None)
         return out
 
     def attempt_details(self, measurement_ids: Sequence[str]) -> dict[str, dict[str, str]]:

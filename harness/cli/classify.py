@@ -97,8 +97,9 @@ def _add_reclassify(subparsers: Any) -> None:
                     "already reclassified under this rules version are skipped.")
     r.add_argument("--db", default=db_default(),
                    help="SQLite path or SQLAlchemy URL (default results.db)")
-    r.add_argument("--artifacts", type=Path, default=None,
-                   help="evidence folder (default: artifacts/ beside the SQLite file)")
+    r.add_argument("--artifacts", default=None, metavar="DIR|s3://BUCKET/PREFIX",
+                   help="the evidence folder or object-store prefix (default: artifacts/ "
+                        "beside the SQLite file)")
     r.add_argument("--scenarios", type=Path, action="append", default=None, metavar="DIR",
                    help="scenario folder, for each measurement's own rules (default: "
                         "scenarios)")
@@ -246,7 +247,7 @@ def cmd_reclassify(args: argparse.Namespace) -> int:
         raise HarnessError(f"--db={shown_db(args.db)}: no such database yet; run `harness "
                            "demo` or a scenario run first, or pass --db")
     scenarios = load_scenario_rules(args.scenarios or [Path("scenarios")])
-    store = Store.open(args.db, args.artifacts)
+    store = Store.open(args.db, args.artifacts, writes_evidence=False)
     try:
         report = reclassify(store, scenarios, run_ids=args.run, dry_run=args.dry_run,
                             force=args.force)

@@ -4,18 +4,21 @@ steps and evidence."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from harness.cli.common import EXIT_OK, db_default, require_db
 from harness.support.console import out_console
-from harness.support.errors import HarnessError
+from harness.support.errors import HarnessError, display_path
 from harness.support.secrets import shown_db
 
 if TYPE_CHECKING:  # the CLI imports the database layer only when a command runs
+    from harness.storage.artifacts import Artifacts
     from harness.storage.models import Measurement
 
 
@@ -27,6 +30,16 @@ def register(subparsers: Any) -> None:
     show = subparsers.add_parser("show", help="one measurement: outcome, steps, evidence")
     show.add_argument("measurement_id")
     show.add_argument("--db", default=db_default())
+    show.add_argument("--artifacts", default=None, metavar="DIR|s3://BUCKET/PREFIX",
+                      help="where evidence without a URL of its own is (rows written "
+                           "before schema 0005), or where a moved evidence folder is now "
+                           "(default: artifacts/ beside the SQLite file)")
+    show.add_argument("--page-source", nargs="?", type=int, const=-1, default=None,
+                      metavar="STEP", help="print the page source saved at step STEP "
+                                           "(default: the last step that saved one)")
+    show.add_argument("--save", type=Path, default=None, metavar="DIR",
+                      help="copy the measurement's evidence files into DIR (from wherever "
+                           "they are kept, an object store included)")
     show.set_defaults(func=cmd_show)
 
 
@@ -34,7 +47,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     from harness.storage.store import Store
 
     require_db(args.db)
-    store = Store.open(args.db)
+    store = Store.open(args.db, writes_evidence=False)
     try:
         runs = store.recent_runs(args.limit)
     finally:
@@ -51,21 +64,29 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from harness.storage.evidence_files import page_source, save_evidence
     from harness.storage.store import Store
 
     require_db(args.db)
-    store = Store.open(args.db)
+    store = Store.open(args.db, args.artifacts, writes_evidence=False)
     try:
         m = store.get_measurement(args.measurement_id)
         if m is None:
             raise HarnessError(f"no measurement {args.measurement_id!r} in {shown_db(args.db)}; "
                                "`harness runs` lists runs")
-        root = store.artifacts_dir
     finally:
         store.close()
+    artifacts = store.artifacts
+    if args.page_source is not None:
+        sys.stdout.write(page_source(m, artifacts, args.page_source))
+        return EXIT_OK
     out = out_console()
     _print_measurement(out, m)
-    _print_steps(out, m, root)
+    _print_steps(out, m)
+    _print_evidence(out, m, artifacts)
+    if args.save is not None:
+        n = save_evidence(m, artifacts, args.save)
+        out.print(f"{n} evidence files copied to {display_path(args.save)}")
     return EXIT_OK
 
 
@@ -92,8 +113,8 @@ def _print_measurement(out: Console, m: Measurement) -> None:
     out.print(f"  started {m.started_at}  duration {m.duration_s} s")
 
 
-def _print_steps(out: Console, m: Measurement, root: Path) -> None:
-    """The measurement's steps, the observations made on them, and its evidence files."""
+def _print_steps(out: Console, m: Measurement) -> None:
+    """The measurement's steps and the observations made on them."""
     table = Table(title="steps")
     for col in ("#", "stage", "step", "line", "outcome", "detail"):
         table.add_column(col)
@@ -107,12 +128,20 @@ def _print_steps(out: Console, m: Measurement, root: Path) -> None:
         for idx, o in seen:
             out.print(f"  step {idx}: {o.get('rule_id')} -> {o.get('outcome')} "
                       f"[{o.get('role')}] {o.get('text')!r} ({o.get('how')})")
+
+
+def _print_evidence(out: Console, m: Measurement, artifacts: Artifacts) -> None:
+    """Each evidence file, where it is kept, and whether its bytes match its SHA-256."""
+    from harness.storage.evidence_files import check_file
+    from harness.storage.locations import StoredFile
+
     out.print("evidence:")
     for a in m.artifacts:
-        path = root / a.path
-        flag = "" if path.exists() else "  [red](missing)[/]"
-        out.print(f"  step {a.step_idx}: {a.kind} {path} ({a.size} bytes){flag}")
+        state = check_file(artifacts, StoredFile(a.path, a.url, a.sha256))
+        flag = "" if state == "ok" else f"  [red]({escape(state)})[/]"
+        out.print(f"  step {a.step_idx}: {a.kind} {escape(artifacts.where(a.path, a.url))} "
+                  f"({a.size} bytes){flag}")
 
 
-
+__all__ = ["cmd_runs", "cmd_show", "register"]
 __all__ = ["cmd_runs", "cmd_show", "register"]

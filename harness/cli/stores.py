@@ -129,8 +129,9 @@ def _add_check(sub: Any) -> None:
                        help="ignore profile proxies; check every country from this machine")
     check.add_argument("--db", default=db_default(),
                        help="SQLite path or SQLAlchemy URL (default results.db)")
-    check.add_argument("--artifacts", type=Path, default=None,
-                       help="evidence folder (default: artifacts/ beside the SQLite file)")
+    check.add_argument("--artifacts", default=None, metavar="DIR|s3://BUCKET/PREFIX",
+                       help="the evidence folder or object-store prefix (default: artifacts/ "
+                            "beside the SQLite file)")
     check.add_argument("--chunk-size", type=int, default=100,
                        help="Apple ids per lookup request (default 100)")
     check.add_argument("--no-reference-check", action="store_true",

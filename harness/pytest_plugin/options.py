@@ -36,8 +36,10 @@ def _add_selection_options(group: pytest.OptionGroup) -> None:
                     help=f"Appium / Grid / farm endpoint (default {DEFAULT_APPIUM_URL})")
     group.addoption("--db", default=None, metavar="PATH|URL",
                     help="results database: SQLite path or SQLAlchemy URL (default results.db)")
-    group.addoption("--artifacts", default=None, metavar="DIR",
-                    help="evidence folder (default artifacts/ beside the SQLite file)")
+    group.addoption("--artifacts", default=None, metavar="DIR|s3://BUCKET/PREFIX",
+                    help="where evidence goes: a folder, or an object-store prefix (endpoint "
+                         "from HARNESS_S3_ENDPOINT_URL or AWS_ENDPOINT_URL_S3) (default "
+                         "artifacts/ beside the SQLite file)")
     group.addoption("--profiles", default=None, metavar="DIR",
                     help="device profile folder (default device_profiles)")
 
@@ -103,6 +105,25 @@ def _echo(config: pytest.Config, backend: Backend) -> str | None:
     return DEFAULT_ECHO_URL if backend is Backend.APPIUM else None
 
 
+def _artifacts(config: pytest.Config) -> Path | str | None:
+    """``--artifacts``, checked before any item runs (in the controlling process): its
+    form, and that evidence can be written there (an object store takes a probe write)."""
+    given = config.getoption("artifacts")
+    if not given:
+        return None
+    from harness.storage.artifacts import Artifacts
+    from harness.storage.locations import artifacts_option
+    from harness.support.errors import HarnessError
+
+    try:
+        value = artifacts_option(str(given))
+        if value is not None and not hasattr(config, "workerinput"):
+            Artifacts.open(value, Path.cwd(), write=True)
+    except HarnessError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    return value
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "harness: one attempt of a scenario from a profile")
     profiles = Path(_pick(config, "profiles", "harness_profiles", "HARNESS_PROFILES"))
@@ -110,7 +131,7 @@ def pytest_configure(config: pytest.Config) -> None:
         # relative to where pytest was started, else to the project's rootdir
         here = Path(str(config.invocation_params.dir)) / profiles
         profiles = here if here.is_dir() else Path(str(config.rootpath)) / profiles
-    artifacts = config.getoption("artifacts")
+    artifacts = _artifacts(config)
     backend = _pick(config, "backend", "harness_backend", "HARNESS_BACKEND")
     try:
         backend_enum = Backend(backend)
@@ -121,7 +142,7 @@ def pytest_configure(config: pytest.Config) -> None:
         backend=backend_enum,
         appium_url=_pick(config, "appium_url", "harness_appium_url", "HARNESS_APPIUM_URL"),
         db=_pick(config, "db", "harness_db", "HARNESS_DB"),
-        artifacts_dir=Path(artifacts) if artifacts else None,
+        artifacts_dir=artifacts,
         profiles_dir=profiles,
         attempt_timeout=float(timeout) if timeout else 900.0,
         ip_echo_url=_echo(config, backend_enum),

@@ -35,6 +35,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from harness.spec.scenarios import Scenario, find_scenario_files, load_scenario, load_scenarios
+from harness.storage.artifacts import Artifacts
+from harness.storage.locations import S3_SCHEME, ArtifactNotFound, StoredFile, scheme_of
 from harness.storage.models import Measurement, Reclassification
 from harness.storage.store import Store
 from harness.support.errors import ConfigError, HarnessError, display_path
@@ -202,28 +204,30 @@ def _stage(value: str | None) -> Stage | None:
         return None
 
 
-def _stopping_screen(m: Measurement) -> tuple[Stage | None, str] | None:
-    """(stage, artifact path) of the screen the attempt stopped on: the page source of
-    its last step, when that step did not succeed; None when the flow went on to the end
-    or the step saved no page source."""
+def _stopping_screen(m: Measurement) -> tuple[Stage | None, StoredFile] | None:
+    """(stage, stored page source) of the screen the attempt stopped on: the page source
+    of its last step, when that step did not succeed; None when the flow went on to the
+    end or the step saved no page source."""
     steps = sorted(m.steps, key=lambda s: s.idx)
     if not steps or steps[-1].outcome in ("ok", "skipped"):
         return None
     last = steps[-1]
-    paths = [a.path for a in m.artifacts if a.kind == PAGE_SOURCE and a.step_idx == last.idx]
-    if not paths:
+    files = [StoredFile(a.path, a.url, a.sha256) for a in m.artifacts
+             if a.kind == PAGE_SOURCE and a.step_idx == last.idx]
+    if not files:
         return None
-    return _stage(last.stage) or _stage(m.stage), paths[-1]
+    return _stage(last.stage) or _stage(m.stage), files[-1]
 
 
-def reclassify_measurement(m: Measurement, rules: RuleSet, artifacts_dir: Path,
+def reclassify_measurement(m: Measurement, rules: RuleSet, artifacts: Artifacts | Path,
                            report: ReclassifyReport, app_rules_known: bool = True
                            ) -> Reclassified | None:
     """The verdict the current ``rules`` give ``m``'s stopping screen (None: no evidence).
 
-    ``app_rules_known`` is False when the measurement's scenario (and so its own rules)
-    could not be found: a barrier found by a rule that is not in ``rules`` then stands,
-    since there is no telling whether its rule still recognises the screen.
+    ``artifacts`` reads the stored page source (from a folder or an object store, by the
+    row's URL). ``app_rules_known`` is False when the measurement's scenario (and so its
+    own rules) could not be found: a barrier found by a rule that is not in ``rules`` then
+    stands, since there is no telling whether its rule still recognises the screen.
     """
     old = Outcome(m.status, m.stage, m.barrier, m.rule_id, m.matched_text, m.failure,
                   m.access_level)
@@ -233,10 +237,13 @@ def reclassify_measurement(m: Measurement, rules: RuleSet, artifacts_dir: Path,
     if stop is None:
         report.without_evidence += 1
         return None
-    stage, rel = stop
+    stage, stored = stop
+    # the evidence the new verdict read: its object-store URL, else its relative path
+    rel = stored.url if stored.url and scheme_of(stored.url) == S3_SCHEME else stored.path
+    source = artifacts if isinstance(artifacts, Artifacts) else Artifacts.local(artifacts)
     try:
-        screen = Screen((artifacts_dir / rel).read_text(encoding="utf-8"), m.app_id)
-    except (OSError, UnicodeDecodeError, ScreenParseError):
+        screen = Screen(source.read_stored(stored).decode("utf-8"), m.app_id)
+    except (ArtifactNotFound, UnicodeDecodeError, ScreenParseError):
         report.missing_files += 1
         report.without_evidence += 1
         return None
@@ -309,7 +316,7 @@ def reclassify(store: Store, scenarios: Iterable[Scenario] = (), *,
         scenario = by_id.get(m.scenario_id)
         if scenario is None:
             report.scenarios_not_found.add(m.scenario_id)
-        result = reclassify_measurement(m, rules_for(scenario, base), store.artifacts_dir,
+        result = reclassify_measurement(m, rules_for(scenario, base), store.artifacts,
                                         report, app_rules_known=scenario is not None)
         if result is not None:
             report.results.append(result)

@@ -19,7 +19,10 @@ class RunConfig:
     backend: Backend = Backend.APPIUM
     appium_url: str = DEFAULT_APPIUM_URL
     db: str = "results.db"
-    artifacts_dir: Path | None = None
+    #: Where evidence goes: a folder, or an object-store URL (``s3://bucket/prefix``,
+    #: checked by ``harness.storage.locations.artifacts_option``); None: ``artifacts/``
+    #: beside a SQLite file.
+    artifacts_dir: Path | str | None = None
     profiles_dir: Path = Path("device_profiles")
     attempt_timeout: float = 900.0
     poll_interval: float = 0.2

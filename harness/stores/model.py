@@ -187,7 +187,7 @@ class StoreTarget:
 
 @dataclass(frozen=True)
 class RawResponse:
-    """A store's response body, kept as evidence (saved gzip-compressed under artifacts/)."""
+    """A store's response body, kept as evidence (saved gzip-compressed in the artifact store)."""
 
     body: bytes
     suffix: str

@@ -1,9 +1,10 @@
-"""Store checks in the database (``store_checks``) and their raw responses on disk.
+"""Store checks in the database (``store_checks``) and their raw responses as evidence.
 
 Checks are append-only like measurements: each is one row, written with its evidence and
-never rewritten. A raw response is saved gzip-compressed under
-``artifacts/stores/<store>/<sha256[:2]>/<sha256><suffix>.gz``, written atomically
-(temporary file, fsync, rename) *before* the rows that point at it. The path is
+never rewritten. A raw response is saved gzip-compressed at
+``stores/<store>/<sha256[:2]>/<sha256><suffix>.gz`` in the artifact store (a folder:
+temporary file, fsync, rename; an object store: one PUT) *before* the rows that point at
+it; ``artifact_path`` holds that path, or the object's ``s3://`` URL. The path is
 content-addressed, so one Apple lookup answer shared by sixty apps, or the same 404 page
 seen in two hundred countries, is stored once. ``artifact_sha256`` is the SHA-256 of the
 response body itself (before compression), so it can be checked against the file.
@@ -12,7 +13,6 @@ response body itself (before compression), so it can be checked against the file
 from __future__ import annotations
 
 import gzip
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from harness.storage.artifacts import Artifacts
 from harness.storage.models import StoreCheck
 from harness.storage.store import StorageError, Store
 from harness.stores.confirm import Point
@@ -31,25 +32,20 @@ def artifact_relpath(store: StoreName, raw: RawResponse) -> Path:
     return Path("stores") / store.value / raw.sha256[:2] / f"{raw.sha256}{raw.suffix}.gz"
 
 
-def write_raw(artifacts_dir: Path, store: StoreName, raw: RawResponse) -> str:
-    """Save ``raw`` (once per content) and return its path relative to ``artifacts_dir``."""
-    rel = artifact_relpath(store, raw)
-    path = artifacts_dir / rel
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        data = gzip.compress(raw.body, compresslevel=6, mtime=0)
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    return rel.as_posix()
+def write_raw(artifacts: Artifacts | Path, store: StoreName, raw: RawResponse) -> str:
+    """Save ``raw`` (once per content) and return what ``artifact_path`` holds: its path
+    relative to a local artifacts folder, or its ``s3://`` URL in an object store."""
+    target = artifacts if isinstance(artifacts, Artifacts) else Artifacts.local(artifacts)
+    rel = artifact_relpath(store, raw).as_posix()
+    data = gzip.compress(raw.body, compresslevel=6, mtime=0)
+    return target.reference(rel, target.put(rel, data, once=True))
 
 
-def read_raw(artifacts_dir: Path, artifact_path: str) -> bytes:
-    """The response body saved at ``artifact_path`` (decompressed)."""
-    return gzip.decompress((artifacts_dir / artifact_path).read_bytes())
+def read_raw(artifacts: Artifacts | Path, artifact_path: str) -> bytes:
+    """The response body saved at ``artifact_path`` (a relative path or a URL),
+    decompressed."""
+    source = artifacts if isinstance(artifacts, Artifacts) else Artifacts.local(artifacts)
+    return gzip.decompress(source.read(artifact_path))
 
 
 def save_observations(store: Store, observations: Sequence[StoreObservation],
@@ -60,7 +56,7 @@ def save_observations(store: Store, observations: Sequence[StoreObservation],
     paths: dict[tuple[StoreName, str], str] = {}
     for obs in observations:
         if obs.raw is not None and (obs.store, obs.raw.sha256) not in paths:
-            paths[(obs.store, obs.raw.sha256)] = write_raw(store.artifacts_dir, obs.store,
+            paths[(obs.store, obs.raw.sha256)] = write_raw(store.artifacts, obs.store,
                                                            obs.raw)
     rows = [
         dict(
