@@ -84,6 +84,9 @@ class _Plan:
     vantage: VantageChecker | None
     store_stage: StoreStage | None
     sideload: bool
+    retry_of: str | None = None
+    farm: bool = False
+    pin: Mapping[str, Any] | None = None
 
 
 def run_attempt(
@@ -101,17 +104,22 @@ def run_attempt(
     vantage: VantageChecker | None = None,
     store_stage: StoreStage | None = None,
     sideload: bool = True,
+    retry_of: str | None = None,
+    farm: bool = False,
+    pin: Mapping[str, Any] | None = None,
 ) -> AttemptResult:
     """Measure ``scenario`` from ``profile`` once and store the result.
 
     With a ``pool`` (real devices), the attempt first leases one of the profile's devices
-    and a UiAutomator2 system port, and holds them until it ends. Whatever happens, the
+    and a UiAutomator2 system port, and holds them until it ends; through a ``farm`` (a
+    Grid hub) nothing is leased here: the hub queues the session request until a device
+    that matches the profile is free. Whatever happens, the
     attempt leaves exactly one row: an exception of the harness itself becomes this
     attempt's ``failure: unknown_failure`` with a scrubbed message (``crashed``), never a
     planned attempt without a row.
     """
     plan = _Plan(store, run_id, scenario, profile, phone, backend, rules, settings, vantage,
-                 store_stage, sideload)
+                 store_stage, sideload, retry_of, farm, pin)
     begun: list[str] = []
     slots = profile.device.slots()
     try:
@@ -158,7 +166,8 @@ def _envelope(plan: _Plan, rules: RuleSet) -> MeasurementStart:
         scenario_verified=scenario.verified, app_id=scenario.app.android_package,
         app_name=scenario.app.name, country=profile.country, region=profile.region.value,
         profile_id=profile.id, backend=plan.backend.value, rules_version=rules.version,
-        phone_masked=phone.masked, phone_source=phone.source, phone_country=phone.region)
+        phone_masked=phone.masked, phone_source=phone.source, phone_country=phone.region,
+        retry_of=plan.retry_of)
 
 
 def _refuse(exc: DeviceUnavailable) -> DeviceFactory:
@@ -194,7 +203,8 @@ class _Leased:
             plan.profile, plan.phone, plan.backend, proxy_url=self.proxy,
             system_port=held.system_port if held else None,
             slot=held.slot if held else None,
-            ip_echo_url=plan.vantage.endpoint if plan.vantage else None)
+            ip_echo_url=plan.vantage.endpoint if plan.vantage else None, farm=plan.farm,
+            extra=plan.pin)
         self.steps_done = 0
         self.features: dict[str, str] = {}
         self.mid = ""
@@ -288,8 +298,9 @@ class _Leased:
             info = device.device_info()
         except DeviceError as exc:
             log.debug("device info unavailable: %s", exc.message)
-        self.plan.store.record_vantage(self.mid, observed_vantage(
-            self.plan.profile, info, device.device_id, egress, located))
+        self.plan.store.record_vantage(self.mid, replace(observed_vantage(
+            self.plan.profile, info, device.device_id, egress, located),
+            node=getattr(device, "node", None)))
 
     def _check_device_route(self, device: Device) -> None:
         """The device's own route, recorded as the attempt's first step: traffic that does

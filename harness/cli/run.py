@@ -39,7 +39,8 @@ def register(subparsers: Any) -> None:
 
     run = subparsers.add_parser("run", help="run scenarios from profiles (no pytest needed)")
     add_run_options(run, "appium")
-    run.add_argument("scenarios", nargs="+", type=Path)
+    run.add_argument("scenarios", nargs="*", type=Path,
+                     help="scenario files or folders (with --resume: default, the run's own)")
     run.add_argument("--report", type=Path, default=None)
     run.set_defaults(func=cmd_run)
 
@@ -54,8 +55,8 @@ def add_run_options(p: argparse.ArgumentParser, backend_default: str) -> None:
                                                           DEFAULT_APPIUM_URL))
     p.add_argument("--db", default=db_default(),
                    help="SQLite path or SQLAlchemy URL (default results.db)")
-    p.add_argument("--artifacts", type=Path, default=None,
-                   help="evidence folder (default: artifacts/ beside the SQLite file)")
+    p.add_argument("--artifacts", default=None, metavar="DIR|s3://BUCKET/PREFIX",
+                   help="evidence folder or object store (default: artifacts/ beside the db)")
     p.add_argument("--profiles", type=Path, default=Path("device_profiles"))
     p.add_argument("--workers", type=int, default=4, help="attempts in parallel (default 4)")
     p.add_argument("--attempt-timeout", type=float, default=900.0)
@@ -87,6 +88,9 @@ def add_run_options(p: argparse.ArgumentParser, backend_default: str) -> None:
                         "challenge_required")
     p.add_argument("--permissions", choices=("allow", "deny"), default="allow",
                    help="how the runner answers Android's permission dialogs (default allow)")
+    p.add_argument("--resume", nargs="?", const="latest", default=None, metavar="RUN_ID",
+                   help="finish a killed or interrupted run (default: the latest that did "
+                        "not complete): its settled instances are not measured again")
     p.add_argument("--min-interval", type=float, default=None, metavar="HOURS",
                    help="skip an (app, profile) attempted less than HOURS ago (default 20 "
                         "on real devices, 0 on the simulator)")
@@ -94,11 +98,14 @@ def add_run_options(p: argparse.ArgumentParser, backend_default: str) -> None:
 
 def run_config(args: argparse.Namespace) -> RunConfig:
     """The run's configuration from the command line."""
+    from harness.storage.locations import artifacts_option
+
     backend = Backend(args.backend)
     min_interval = (args.min_interval if args.min_interval is not None
                     else 0.0 if backend is Backend.SIM else DEFAULT_MIN_INTERVAL_HOURS)
     return RunConfig(backend=backend, appium_url=args.appium_url, db=args.db,
-                     artifacts_dir=args.artifacts, profiles_dir=args.profiles,
+                     artifacts_dir=artifacts_option(args.artifacts),
+                     profiles_dir=args.profiles,
                      attempt_timeout=args.attempt_timeout,
                      screenshots=not args.no_screenshots,
                      ip_echo_url=echo_url(args), vantage_ttl=args.vantage_ttl,
@@ -149,12 +156,35 @@ def _selection(args: argparse.Namespace) -> tuple[list[Scenario], list[Profile]]
     return scenarios, profiles
 
 
+def _resumed_sources(args: argparse.Namespace, config: RunConfig) -> list[Path]:
+    """The scenario folders of the run ``--resume`` names, when none are given."""
+    if args.resume is None:
+        raise ConfigError("harness run", None, "no scenario files or folders given",
+                          "Name them, e.g. `harness run scenarios/`, or finish an earlier "
+                          "run with `harness run --resume [RUN_ID]`")
+    from harness.runs.resume import find_run
+    from harness.storage.store import Store
+
+    store = Store.open(config.db, config.artifacts_dir)
+    try:
+        run = find_run(store, args.resume, config.backend.value)
+    finally:
+        store.close()
+    sources = (run.selection or {}).get("sources")
+    if not isinstance(sources, list) or not sources:
+        raise ConfigError(f"--resume={args.resume}", None, "the run did not store its "
+                          "scenario folders", "Name them after --resume, as the run had them")
+    return [Path(str(p)) for p in sources]
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from harness.devices.backends import check_appium
     from harness.runs.batch import preflight, run_batch
     from harness.storage.store import Store
 
     config = run_config(args)
+    if not args.scenarios:
+        args.scenarios = _resumed_sources(args, config)
     scenarios, profiles = _selection(args)
     preflight(profiles, config)  # a missing number stops here, before anything is written
     if config.backend is Backend.APPIUM:
@@ -166,16 +196,19 @@ def cmd_run(args: argparse.Namespace) -> int:
                   f"[bold]{config.backend.value}[/], storing in {shown_db(config.db)}")
     try:
         batch = run_batch(scenarios, profiles, config, store, workers=args.workers,
-                          command=shlex.join(["harness", *sys.argv[1:]]), console=console)
+                          command=shlex.join(["harness", *sys.argv[1:]]), console=console,
+                          resume=args.resume,
+                          sources={"sources": [str(p) for p in args.scenarios]})
     finally:
         store.close()
     if batch.aborted_before:
         console.print(f"marked {batch.aborted_before} unfinished attempts of earlier, "
                       "dead runs as aborted")
     if not batch.results:
-        out_console().print(f"nothing measured: all {len(batch.skipped)} attempts were "
-                            "skipped (see above)")
-        return EXIT_OK
+        out_console().print(f"nothing measured: {len(batch.skipped)} instances were "
+                            "skipped (see above)" if batch.skipped or not batch.resumed
+                            else f"nothing left to measure in run {batch.run_id[:12]}")
+        return EXIT_OK if batch.status == "completed" else EXIT_FAILURES
     _print_results(batch, {s.id: s for s in scenarios}, config)
     if args.report is not None:
         _write_report(config, batch.run_id, args.report)
@@ -212,7 +245,7 @@ def _write_report(config: RunConfig, run_id: str, path: Path) -> None:
     from harness.analysis.run_report import write_run_report
     from harness.storage.store import Store
 
-    store = Store.open(config.db, config.artifacts_dir)
+    store = Store.open(config.db, config.artifacts_dir, writes_evidence=False)
     try:
         written = write_run_report(store, run_id, path)
     finally:

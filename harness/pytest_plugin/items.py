@@ -38,8 +38,11 @@ class ScenarioItem(pytest.Item):
         self.add_marker(pytest.mark.harness)
 
     def runtest(self) -> None:
+        from functools import partial
+
         from harness.attempt.run import run_attempt
         from harness.attempt.settings import settings_for
+        from harness.runs.measure import InstancePolicy, measure_instance
 
         config = self.config.stash[CONFIG_KEY]
         state = get_state(self.config)
@@ -47,17 +50,21 @@ class ScenarioItem(pytest.Item):
         store = _open_session(config, state)
         self._start_run(config, state, store)
         assert state.open_device is not None
-        self._skip_if_recent(config, store)
         phone = self.profile.resolve_phone(config.backend)
-        result = run_attempt(
-            store=store, run_id=state.run_id, scenario=self.scenario,
-            profile=self.profile, phone=phone, backend=config.backend,
+        attempt = partial(
+            run_attempt, store=store, run_id=state.run_id, backend=config.backend,
             open_device=state.open_device, pool=state.pool, vantage=state.vantage,
             store_stage=state.store_stage, sideload=config.sideload,
-            settings=settings_for(config),
-        )
-        self.stash[RESULT_KEY] = result
-        self._record_verdict(config, result)
+            settings=settings_for(config), farm=state.via_farm)
+        policy = InstancePolicy(backend=config.backend.value,
+                                min_interval_hours=config.min_interval_hours,
+                                retry=state.retry)
+        done = measure_instance(attempt, store, state.run_id, self.scenario, self.profile,
+                                phone, policy)
+        if done.result is None:
+            pytest.skip(f"{self.scenario.id}-{self.profile.id}: {done.skipped}")
+        self.stash[RESULT_KEY] = done.result
+        self._record_verdict(config, done.result)
 
     def _start_run(self, config: RunConfig, state: RunState, store: Store) -> None:
         """Record the run in the store, once per process, with the pytest command line."""
@@ -68,19 +75,6 @@ class ScenarioItem(pytest.Item):
                              rules_version=shared_rules().version,
                              command="pytest " + " ".join(self.config.invocation_params.args))
             state.run_started = True
-
-    def _skip_if_recent(self, config: RunConfig, store: Store) -> None:
-        """Skip this (app, profile) if it was attempted less than ``--min-interval`` ago."""
-        if config.min_interval_hours > 0:
-            from datetime import UTC, datetime
-
-            from harness.spec.config import recent_attempt_message
-
-            last = store.last_attempt(self.scenario.id, self.profile.id, config.backend.value)
-            hours = (datetime.now(UTC) - last).total_seconds() / 3600 if last else None
-            if hours is not None and hours < config.min_interval_hours:
-                pytest.skip(recent_attempt_message(self.scenario.id, self.profile.id, hours,
-                                                   config.min_interval_hours))
 
     def _record_verdict(self, config: RunConfig, result: AttemptResult) -> None:
         """Send the verdict to the controller; an instrument failure fails the item."""
@@ -116,7 +110,7 @@ class ScenarioItem(pytest.Item):
 def _open_session(config: RunConfig, state: RunState) -> Store:
     """This process's store, device endpoint, pool, egress checker and store stage (once)."""
     from harness.attempt.vantage import VantageChecker
-    from harness.devices.backends import device_factory, endpoint
+    from harness.devices.backends import device_factory, endpoint, via_farm
     from harness.devices.pool import DevicePool
     from harness.storage.store import Store
     from harness.stores.stage import make_store_stage
@@ -126,8 +120,13 @@ def _open_session(config: RunConfig, state: RunState) -> Store:
         state.store = Store.open(config.db, config.artifacts_dir)
         state.stack.callback(state.store.close)
         url = state.stack.enter_context(endpoint(config))
-        state.open_device = device_factory(url, config)
-        if config.backend is Backend.APPIUM:
+        state.via_farm = via_farm(url, config)
+        state.open_device = device_factory(url, config, farm=state.via_farm)
+        if state.via_farm:
+            from harness.runs.measure import grid_placement
+
+            state.retry = grid_placement(url, state.store)
+        if config.backend is Backend.APPIUM and not state.via_farm:
             state.pool = DevicePool(url)
         if config.ip_echo_url:
             state.vantage = VantageChecker(state.store, config.ip_echo_url,

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from harness.attempt.vantage import VantageChecker
     from harness.devices.base import DeviceFactory
     from harness.devices.pool import DevicePool
+    from harness.runs.measure import Placement
     from harness.storage.store import Store
     from harness.stores.stage import StoreStage
 
@@ -47,6 +48,10 @@ class RunState:
     vantage: VantageChecker | None = None
     store_stage: StoreStage | None = None
     run_started: bool = False
+    #: The endpoint is a farm (a Selenium Grid hub) that allocates devices itself.
+    via_farm: bool = False
+    #: Where an attempt whose farm device failed is tried again (``grid_placement``).
+    retry: Placement | None = None
     outcomes: list[dict[str, Any]] = field(default_factory=list)
     profiles: list[Profile] | None = None
 

@@ -1,15 +1,19 @@
 """Running a batch of attempts outside pytest (``harness run`` / ``harness demo``).
 
-A batch is every selected scenario x every selected profile. Attempts run on a small
-thread pool (each has its own device session); progress is shown as they finish, and
-every attempt is stored as it completes.
+A batch is every selected scenario x every selected profile: the run's plan, stored when
+it starts (``run_plan``), so that ``harness run --resume`` can finish it after a crash.
+Attempts run on a small thread pool (each has its own device session), each claiming
+its instance first (``harness.runs.measure``); progress is shown as they finish, and
+every attempt is stored as it completes. Through a Selenium Grid hub nothing is leased
+locally: the hub queues the requests, and the run first checks that every profile has
+a slot there.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,11 +28,14 @@ from harness.attempt.otp import check_config as check_otp_config
 from harness.attempt.run import AttemptResult, run_attempt
 from harness.attempt.settings import RunnerSettings, settings_for
 from harness.attempt.vantage import VantageChecker, check_full_tunnel
-from harness.devices.backends import device_factory, endpoint
+from harness.devices.backends import check_farm_serves, device_factory, endpoint, via_farm
 from harness.devices.pool import DevicePool
+from harness.runs.measure import InstancePolicy, Measured, grid_placement, measure_instance
+from harness.runs.resume import resume as resume_run
 from harness.spec.config import RunConfig, recent_attempt_message
 from harness.spec.profile import PhoneNumber, Profile, resolve_proxy
 from harness.spec.scenarios import Scenario
+from harness.storage.plan import Instance, store_plan
 from harness.storage.store import Store
 from harness.support.console import WorkProgress
 from harness.support.errors import ConfigError, ConfigErrors
@@ -43,6 +50,10 @@ class BatchResult:
     results: list[AttemptResult] = field(default_factory=list)
     aborted_before: int = 0
     skipped: list[str] = field(default_factory=list)
+    #: Instances tried a second time after their farm device failed.
+    retried: int = 0
+    #: The run was taken up again with ``--resume``.
+    resumed: bool = False
     #: Attempts during which the harness itself raised (recorded as unknown_failure).
     errors: int = 0
     status: str = "running"
@@ -90,33 +101,33 @@ def preflight(profiles: list[Profile], config: RunConfig) -> dict[str, PhoneNumb
 _Pair = tuple[Scenario, Profile]
 
 
-def _plan(scenarios: list[Scenario], profiles: list[Profile], config: RunConfig, store: Store,
-          console: Console) -> tuple[list[_Pair], list[str]]:
-    """The (scenario, profile) pairs to run, and why others are skipped by min-interval."""
+def _plan(scenarios: list[Scenario], profiles: list[Profile], config: RunConfig,
+          store: Store) -> tuple[list[_Pair], list[tuple[_Pair, str]]]:
+    """The (scenario, profile) pairs to run, and those ``--min-interval`` skips now (each
+    attempt checks the interval again when it claims its instance)."""
     pairs = [(s, p) for s in scenarios for p in profiles]
-    skipped: list[str] = []
-    if config.min_interval_hours > 0:
-        now = datetime.now(UTC)
-        keep = []
-        for s, p in pairs:
-            last = store.last_attempt(s.id, p.id, config.backend.value)
-            hours = (now - last).total_seconds() / 3600 if last else None
-            if hours is not None and hours < config.min_interval_hours:
-                skipped.append(recent_attempt_message(s.id, p.id, hours,
-                                                      config.min_interval_hours))
-            else:
-                keep.append((s, p))
-        pairs = keep
-        for line in skipped:
-            console.print(f"skipped: {line}", highlight=False)
-    return pairs, skipped
+    if config.min_interval_hours <= 0:
+        return pairs, []
+    now = datetime.now(UTC)
+    keep, skipped = [], []
+    for s, p in pairs:
+        last = store.last_attempt(s.id, p.id, config.backend.value)
+        hours = (now - last).total_seconds() / 3600 if last else None
+        if hours is not None and hours < config.min_interval_hours:
+            skipped.append(((s, p), recent_attempt_message(s.id, p.id, hours,
+                                                           config.min_interval_hours)))
+        else:
+            keep.append((s, p))
+    return keep, skipped
 
 
 def _attempt_runner(url: str, config: RunConfig, store: Store, run_id: str,
-                    ruleset: RuleSet, settings: RunnerSettings) -> partial[AttemptResult]:
-    """``run_attempt`` with the arguments shared by every attempt of the run bound."""
-    open_device = device_factory(url, config)
-    devices = DevicePool(url) if config.backend is Backend.APPIUM else None
+                    ruleset: RuleSet, settings: RunnerSettings, farm: bool
+                    ) -> partial[AttemptResult]:
+    """``run_attempt`` with the arguments shared by every attempt of the run bound; through
+    a ``farm`` the hub queues requests for devices, so nothing is leased here."""
+    open_device = device_factory(url, config, farm=farm)
+    devices = DevicePool(url) if config.backend is Backend.APPIUM and not farm else None
     vantage = (VantageChecker(store, config.ip_echo_url, config.vantage_ttl, run_id=run_id)
                if config.ip_echo_url else None)
     from harness.stores.stage import make_store_stage
@@ -124,35 +135,48 @@ def _attempt_runner(url: str, config: RunConfig, store: Store, run_id: str,
     store_stage = make_store_stage(store, config, run_id)
     return partial(run_attempt, store=store, run_id=run_id, backend=config.backend,
                    open_device=open_device, rules=ruleset, settings=settings, pool=devices,
-                   vantage=vantage, store_stage=store_stage, sideload=config.sideload)
+                   vantage=vantage, store_stage=store_stage, sideload=config.sideload,
+                   farm=farm)
 
 
-def _run_pool(attempt: partial[AttemptResult], pairs: list[_Pair],
-              phones: dict[str, PhoneNumber], workers: int, console: Console,
-              batch: BatchResult, on_result: Callable[[AttemptResult], None] | None) -> None:
-    """Run the attempts on a thread pool, recording each in ``batch`` as it finishes."""
+def _run_pool(measure: Callable[[Scenario, Profile], Measured], pairs: list[_Pair],
+              workers: int, console: Console, batch: BatchResult,
+              on_result: Callable[[AttemptResult], None] | None) -> None:
+    """Measure the instances on a thread pool, recording each in ``batch`` as it ends."""
     with WorkProgress(console, "measuring", len(pairs)) as progress, \
             ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures: dict[Future[AttemptResult], _Pair] = {}
-        for scenario, profile in pairs:
-            fut = pool.submit(attempt, scenario=scenario, profile=profile,
-                              phone=phones[profile.id])
-            futures[fut] = (scenario, profile)
+        futures: dict[Future[Measured], _Pair] = {
+            pool.submit(measure, scenario, profile): (scenario, profile)
+            for scenario, profile in pairs}
         for fut in as_completed(futures):
+            scenario, profile = futures[fut]
             try:
-                res = fut.result()
+                done = fut.result()
             except Exception as exc:  # not even a failure row could be written
                 batch.errors += 1
-                scenario, profile = futures[fut]
                 progress.advance(f"{scenario.id}-{profile.id}: not recorded "
                                  f"({type(exc).__name__}: {exc})")
                 continue
-            batch.errors += res.crashed
-            batch.results.append(res)
-            progress.advance(f"{res.scenario_id}-{res.profile_id}: "
-                             f"{res.verdict.outcome}")
-            if on_result:
-                on_result(res)
+            progress.advance(_record(done, batch, on_result))
+
+
+def _record(done: Measured, batch: BatchResult,
+            on_result: Callable[[AttemptResult], None] | None) -> str:
+    """Add one settled instance to ``batch``; the progress line that shows it."""
+    name = f"{done.scenario.id}-{done.profile.id}"
+    if done.result is None:
+        batch.skipped.append(f"{name}: {done.skipped}")
+        return f"{name}: skipped ({done.skipped})"
+    res = done.result
+    batch.errors += res.crashed
+    batch.results.append(res)
+    if on_result:
+        on_result(res)
+    if done.first is not None:
+        batch.retried += 1
+        return (f"{name}: {done.first.verdict.outcome}, tried again: "
+                f"{res.verdict.outcome}")
+    return f"{name}: {res.verdict.outcome}"
 
 
 @contextmanager
@@ -163,8 +187,8 @@ def _finishing(store: Store, batch: BatchResult) -> Iterator[None]:
         yield
     except KeyboardInterrupt:
         status = "interrupted"
-        print("interrupted: completed attempts are stored; unfinished ones will be "
-              "marked aborted at the next start", file=sys.stderr)
+        print("interrupted: completed attempts are stored; `harness run --resume "
+              f"{batch.run_id[:12]}` measures the rest", file=sys.stderr)
         raise
     finally:
         batch.status = store.finish_run(batch.run_id, status, errors=batch.errors)
@@ -179,22 +203,64 @@ def run_batch(
     command: str | None = None,
     console: Console | None = None,
     on_result: Callable[[AttemptResult], None] | None = None,
+    resume: str | None = None,
+    sources: Mapping[str, object] | None = None,
 ) -> BatchResult:
+    """Measure every scenario from every profile (or, with ``resume``, what the named run
+    left open); ``sources`` (the scenario folders given) is stored with the selection."""
     console = console or Console(stderr=True)
     phones = preflight(profiles, config)
     ruleset = shared_rules()
     aborted = store.abort_stale()
-    pairs, skipped = _plan(scenarios, profiles, config, store, console)
     settings = settings_for(config)
     with endpoint(config) as url:
-        run_id = store.start_run(
-            backend=config.backend.value, rules_version=ruleset.version, command=command,
-            selection={"scenarios": [s.id for s in scenarios],
-                       "profiles": [p.id for p in profiles]},
-            planned=len(pairs))
-        batch = BatchResult(run_id=run_id, aborted_before=aborted, skipped=skipped)
-        attempt = _attempt_runner(url, config, store, run_id, ruleset, settings)
+        farm = via_farm(url, config)
+        if farm:
+            check_farm_serves(url, profiles)
+        if resume is not None:
+            batch, pairs = _reopen(store, resume, scenarios, profiles, config, console)
+        else:
+            batch, pairs = _start(store, scenarios, profiles, config, ruleset, command,
+                                  sources, console)
+        batch.aborted_before = aborted
+        attempt = _attempt_runner(url, config, store, batch.run_id, ruleset, settings, farm)
+        policy = InstancePolicy(backend=config.backend.value,
+                                min_interval_hours=config.min_interval_hours,
+                                retry=grid_placement(url, store) if farm else None)
+
+        def measure(scenario: Scenario, profile: Profile) -> Measured:
+            return measure_instance(attempt, store, batch.run_id, scenario, profile,
+                                    phones[profile.id], policy)
+
         with _finishing(store, batch):
-            _run_pool(attempt, pairs, phones, workers, console, batch, on_result)
+            _run_pool(measure, pairs, workers, console, batch, on_result)
     batch.results.sort(key=lambda r: (r.scenario_id, r.profile_id))
     return batch
+
+
+def _start(store: Store, scenarios: list[Scenario], profiles: list[Profile],
+           config: RunConfig, ruleset: RuleSet, command: str | None,
+           sources: Mapping[str, object] | None, console: Console
+           ) -> tuple[BatchResult, list[_Pair]]:
+    """A new run with its plan stored."""
+    pairs, skipped = _plan(scenarios, profiles, config, store)
+    run_id = store.start_run(
+        backend=config.backend.value, rules_version=ruleset.version, command=command,
+        selection={"scenarios": [s.id for s in scenarios],
+                   "profiles": [p.id for p in profiles], **(sources or {})},
+        planned=len(pairs))
+    store_plan(store, run_id, [Instance(s.id, p.id) for s, p in pairs],
+               [(Instance(s.id, p.id), why) for (s, p), why in skipped])
+    if skipped:
+        console.print(f"skipped {len(skipped)} of {len(pairs) + len(skipped)} instances "
+                      f"attempted less than --min-interval {config.min_interval_hours:g} h "
+                      "ago (pass --min-interval 0 to measure them anyway)", highlight=False)
+    return BatchResult(run_id=run_id, skipped=[why for _, why in skipped]), pairs
+
+
+def _reopen(store: Store, spec: str, scenarios: list[Scenario], profiles: list[Profile],
+            config: RunConfig, console: Console) -> tuple[BatchResult, list[_Pair]]:
+    """The run ``--resume`` names, taken up again, and its instances still open."""
+    resumed = resume_run(store, spec, config.backend.value, scenarios, profiles)
+    console.print(resumed.summary(), highlight=False)
+    return BatchResult(run_id=resumed.run_id, resumed=True), resumed.pairs
