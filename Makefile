@@ -6,6 +6,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 # A real Appium 3 server with the fake driver, for the Appium-path tests (committed lockfile)
 APPIUM_STAMP := tests/appium/node_modules/.installed-stamp
+# The Selenium Grid 4 server jar, for the Grid tests (committed lockfile; Java 17 runs it)
+GRID_STAMP := tests/grid/node_modules/.installed-stamp
 
 .PHONY: demo test bench lint typecheck check clean help
 
@@ -27,15 +29,22 @@ $(APPIUM_STAMP): tests/appium/package-lock.json
 	cd tests/appium && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $(APPIUM_STAMP)
 
+$(GRID_STAMP): tests/grid/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node 20+) is needed for the Selenium Grid tests"; exit 1; }
+	cd tests/grid && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(GRID_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/harness demo
 	$(BIN)/harness export --include-simulated --format all --out exports/demo
 	$(BIN)/harness report --include-simulated --out reports/report.html
 
-test: $(STAMP) $(APPIUM_STAMP)
+test: $(STAMP) $(APPIUM_STAMP) $(GRID_STAMP)
+	bash tests/grid/ensure_java.sh
 	bash tests/postgres/with_postgres.sh $(BIN)/python -m pytest -q
 
-bench: $(STAMP) $(APPIUM_STAMP)
+bench: $(STAMP) $(APPIUM_STAMP) $(GRID_STAMP)
+	bash tests/grid/ensure_java.sh
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 lint: $(STAMP)

@@ -29,6 +29,7 @@ GROUPS: tuple[str, ...] = (
     "harness.cli.export",     # harness export, harness report
     "harness.cli.classify",   # harness classify, harness reclassify
     "harness.cli.vantage",    # harness vantage check
+    "harness.cli.farm",       # harness farm nodes|check
 )
 
 

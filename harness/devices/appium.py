@@ -82,6 +82,8 @@ class AppiumDevice:
         self._backend = backend
         self._device_id = device_id
         self._closed = False
+        #: The Grid node serving the session, when it was opened through a hub.
+        self.node: str | None = None
 
     # ------------------------------------------------------------------ lifecycle
 

@@ -55,14 +55,23 @@ def build_capabilities(
     extra: Mapping[str, Any] | None = None,
     slot: DeviceSlot | None = None,
     ip_echo_url: str | None = None,
+    farm: bool = False,
 ) -> dict[str, Any]:
     """W3C capabilities (``appium:``-prefixed) for one attempt from ``profile``.
 
     ``slot`` is the device leased from the profile's pool (it replaces the profile's
     emulator / udid); ``system_port`` the UiAutomator2 port leased for this session.
+    Through a ``farm`` (a Selenium Grid hub) the request names no device: it carries
+    what the hub routes on (``harness:profile``, ``harness:country``), and the node
+    that takes it adds its own device's ``udid`` and ``systemPort`` from its stereotype.
     """
     caps = _base_capabilities(profile)
-    caps.update(_target_capabilities(profile, phone, backend, proxy_url, slot))
+    if farm:
+        from harness.devices.grid import grid_request
+
+        caps.update(grid_request(profile))
+    else:
+        caps.update(_target_capabilities(profile, phone, backend, proxy_url, slot))
     dev = profile.device
     if dev.platform_version:
         caps["appium:platformVersion"] = dev.platform_version

@@ -47,11 +47,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     except (ConfigError, ConfigErrors) as exc:
         raise pytest.UsageError(str(exc)) from None
     if run_config.backend is Backend.APPIUM:
-        from harness.devices.backends import check_appium
+        from harness.devices.backends import check_appium, check_farm_serves, via_farm
 
         try:
             check_appium(run_config.appium_url)
-        except HarnessError as exc:
+            if via_farm(run_config.appium_url, run_config):
+                check_farm_serves(run_config.appium_url, selected_profiles(config))
+        except (HarnessError, ConfigErrors) as exc:
             raise pytest.UsageError(str(exc)) from None
 
 
@@ -101,7 +103,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         from harness.storage.store import Store
 
         run_config = config.stash[CONFIG_KEY]
-        store = Store.open(run_config.db, run_config.artifacts_dir, migrate_schema=False)
+        # closing the run touches no evidence: the artifact store is not opened
+        store = Store.open(run_config.db, None, migrate_schema=False, writes_evidence=False)
         try:
             store.finish_run(state.run_id, "completed", errors=errors)
         finally:
