@@ -30,6 +30,7 @@ GROUPS: tuple[str, ...] = (
     "harness.cli.classify",   # harness classify, harness reclassify
     "harness.cli.vantage",    # harness vantage check
     "harness.cli.farm",       # harness farm nodes|check
+    "harness.cli.nightly",    # harness nightly --config FILE
 )
 
 
