@@ -3,8 +3,9 @@ nodes, each in front of its own real Appium 3 + fake-driver server.
 
 Proven here: attempts wait in the Grid's queue (no local locks) and never overlap on one
 device; every attempt records the node and device that served it; a node whose Appium
-died has its attempts stored as ``device_unavailable`` and tried once more, on the
-other node; a profile no node serves is one clear error before the run.
+died, or can open no session, has its attempts stored as ``device_unavailable`` and tried
+once more, on the other node; a profile no node serves is one clear error before the
+run.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _appium import AppiumServer
 from _cli import harness, run_pytest
 from _grid import FAKEAPP, TWO_NODES, GridFarm
 
@@ -122,12 +124,26 @@ def _span(db: Path, mid: str) -> tuple[datetime, datetime]:
     return datetime.fromisoformat(start), datetime.fromisoformat(end)
 
 
-def test_a_node_whose_appium_died_has_its_attempts_retried_on_the_other(
+def break_appium(farm: GridFarm, name: str) -> None:
+    """Replace the node's Appium by one on the same port that answers /status but opens
+    no session (its driver, or the device behind it, is gone): the hub's health check
+    keeps the node UP, so it is asked, and fails at once, for as long as the test runs."""
+    node = farm.node(name)
+    node.appium.kill()
+    home = farm.workdir / "appium-home-without-drivers"
+    home.mkdir(exist_ok=True)
+    broken = AppiumServer(farm.workdir / f"appium-{name}-broken.log", port=node.appium.port,
+                          home=home)
+    broken.start()
+    node.appium = broken  # stopped with the farm
+
+
+def test_a_node_whose_device_failed_has_its_attempts_retried_on_the_other(
         make_grid_farm: Any, tmp_path: Path) -> None:
-    # a long health-check interval: the hub keeps the dead node UP and sends it requests
-    farm = make_grid_farm(TWO_NODES, healthcheck_interval=300)
-    farm.node("emu-a").appium.kill()
+    farm = make_grid_farm(TWO_NODES, healthcheck_interval=1)
+    break_appium(farm, "emu-a")
     res, db = run_through(farm, tmp_path, "GRID-DE,GRID-FR", 4, workers=2)
+    assert set(farm.availability().values()) == {"UP"}  # the hub never saw a fault
     assert res.returncode == 1, res.stdout + res.stderr  # GRID-FR has no other device
     names = node_of(farm)
     final = rows(db, "select p.profile_id, m.status, m.failure, m.node, m.retry_of "
@@ -140,10 +156,10 @@ def test_a_node_whose_appium_died_has_its_attempts_retried_on_the_other(
             assert (status, failure, names[node]) == ("failure", "device_unavailable",
                                                       "emu-a")
             assert retry_of is None
-    # each failed first try names the dead node; its retry went to the other one
+    # each failed first try names the failed node; its retry went to the other one
     retried = rows(db, "select f.profile_id, f.failure, f.failure_detail, f.node, r.node "
                        "from measurements r join measurements f on f.id = r.retry_of")
-    assert retried, "the dead node was never asked"
+    assert retried, "the failed node was never asked"
     for profile, failure, detail, failed_node, retry_node in retried:
         assert (profile, failure) == ("GRID-DE", "device_unavailable")
         assert "could not start a new session" in (detail or "").lower()
@@ -152,6 +168,27 @@ def test_a_node_whose_appium_died_has_its_attempts_retried_on_the_other(
     assert rows(db, "select max(n) from (select count(*) n from measurements "
                     "group by scenario_id, profile_id)")[0][0] <= 2
     assert "tried again" in res.stderr
+
+
+def test_a_killed_nodes_attempts_end_on_the_other_node(make_grid_farm: Any,
+                                                       tmp_path: Path) -> None:
+    """Appium killed: until the hub's health check marks the node DOWN it is sent
+    requests, and each such attempt is retried on the other node; after, the hub routes
+    around it. Either way every attempt ends measured on the live node."""
+    farm = make_grid_farm(TWO_NODES, healthcheck_interval=300)
+    farm.node("emu-a").appium.kill()
+    res, db = run_through(farm, tmp_path, "GRID-DE", 6, workers=2)
+    assert res.returncode == 0, res.stdout + res.stderr
+    names = node_of(farm)
+    final = rows(db, "select m.status, m.node from run_plan p "
+                     "join measurements m on m.id = p.measurement_id")
+    assert len(final) == 6
+    assert {(status, names[node]) for status, node in final} == {("access", "emu-b")}
+    for failed_node, retry_node in rows(db, "select f.node, r.node from measurements r "
+                                            "join measurements f on f.id = r.retry_of"):
+        assert (names[failed_node], names[retry_node]) == ("emu-a", "emu-b")
+    assert rows(db, "select max(n) from (select count(*) n from measurements "
+                    "group by scenario_id, profile_id)")[0][0] <= 2
 
 
 def test_a_profile_no_node_serves_is_one_error_before_the_run(

@@ -30,16 +30,19 @@ def _free_port() -> int:
 
 
 class AppiumServer:
-    def __init__(self, log: Path) -> None:
-        self.port = _free_port()
+    def __init__(self, log: Path, port: int | None = None, home: Path = APPIUM_HOME) -> None:
+        """``home`` is the APPIUM_HOME whose drivers the server loads (one without the
+        fake driver makes a server that answers /status but opens no session)."""
+        self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
+        self.home = home
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 90) -> None:
         node = shutil.which("node")
         assert node is not None
-        env = dict(os.environ, APPIUM_HOME=str(APPIUM_HOME), NO_COLOR="1")
+        env = dict(os.environ, APPIUM_HOME=str(self.home), NO_COLOR="1")
         with open(self.log, "ab") as fh:
             self.proc = subprocess.Popen(
                 [node, str(APPIUM_MAIN), "--address", "127.0.0.1", "--port", str(self.port),
