@@ -21,13 +21,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
     parser.add_argument("--port", type=int, default=4723, help="port (0 = any free port)")
+    parser.add_argument("--latency", type=float, default=0.0, metavar="SECONDS",
+                        help="seconds added to every command, a real device's pace "
+                             "(default 0)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     options = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if options.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    server = SimServer(options.host, options.port)
+    if options.latency < 0:
+        parser.error("--latency must be zero or more seconds")
+    server = SimServer(options.host, options.port, latency=options.latency)
     try:
         server.bind()
     except OSError as exc:
