@@ -50,7 +50,6 @@ if TYPE_CHECKING:
         settings_for,
     )
     from harness.attempt.vantage import (
-        DEFAULT_ECHO_URL,
         VantageChecker,
         VantageResult,
         check_egress,
@@ -80,7 +79,6 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "runner": ("RULE_CALLING_CODE_ABSENT", "RULE_SMS_TIMEOUT", "Runner"),
     "settings": ("SETTLE_TIME", "RunnerSettings", "settings_for"),
     "vantage": (
-        "DEFAULT_ECHO_URL",
         "VantageChecker",
         "VantageResult",
         "check_egress",
@@ -91,7 +89,6 @@ _HOMES: dict[str, tuple[str, ...]] = {
 __getattr__, __dir__ = lazy_exports(__name__, _HOMES)
 
 __all__ = [
-    "DEFAULT_ECHO_URL",
     "RULE_CALLING_CODE_ABSENT",
     "RULE_SMS_TIMEOUT",
     "SETTLE_TIME",

@@ -38,7 +38,6 @@ from harness.vocabulary.ipecho import EchoFormatError, EgressAnswer, parse_echo
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ECHO_URL = "https://ipinfo.io/json"
 DEFAULT_TTL = 3600.0
 
 VerdictCode = Literal["ok", "vantage_mismatch", "proxy_unreachable", "echo_failed"]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 
 from harness.cli.common import EXIT_FAILURES, EXIT_OK, db_default
-from harness.spec.config import DEFAULT_APPIUM_URL, DEFAULT_MIN_INTERVAL_HOURS, RunConfig
+from harness.spec.config import DEFAULT_APPIUM_URL, RunConfig, echo_url_for, min_interval_for
 from harness.support.console import out_console
 from harness.support.errors import ConfigError
 from harness.support.secrets import shown_db
@@ -101,8 +101,7 @@ def run_config(args: argparse.Namespace) -> RunConfig:
     from harness.storage.locations import artifacts_option
 
     backend = Backend(args.backend)
-    min_interval = (args.min_interval if args.min_interval is not None
-                    else 0.0 if backend is Backend.SIM else DEFAULT_MIN_INTERVAL_HOURS)
+    min_interval = min_interval_for(backend, args.min_interval)
     return RunConfig(backend=backend, appium_url=args.appium_url, db=args.db,
                      artifacts_dir=artifacts_option(args.artifacts),
                      profiles_dir=args.profiles,
@@ -126,13 +125,9 @@ def _settle(value: float | None) -> float | None:
 
 def echo_url(args: argparse.Namespace) -> str | None:
     """The egress-check endpoint: given, else ipinfo.io for real devices, none on sim."""
-    from harness.attempt.vantage import DEFAULT_ECHO_URL
-
-    if args.no_vantage_check:
-        return None
-    if args.ip_echo_url:
-        return str(args.ip_echo_url)
-    return DEFAULT_ECHO_URL if args.backend == Backend.APPIUM.value else None
+    return echo_url_for(Backend(args.backend),
+                        str(args.ip_echo_url) if args.ip_echo_url else None,
+                        check=not args.no_vantage_check)
 
 
 def _selection(args: argparse.Namespace) -> tuple[list[Scenario], list[Profile]]:

@@ -11,7 +11,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from harness.attempt.vantage import DEFAULT_ECHO_URL, VantageChecker, VantageResult
+from harness.attempt.vantage import VantageChecker, VantageResult
+from harness.spec.config import DEFAULT_ECHO_URL
 from harness.spec.profile import Profile, resolve_proxy
 from harness.spec.profiles import load_profiles, select_profiles
 from harness.support.console import WorkProgress, out_console

@@ -86,23 +86,17 @@ def _pick(config: pytest.Config, option: str, ini: str, env: str) -> str:
 
 
 def _interval(config: pytest.Config, backend: Backend) -> float:
-    from harness.spec.config import DEFAULT_MIN_INTERVAL_HOURS
+    from harness.spec.config import min_interval_for
 
-    given = config.getoption("min_interval")
-    if given is not None:
-        return float(given)
-    return 0.0 if backend is Backend.SIM else DEFAULT_MIN_INTERVAL_HOURS
+    return min_interval_for(backend, config.getoption("min_interval"))
 
 
 def _echo(config: pytest.Config, backend: Backend) -> str | None:
-    from harness.attempt.vantage import DEFAULT_ECHO_URL
+    from harness.spec.config import echo_url_for
 
-    if config.getoption("no_vantage_check"):
-        return None
     given = config.getoption("ip_echo_url") or os.environ.get("HARNESS_IP_ECHO_URL")
-    if given:
-        return str(given)
-    return DEFAULT_ECHO_URL if backend is Backend.APPIUM else None
+    return echo_url_for(backend, str(given) if given else None,
+                        check=not config.getoption("no_vantage_check"))
 
 
 def _artifacts(config: pytest.Config) -> Path | str | None:

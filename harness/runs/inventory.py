@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -208,7 +208,7 @@ def parse_inventory(doc: LoadedYaml, profiles: Iterable[Profile]) -> Inventory:
     try:
         raw = InventoryIn.model_validate(doc.data)
     except ValidationError as exc:
-        raise ConfigErrors(_field_errors(doc, exc)) from None
+        raise ConfigErrors(validation_errors(doc, exc, FIELD_EXAMPLES, deepest=True)) from None
     known = {p.id: p for p in profiles}
     errors = _check_hub(doc, raw.hub) + _check_address(doc, ("hub", "host"), raw.hub.host)
     devices: list[DeviceSpec] = []
@@ -226,16 +226,6 @@ def parse_inventory(doc: LoadedYaml, profiles: Iterable[Profile]) -> Inventory:
     return Inventory(hub=HubSpec(**raw.hub.model_dump()),
                      nodes=NodeTiming(**raw.nodes.model_dump()),
                      devices=tuple(devices), source=doc.path, warnings=warnings)
-
-
-def _field_errors(doc: LoadedYaml, exc: ValidationError) -> list[ConfigError]:
-    """The parse layer's errors, each with the example of the deepest field it names."""
-    out = []
-    for err, problem in zip(exc.errors(include_url=False), validation_errors(doc, exc),
-                            strict=True):
-        named = [p for p in err["loc"] if isinstance(p, str) and p in FIELD_EXAMPLES]
-        out.append(replace(problem, example=FIELD_EXAMPLES[named[-1]]) if named else problem)
-    return out
 
 
 def _check_hub(doc: LoadedYaml, hub: HubIn) -> list[ConfigError]:

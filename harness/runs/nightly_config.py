@@ -24,7 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from harness.analysis.definitions import Confirmation
-from harness.spec.config import DEFAULT_APPIUM_URL, DEFAULT_MIN_INTERVAL_HOURS, RunConfig
+from harness.spec.config import DEFAULT_APPIUM_URL, RunConfig, echo_url_for, min_interval_for
 from harness.storage.locations import artifacts_option
 from harness.stores.model import StoreName
 from harness.stores.settings import (
@@ -293,8 +293,7 @@ def _run_config(doc: LoadedYaml, raw: NightlyIn, env: _Expander, base: Path,
     """The ``RunConfig`` of the night's attempts (what ``harness run`` builds from its
     options, here from the file)."""
     a = raw.attempts
-    min_interval = (raw.min_interval_hours if raw.min_interval_hours is not None
-                    else 0.0 if backend is Backend.SIM else DEFAULT_MIN_INTERVAL_HOURS)
+    min_interval = min_interval_for(backend, raw.min_interval_hours)
     artifacts = env.optional(("artifacts",), raw.artifacts)
     return RunConfig(
         backend=backend, appium_url=env.value(("appium_url",), raw.appium_url),
@@ -318,13 +317,8 @@ def _artifacts(doc: LoadedYaml, base: Path, text: str | None) -> Path | str | No
 
 def _echo_url(a: AttemptsIn, env: _Expander, backend: Backend) -> str | None:
     """The egress-check endpoint: given, else ipinfo.io for real devices, none on sim."""
-    if not a.vantage_check:
-        return None
-    if a.ip_echo_url:
-        return env.value(("attempts", "ip_echo_url"), a.ip_echo_url)
-    from harness.attempt.vantage import DEFAULT_ECHO_URL
-
-    return DEFAULT_ECHO_URL if backend is Backend.APPIUM else None
+    given = env.value(("attempts", "ip_echo_url"), a.ip_echo_url) if a.ip_echo_url else None
+    return echo_url_for(backend, given, check=a.vantage_check)
 
 
 def _store_plan(doc: LoadedYaml, s: StoreChecksIn, env: _Expander, base: Path

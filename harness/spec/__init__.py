@@ -25,8 +25,11 @@ if TYPE_CHECKING:
     )
     from harness.spec.config import (
         DEFAULT_APPIUM_URL,
+        DEFAULT_ECHO_URL,
         DEFAULT_MIN_INTERVAL_HOURS,
         RunConfig,
+        echo_url_for,
+        min_interval_for,
         recent_attempt_message,
     )
     from harness.spec.flows import (
@@ -112,8 +115,11 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "compose": ("ComposedYaml", "compose"),
     "config": (
         "DEFAULT_APPIUM_URL",
+        "DEFAULT_ECHO_URL",
         "DEFAULT_MIN_INTERVAL_HOURS",
         "RunConfig",
+        "echo_url_for",
+        "min_interval_for",
         "recent_attempt_message",
     ),
     "flows": (
@@ -189,6 +195,7 @@ __all__ = [
     "BY_ID",
     "BY_XPATH",
     "DEFAULT_APPIUM_URL",
+    "DEFAULT_ECHO_URL",
     "DEFAULT_MIN_INTERVAL_HOURS",
     "DEFAULT_OTP_PATTERN",
     "DEFAULT_OTP_TIMEOUT",
@@ -229,6 +236,7 @@ __all__ = [
     "compose",
     "country_defaults",
     "default_catalog",
+    "echo_url_for",
     "find_flow_files",
     "find_scenario_files",
     "is_flow_document",
@@ -241,6 +249,7 @@ __all__ = [
     "load_profiles",
     "load_scenario",
     "load_scenarios",
+    "min_interval_for",
     "new_profile_command",
     "parse_flow",
     "parse_scenario",

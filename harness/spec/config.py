@@ -54,6 +54,26 @@ class RunConfig:
 
 
 DEFAULT_MIN_INTERVAL_HOURS = 20.0
+#: The IP-echo endpoint of the egress check on real devices.
+DEFAULT_ECHO_URL = "https://ipinfo.io/json"
+
+
+def min_interval_for(backend: Backend, given: float | None) -> float:
+    """``--min-interval``: as given, else one attempt per app and country a day on real
+    devices and no limit on the simulator."""
+    if given is not None:
+        return float(given)
+    return 0.0 if backend is Backend.SIM else DEFAULT_MIN_INTERVAL_HOURS
+
+
+def echo_url_for(backend: Backend, given: str | None, check: bool = True) -> str | None:
+    """The egress-check endpoint: none when the check is off, else as given, else
+    ipinfo.io for real devices and none on the simulator."""
+    if not check:
+        return None
+    if given:
+        return given
+    return DEFAULT_ECHO_URL if backend is Backend.APPIUM else None
 
 
 def recent_attempt_message(scenario_id: str, profile_id: str, hours_ago: float,

@@ -160,10 +160,12 @@ def load_yaml(path: Path) -> LoadedYaml:
 
 def validation_errors(doc: LoadedYaml, exc: ValidationError,
                       examples: Mapping[str, str] | None = None,
-                      base: Sequence[str | int] = ()) -> list[ConfigError]:
+                      base: Sequence[str | int] = (),
+                      deepest: bool = False) -> list[ConfigError]:
     """Turn a pydantic error into one ``ConfigError`` per problem, each at its line.
 
-    ``examples`` maps a top-level field name to a correct YAML example shown with it.
+    ``examples`` maps a field name to a correct YAML example shown with it: the first
+    field of the error's path that has one, or with ``deepest`` the last.
     """
     out: list[ConfigError] = []
     for err in exc.errors(include_url=False):
@@ -180,7 +182,7 @@ def validation_errors(doc: LoadedYaml, exc: ValidationError,
             msg = "is not a known field (check the spelling)"
         example = None
         if examples:
-            for part in loc:
+            for part in (reversed(loc) if deepest else loc):
                 if isinstance(part, str) and part in examples:
                     example = examples[part]
                     break
