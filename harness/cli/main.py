@@ -31,6 +31,7 @@ GROUPS: tuple[str, ...] = (
     "harness.cli.vantage",    # harness vantage check
     "harness.cli.farm",       # harness farm nodes|check
     "harness.cli.nightly",    # harness nightly --config FILE
+    "harness.cli.trends",     # harness trends import|list|fit
 )
 
 

@@ -326,3 +326,45 @@ class JobLock(Base):
     pid: Mapped[int] = mapped_column(Integer)
     acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DownloadDataset(Base):
+    """One imported file of monthly download counts (``harness trends import``).
+
+    ``name`` is the analyst's label; importing again under the same name replaces the
+    dataset's rows in one transaction (``--replace``). ``sha256`` is the file's, so a
+    result can name the exact input; ``mapping`` the vendor columns read as each field.
+    """
+
+    __tablename__ = "download_datasets"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    source_file: Mapped[str] = mapped_column(String(512))
+    sha256: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    rows: Mapped[int] = mapped_column(Integer)
+    mapping: Mapped[dict[str, str]] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class DownloadCount(Base):
+    """A month's downloads of one app (optionally per country and store) in a dataset.
+
+    ``month`` is ``YYYY-MM``; ``country`` (ISO alpha-2) and ``store`` are NULL when the
+    source does not break the count down; ``exposure`` is the source's own denominator
+    (for a rate model's offset) or NULL. ``source_app`` is the app as the file named it.
+    """
+
+    __tablename__ = "download_counts"
+    __table_args__ = (Index("ix_download_counts_dataset_app", "dataset_id", "app_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("download_datasets.id"))
+    app_id: Mapped[str] = mapped_column(String(128))
+    source_app: Mapped[str] = mapped_column(String(256))
+    month: Mapped[str] = mapped_column(String(7))
+    country: Mapped[str | None] = mapped_column(String(2))
+    store: Mapped[str | None] = mapped_column(String(16))
+    downloads: Mapped[float] = mapped_column(Float)
+    exposure: Mapped[float | None] = mapped_column(Float)
