@@ -32,6 +32,7 @@ GROUPS: tuple[str, ...] = (
     "harness.cli.farm",       # harness farm nodes|check
     "harness.cli.nightly",    # harness nightly --config FILE
     "harness.cli.trends",     # harness trends import|list|fit
+    "harness.cli.findings",   # harness findings
 )
 
 

@@ -115,7 +115,7 @@ def test_intervals_cover_a_known_effect_about_95_percent_of_the_time(family: str
 
 def test_an_intervention_outside_the_series_is_one_clear_error() -> None:
     months, aces, stdpop = _sicily()
-    with pytest.raises(ConfigError, match="intervention.*leaves 59 month"):
+    with pytest.raises(ConfigError, match=r"intervention.*leaves 59 month"):
         fit_its(months, aces, stdpop, ItsSpec("2010-01"))
     with pytest.raises(ConfigError, match="harmonics"):
         fit_its(months, aces, stdpop, ItsSpec("2005-01", harmonics=7))
@@ -128,7 +128,7 @@ def test_overdispersion_and_autocorrelation_are_flagged_not_hidden() -> None:
     assert any("autocorrelated" in w for w in fit.warnings)
     hac = fit_its(months, aces, stdpop, ItsSpec("2005-01", 0, "poisson", errors="hac",
                                                  hac_lags=3))
-    assert "Newey-West (HAC), 3 lags" == hac.errors_label
+    assert hac.errors_label == "Newey-West (HAC), 3 lags"
     assert not any("autocorrelated" in w for w in hac.warnings)
     level, hlevel = fit.term("level"), hac.term("level")
     assert level is not None and hlevel is not None
