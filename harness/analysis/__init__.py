@@ -36,6 +36,13 @@ if TYPE_CHECKING:
         parse_filters,
         parse_since,
     )
+    from harness.analysis.fonts import (
+        CJK_FAMILY,
+        LATIN_FAMILY,
+        cjk_font_path,
+        font_families,
+        use_cjk_font,
+    )
     from harness.analysis.formats import (
         MANIFEST_FILE,
         XLSX_FILE,
@@ -105,6 +112,13 @@ if TYPE_CHECKING:
         Cell,
         render_text,
     )
+    from harness.analysis.worldmap import (
+        NOT_TESTED_COLOR,
+        SCALE_COLORS,
+        country_rates,
+        share_color,
+        world_map_svg,
+    )
 
 #: Each module and the public names it holds, imported on first use.
 _HOMES: dict[str, tuple[str, ...]] = {
@@ -122,6 +136,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "Confirmation",
     ),
     "filters": ("Filters", "load_region_overrides", "parse_filters", "parse_since"),
+    "fonts": ("CJK_FAMILY", "LATIN_FAMILY", "cjk_font_path", "font_families", "use_cjk_font"),
     "formats": (
         "MANIFEST_FILE",
         "XLSX_FILE",
@@ -178,6 +193,8 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "summary",
     ),
     "terminal_table": ("Cell", "render_text"),
+    "worldmap": ("NOT_TESTED_COLOR", "SCALE_COLORS", "country_rates", "share_color",
+                 "world_map_svg"),
 }
 __getattr__, __dir__ = lazy_exports(__name__, _HOMES)
 
@@ -187,17 +204,21 @@ __all__ = [
     "BY_APP_COLUMNS",
     "BY_REGION_COLUMNS",
     "CHANGES_COLUMNS",
+    "CJK_FAMILY",
     "CONCLUSIVE_STATUSES",
     "DOMESTIC_COUNTRIES",
     "FORMATS",
     "FUNNEL_COLUMNS",
+    "LATIN_FAMILY",
     "MANIFEST_FILE",
     "MATRIX_COLUMNS",
     "MATRIX_WIDE_COLUMNS",
     "MEASUREMENT_COLUMNS",
+    "NOT_TESTED_COLOR",
     "NO_RESULT",
     "REGION_LABELS",
     "RNR_BARRIERS",
+    "SCALE_COLORS",
     "SCHEMAS",
     "SCRUBBED_COLUMNS",
     "SUMMARY_COLUMNS",
@@ -220,7 +241,10 @@ __all__ = [
     "by_region",
     "by_region_select",
     "changes_since_previous_run",
+    "cjk_font_path",
     "column_to_arrow",
+    "country_rates",
+    "font_families",
     "funnel",
     "funnel_select",
     "instances_select",
@@ -238,11 +262,14 @@ __all__ = [
     "render_text",
     "scrub_arrow",
     "scrub_columns",
+    "share_color",
     "summary",
     "summary_frame",
     "typed_frame",
+    "use_cjk_font",
     "wilson",
     "wilson_columns",
+    "world_map_svg",
     "write_export",
     "write_report",
     "write_run_report",

@@ -3,13 +3,16 @@
 Each function takes a table from ``harness.analysis.tables`` and returns PNG bytes, so the
 report can embed them and tests can check them without files. Colours are fixed per
 outcome label: greens for access, reds and purples for RNR barriers, ambers, browns and
-greys for the other barriers, light grey for "no result".
+greys for the other barriers, light grey for "no result". Text is drawn with DejaVu Sans
+and, for app names in Chinese script, Noto Sans CJK (``harness.analysis.fonts``).
 """
 
 from __future__ import annotations
 
+import functools
 import io
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec
 
 import matplotlib
 
@@ -22,6 +25,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
 from harness.analysis.definitions import NO_RESULT, outcome_labels
+from harness.analysis.fonts import LATIN_FAMILY, font_families
 from harness.analysis.tables import country_order
 from harness.analysis.terminal_table import SHORT
 
@@ -57,6 +61,17 @@ _REGION_SHORT: dict[str, tuple[str, str]] = {
 }
 _BARRIER = "#c62828"
 _RNR = "#6a1b9a"
+_P = ParamSpec("_P")
+
+
+def _with_fonts(draw: Callable[_P, bytes]) -> Callable[_P, bytes]:
+    """Draw (and save) a chart with the Latin + CJK family list, leaving the caller's
+    ``rcParams`` as they were."""
+    @functools.wraps(draw)
+    def drawn(*args: _P.args, **kwargs: _P.kwargs) -> bytes:
+        with plt.rc_context({"font.family": font_families()}):
+            return draw(*args, **kwargs)
+    return drawn
 
 
 def short_label(outcome: str) -> str:
@@ -121,7 +136,8 @@ def _cell_labels(ax: Any, text: dict[tuple[int, int], tuple[str, str]], cell: fl
         # bold capitals are about 0.75 em wide: shrink long labels to fit the cell
         size = min(base, cell * 72 * 0.85 / (0.75 * max(len(label), 1)))
         ax.text(j + 0.5, i + 0.5, label, ha="center", va="center", fontsize=size,
-                color="#222" if outcome in _DARK_TEXT else "white", fontweight="bold")
+                color="#222" if outcome in _DARK_TEXT else "white", fontweight="bold",
+                family=LATIN_FAMILY)  # ASCII codes; the CJK font has no bold face
 
 
 def _region_bands(ax: Any, matrix: pd.DataFrame, countries: list[str]) -> None:
@@ -152,6 +168,20 @@ def _outcome_legend(ax: Any, matrix: pd.DataFrame, labels: list[str]) -> None:
               frameon=False, title="Outcome", title_fontsize=9)
 
 
+def app_labels(matrix: pd.DataFrame, apps: list[str]) -> list[str]:
+    """Each app's name as the table has it, in its own script (``app_name``: 微博,
+    小红书), else its scenario id; a name two apps share is followed by the id."""
+    names: dict[str, str] = {}
+    if "app_name" in matrix.columns:
+        for app, name in zip(matrix["app"], matrix["app_name"], strict=True):
+            if isinstance(name, str) and name.strip():
+                names.setdefault(str(app), name.strip())
+    labels = [names.get(app, app) for app in apps]
+    return [f"{label} ({app})" if labels.count(label) > 1 and label != app else label
+            for label, app in zip(labels, apps, strict=True)]
+
+
+@_with_fonts
 def heatmap(matrix: pd.DataFrame, title: str = "Latest outcome per app and country") -> bytes:
     """App x country grid of the latest conclusive outcome (``barrier_matrix`` table).
 
@@ -170,7 +200,7 @@ def heatmap(matrix: pd.DataFrame, title: str = "Latest outcome per app and count
     width = min(80.0, 2.8 + cell * len(countries))
     height = min(60.0, 2.4 + 0.42 * len(apps))
     fig, ax = plt.subplots(figsize=(width, height))
-    _draw_grid(ax, grid, labels, apps, countries, wide)
+    _draw_grid(ax, grid, labels, app_labels(matrix, apps), countries, wide)
     if len(countries) <= 90 and len(apps) <= 90:
         _cell_labels(ax, text, cell, wide)
     _region_bands(ax, matrix, countries)
@@ -179,6 +209,7 @@ def heatmap(matrix: pd.DataFrame, title: str = "Latest outcome per app and count
     return _png(fig)
 
 
+@_with_fonts
 def region_rates(by_region: pd.DataFrame) -> bytes:
     """Horizontal bars: barrier and RNR shares per region with Wilson 95% error bars,
     annotated ``k/n``; regions without a tested instance are left out."""
@@ -213,6 +244,7 @@ def region_rates(by_region: pd.DataFrame) -> bytes:
     return _png(fig)
 
 
+@_with_fonts
 def funnel(funnel_table: pd.DataFrame) -> bytes:
     """Horizontal funnel: instances reaching each stage, the part stopped there by a
     barrier (red) and the part that ended there with access (green)."""

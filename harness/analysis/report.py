@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from harness import __version__
-from harness.analysis import charts
+from harness.analysis import charts, worldmap
 from harness.analysis.definitions import (
     BARRIER_CASES,
     DOMESTIC_COUNTRIES,
@@ -52,6 +52,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 img{max-width:100%;height:auto}img.natural{max-width:none}
 details{margin:.6em 0}summary{cursor:pointer;color:#1565c0}
 small{color:#666}.wide{overflow-x:auto}.note{color:#555;font-size:.9em;max-width:70em}
+svg.worldmap{width:100%;max-width:1400px;height:auto;display:block}
 """
 
 
@@ -351,8 +352,25 @@ def _header(analysis: Analysis, title: str) -> list[str]:
     ]
 
 
-def _rates_sections(by_region: pd.DataFrame, by_app: pd.DataFrame) -> list[str]:
-    """The barrier rates by region (chart and table) and the per-app table."""
+def _map_section(matrix: pd.DataFrame) -> list[str]:
+    """The world map of barrier shares by country (inline SVG) and what its colour means."""
+    return [
+        "<h2 id='rates-by-country'>Barrier rates by country</h2><p class='note'>Each tested "
+        "country is coloured "
+        "by its <b>barrier share</b>: of the apps tested there with a conclusive latest "
+        "outcome, the share whose latest outcome is a barrier, from pale yellow (0%) to "
+        "dark red (100%). Light grey: not tested; hatched: domestic "
+        f"({', '.join(DOMESTIC_COUNTRIES)}), left out of every rate. Point at a country "
+        "for its figures (barrier instances / instances); a share over a handful of apps "
+        "is coarse, and the regional rates above carry the 95% intervals.</p>",
+        worldmap.world_map_svg(worldmap.country_rates(matrix)),
+    ]
+
+
+def _rates_sections(by_region: pd.DataFrame, by_app: pd.DataFrame, matrix: pd.DataFrame
+                    ) -> list[str]:
+    """The barrier rates by region (chart and table), by country (map), and the per-app
+    table."""
     return [
         "<h2>Barrier rates by region</h2>", _img(charts.region_rates(by_region),
                                                   "barrier rates by region"),
@@ -362,6 +380,7 @@ def _rates_sections(by_region: pd.DataFrame, by_app: pd.DataFrame) -> list[str]:
                            "rnr_ci_low", "rnr_ci_high", "confirmed_instances"],
                numeric=["apps", "countries", "instances", "no_result_instances",
                         "barrier_instances", "rnr_instances", "confirmed_instances"]),
+        *_map_section(matrix),
         "<h2>Apps: identifiability enforced abroad?</h2>",
         _table(by_app, ["app", "app_name", "countries_tested", "barrier_countries",
                         "barrier_share", "barrier_ci_low", "barrier_ci_high", "rnr_countries",
@@ -397,7 +416,7 @@ def render_report(analysis: Analysis, report_dir: Path, title: str | None = None
         "<details><summary>The same matrix as a table (each cell links to its evidence)"
         "</summary>", _matrix_html(matrix), "</details>",
         "<h2>Changes since the previous run</h2>", _changes_block(tables["changes"], current),
-        *_rates_sections(tables["by_region"], tables["by_app"].copy()),
+        *_rates_sections(tables["by_region"], tables["by_app"].copy(), matrix),
         "<h2>Store and sign-up barriers</h2>", _cases_block(analysis, matrix),
         *_funnel_section(tables["funnel"]),
         "<h2>Evidence</h2><p class='note'>The attempt behind each instance's outcome. Links "
