@@ -131,4 +131,5 @@ FORMATS: tuple[str, ...] = ("csv", "jsonl", "parquet", "xlsx")
 
 #: The exported tables (``harness.analysis.schemas.SCHEMAS`` defines their columns).
 TABLE_NAMES: tuple[str, ...] = ("measurements", "barrier_matrix", "barrier_matrix_wide",
-                                "by_region", "by_app", "funnel", "summary", "changes")
+                                "by_region", "by_app", "funnel", "summary", "changes",
+                                "regional_contrasts", "app_regions")

@@ -100,6 +100,24 @@ CHANGES_COLUMNS: tuple[tuple[str, Kind], ...] = (
     ("previous_measurement_id", "str"), ("current_measurement_id", "str"),
 )
 
+REGIONAL_CONTRASTS_COLUMNS: tuple[tuple[str, Kind], ...] = (
+    ("outcome", "str"), ("region_a", "str"), ("region_b", "str"),
+    ("region_a_instances", "int"), ("region_b_instances", "int"),
+    ("log_odds_ratio", "float"), ("std_error", "float"), ("odds_ratio", "float"),
+    ("ci_low", "float"), ("ci_high", "float"), ("p_value", "float"), ("p_holm", "float"),
+    ("differs", "bool"), ("reference", "str"), ("model_apps", "int"),
+    ("model_countries", "int"), ("model_instances", "int"), ("clusters", "int"),
+    ("dropped_apps", "int"), ("note", "str"),
+)
+
+APP_REGIONS_COLUMNS: tuple[tuple[str, Kind], ...] = (
+    ("app", "str"), ("app_name", "str"), ("region", "str"), ("region_name", "str"),
+    ("countries", "int"), ("instances", "int"), ("barrier_instances", "int"),
+    ("barrier_share", "float"), ("barrier_ci_low", "float"), ("barrier_ci_high", "float"),
+    ("barrier_differs_from", "str"), ("rnr_instances", "int"), ("rnr_share", "float"),
+    ("rnr_ci_low", "float"), ("rnr_ci_high", "float"), ("rnr_differs_from", "str"),
+)
+
 #: Every exported table and its columns, in export order.
 SCHEMAS: dict[str, tuple[tuple[str, Kind], ...]] = {
     "measurements": MEASUREMENT_COLUMNS,
@@ -110,6 +128,8 @@ SCHEMAS: dict[str, tuple[tuple[str, Kind], ...]] = {
     "funnel": FUNNEL_COLUMNS,
     "summary": SUMMARY_COLUMNS,
     "changes": CHANGES_COLUMNS,
+    "regional_contrasts": REGIONAL_CONTRASTS_COLUMNS,
+    "app_regions": APP_REGIONS_COLUMNS,
 }
 
 if tuple(SCHEMAS) != TABLE_NAMES:  # pragma: no cover - a developer's mistake
@@ -117,6 +137,7 @@ if tuple(SCHEMAS) != TABLE_NAMES:  # pragma: no cover - a developer's mistake
 
 
 __all__ = [
+    "APP_REGIONS_COLUMNS",
     "BY_APP_COLUMNS",
     "BY_REGION_COLUMNS",
     "CHANGES_COLUMNS",
@@ -124,6 +145,7 @@ __all__ = [
     "MATRIX_COLUMNS",
     "MATRIX_WIDE_COLUMNS",
     "MEASUREMENT_COLUMNS",
+    "REGIONAL_CONTRASTS_COLUMNS",
     "SCHEMAS",
     "SCRUBBED_COLUMNS",
     "SUMMARY_COLUMNS",

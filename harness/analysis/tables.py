@@ -58,6 +58,13 @@ from harness.analysis.frames import (
     typed_frame,
 )
 from harness.analysis.headline import summary_frame
+from harness.analysis.regional import (
+    RegionalModel,
+    app_region_profiles,
+    fit_regional_model,
+    regional_contrasts_table,
+    regional_instances,
+)
 from harness.analysis.schemas import (
     BY_APP_COLUMNS,
     BY_REGION_COLUMNS,
@@ -321,6 +328,25 @@ class Analysis:
         df["rnr_barriers"] = codes.str.lstrip(";").replace("", None)
         return typed_frame(df, BY_APP_COLUMNS)
 
+    def regional_model(self, outcome: str = "barrier", reference: str | None = None,
+                       matrix: pd.DataFrame | None = None) -> RegionalModel:
+        """The logistic model of ``outcome`` (``barrier`` or ``rnr``) on region with app
+        fixed effects and country-clustered errors (``harness.analysis.regional``)."""
+        m = self.barrier_matrix() if matrix is None else matrix
+        return fit_regional_model(regional_instances(m), outcome, reference)
+
+    def regional_contrasts(self, matrix: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Every pair of regions compared by the regional models (barrier and RNR), with
+        Holm-adjusted p-values (``harness.analysis.regional.regional_contrasts_table``)."""
+        m = self.barrier_matrix() if matrix is None else matrix
+        return regional_contrasts_table(regional_instances(m))
+
+    def app_regions(self, matrix: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Per (app, region): barrier and RNR shares (Wilson 95%) and the regions that
+        differ within the app by Fisher exact tests, Holm-adjusted within the app."""
+        m = self.barrier_matrix() if matrix is None else matrix
+        return app_region_profiles(regional_instances(m))
+
     def funnel(self) -> pd.DataFrame:
         """How far sign-up got: per stage, the instances (abroad, with a result) whose
         latest attempt reached it, stopped there on a barrier, or ended there with access."""
@@ -431,6 +457,8 @@ class Analysis:
             "funnel": funnel,
             "summary": self.summary(reg, app),
             "changes": self.changes(),
+            "regional_contrasts": self.regional_contrasts(matrix),
+            "app_regions": self.app_regions(matrix),
         }
 
     def evidence(self, measurement_ids: Sequence[str]) -> dict[str, dict[str, StoredFile]]:
