@@ -25,10 +25,10 @@ from functools import cache
 from importlib import resources
 
 import pandas as pd
-import pycountry
 from lxml import etree
 
 from harness.analysis.definitions import DOMESTIC_COUNTRIES, NO_RESULT
+from harness.vocabulary.countries import get_country
 from harness.vocabulary.outcomes import Status
 
 #: The sequential scale, share 0 to 1 in equal steps (ColorBrewer YlOrRd, 9 classes);
@@ -132,11 +132,9 @@ def _markup(el: etree._Element) -> str:
 
 
 def country_name(code: str) -> str:
-    """The country's common English name (pycountry), else the code itself."""
-    found = pycountry.countries.get(alpha_2=code.upper())
-    if found is None:
-        return code.upper()
-    return str(getattr(found, "common_name", None) or found.name)
+    """The country's common English name (harness/data/countries.csv), else the code."""
+    found = get_country(code)
+    return code.upper() if found is None else found.name
 
 
 def _rates_by_country(rates: pd.DataFrame) -> dict[str, tuple[int, int]]:

@@ -36,12 +36,11 @@ def _downloads(args: argparse.Namespace, analysis: Any) -> Any:
     from harness.analysis.trends.fitting import fit_groups
     from harness.analysis.trends.groups import groups_from_evidence
     from harness.analysis.trends.its import ItsSpec
-    from harness.storage.downloads import list_datasets, read_counts
+    from harness.storage.downloads import find_dataset, list_datasets, read_counts
 
-    sets = list_datasets(analysis.store)
-    if not sets:
+    if args.dataset is None and not list_datasets(analysis.store):
         return None
-    info = next((d for d in sets if d.name == args.dataset), sets[0])
+    info = find_dataset(analysis.store, args.dataset)
     groups = groups_from_evidence(analysis.by_app())
     if not groups.affected or not groups.comparison:
         return Figure("downloads", "download change of the affected apps", None,

@@ -110,12 +110,18 @@ def _coefficient(fit: Any, name: str) -> Coefficient:
                        float(ci.iloc[0]), float(ci.iloc[1]))
 
 
+def _rel_of(term: object) -> int:
+    """The relative period of an event-study term (pyfixest names it
+    ``rel::-2:affected``)."""
+    return int(str(term).split("::")[1].split(":")[0])
+
+
 def _events(fit: Any, intervention: str, event_bin: int) -> list[EventTerm]:
     t0 = pd.Period(intervention, "M")
     ci = fit.confint()
     out = []
     for name, b in fit.coef().items():
-        rel = int(str(name).split("::")[1].split(":")[0])
+        rel = _rel_of(name)
         out.append(EventTerm(rel, str(t0 + rel * event_bin), float(b),
                              float(ci.loc[name].iloc[0]), float(ci.loc[name].iloc[1])))
     out.append(EventTerm(-1, str(t0 - event_bin), 0.0, 0.0, 0.0))
@@ -123,8 +129,8 @@ def _events(fit: Any, intervention: str, event_bin: int) -> list[EventTerm]:
 
 
 def _pretrend(fit: Any) -> tuple[float | None, float | None, int]:
-    names = [str(n) for n in fit.coef().index]
-    leads = [i for i, n in enumerate(names) if int(n.split("::")[1].split(":")[0]) < -1]
+    names = list(fit.coef().index)
+    leads = [i for i, n in enumerate(names) if _rel_of(n) < -1]
     if not leads:
         return None, None, 0
     r = np.zeros((len(leads), len(names)))

@@ -38,6 +38,7 @@ from harness.analysis.trends.series import (
 from harness.spec.catalog import Catalog
 from harness.storage.downloads import CountRow
 from harness.support.errors import ConfigError, display_path
+from harness.vocabulary.countries import get_country
 
 #: The fields of the long format, and whether a file must have them.
 FIELDS: dict[str, bool] = {"app": True, "month": True, "downloads": True, "country": False,
@@ -99,14 +100,15 @@ def _country(value: object, errors: RowErrors, i: int, column: str) -> str | Non
     text = "" if missing(value) else str(value).strip()
     if text.lower() in WORLDWIDE:
         return None
-    found = pycountry.countries.get(alpha_2=text.upper()) if len(text) == 2 else None
-    if found is None and len(text) == 3:
-        found = pycountry.countries.get(alpha_3=text.upper())
+    if len(text) == 3:
+        alpha3 = pycountry.countries.get(alpha_3=text.upper())
+        text = str(alpha3.alpha_2) if alpha3 is not None else text
+    found = get_country(text) if len(text) == 2 else None
     if found is None:
         errors.add(i, column, f"{text!r} is not an ISO 3166 country code",
                    "Use alpha-2 codes (DE, US) or leave empty for worldwide counts")
         return None
-    return str(found.alpha_2)
+    return found.alpha2
 
 
 def _check_series(rows: list[tuple[int, CountRow]], errors: RowErrors, allow_gaps: bool

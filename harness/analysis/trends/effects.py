@@ -25,6 +25,11 @@ import numpy as np
 from harness.analysis.trends.its import ItsFit
 
 
+def none_if_nan(x: float | None) -> float | None:
+    """``x``, or None for a missing or NaN value (JSON has no NaN)."""
+    return None if x is None or math.isnan(x) else x
+
+
 @dataclass(frozen=True)
 class Estimate:
     """A derived figure with its 95% interval (NaN when it has none) and how it was had."""
@@ -35,10 +40,8 @@ class Estimate:
     method: str
 
     def as_dict(self) -> dict[str, float | str | None]:
-        def num(x: float) -> float | None:
-            return None if math.isnan(x) else x
-        return {"value": num(self.value), "ci_low": num(self.ci_low),
-                "ci_high": num(self.ci_high), "method": self.method}
+        return {"value": none_if_nan(self.value), "ci_low": none_if_nan(self.ci_low),
+                "ci_high": none_if_nan(self.ci_high), "method": self.method}
 
 
 def _interval(values: np.ndarray) -> tuple[float, float]:
@@ -145,6 +148,7 @@ __all__ = [
     "counterfactual_band",
     "default_years",
     "drops",
+    "none_if_nan",
     "prevented",
     "year_totals",
 ]

@@ -6,13 +6,9 @@ import math
 from typing import Any
 
 from harness.analysis.trends.did import DidFit
-from harness.analysis.trends.effects import Estimate, drops, prevented
+from harness.analysis.trends.effects import Estimate, drops, none_if_nan, prevented
 from harness.analysis.trends.fitting import Series, TrendResult
 from harness.analysis.trends.its import ItsFit
-
-
-def _num(x: float | None) -> float | None:
-    return None if x is None or math.isnan(x) else x
 
 
 def its_dict(series: Series, fit: ItsFit, years: tuple[int, int] | None) -> dict[str, Any]:
@@ -43,7 +39,8 @@ def did_dict(did: DidFit) -> dict[str, Any]:
         "comparison_apps": did.comparison_units, "observations": did.n_obs,
         "observations_used": did.n_obs_used, "clusters": did.clusters,
         "event_bin_months": did.event_bin, "event_study": [e.as_dict() for e in did.events],
-        "pretrend_wald": {"stat": _num(did.pretrend_stat), "p": _num(did.pretrend_p),
+        "pretrend_wald": {"stat": none_if_nan(did.pretrend_stat),
+                          "p": none_if_nan(did.pretrend_p),
                           "df": did.pretrend_df},
         "observed_affected_post": did.observed_affected_post,
         "prevented": did.prevented.as_dict() if did.prevented else None,
