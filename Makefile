@@ -38,6 +38,7 @@ demo: $(STAMP)
 	$(BIN)/harness demo
 	$(BIN)/harness export --include-simulated --format all --out exports/demo
 	$(BIN)/harness report --include-simulated --out reports/report.html
+	$(BIN)/harness findings --include-simulated
 
 test: $(STAMP) $(APPIUM_STAMP) $(GRID_STAMP)
 	bash tests/grid/ensure_java.sh

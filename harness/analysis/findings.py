@@ -22,11 +22,18 @@ import pandas as pd
 
 from harness.analysis.tables import Analysis
 from harness.analysis.trends.effects import drops
-from harness.analysis.trends.fitting import TrendResult
+from harness.analysis.trends.fitting import TrendResult, fit_groups
+from harness.analysis.trends.groups import groups_from_evidence
+from harness.analysis.trends.its import ItsSpec
+from harness.storage.downloads import find_dataset, list_datasets, read_counts
+from harness.support.errors import ConfigError
 
 #: The intervention of the download models by default: China's Cybersecurity Law took
 #: effect on 1 June 2017.
 CYBERSECURITY_LAW = "2017-06"
+
+#: The download models' Fourier pairs by default: monthly downloads are seasonal.
+DEFAULT_HARMONICS = 1
 
 
 @dataclass
@@ -113,11 +120,13 @@ def regions(by_region: pd.DataFrame) -> Figure:
     return fig
 
 
-def findings(analysis: Analysis, downloads: Figure | None = None) -> list[Figure]:
-    """The four figures of the analysis's selection (``downloads`` computed by the
-    caller, which knows the dataset and the model choices)."""
-    by_region = analysis.by_region()
-    summary = analysis.summary(by_region=by_region)
+def findings(analysis: Analysis, downloads: Figure | None = None,
+             by_region: pd.DataFrame | None = None, summary: pd.DataFrame | None = None
+             ) -> list[Figure]:
+    """The four figures of the analysis's selection (``downloads`` from
+    :func:`stored_downloads`; ``by_region`` and ``summary`` when the caller has them)."""
+    by_region = analysis.by_region() if by_region is None else by_region
+    summary = analysis.summary(by_region=by_region) if summary is None else summary
     basis = _basis(summary)
     figs = [identifiability(summary), barriers(summary),
             downloads or Figure("downloads", "download change of the affected apps", None,
@@ -127,6 +136,35 @@ def findings(analysis: Analysis, downloads: Figure | None = None) -> list[Figure
     for fig in figs:
         fig.basis = {**basis, **fig.basis}
     return figs
+
+
+def _no_downloads(note: str) -> Figure:
+    return Figure("downloads", "download change of the affected apps", None, notes=[note])
+
+
+def stored_downloads(analysis: Analysis, dataset: str | None = None,
+                     spec: ItsSpec | None = None, by_app: pd.DataFrame | None = None
+                     ) -> tuple[Figure | None, TrendResult | None]:
+    """Figure 3 and the fit behind it, from a stored download dataset (``dataset``, or the
+    newest) and groups from the measurements' own evidence. ``(None, None)`` when no
+    download data is stored and none was named; a figure with a note, and no fit, when
+    the groups or their download data do not allow one."""
+    if dataset is None and not list_datasets(analysis.store):
+        return None, None
+    info = find_dataset(analysis.store, dataset)
+    groups = groups_from_evidence(analysis.by_app() if by_app is None else by_app)
+    if not groups.affected or not groups.comparison:
+        return _no_downloads(
+            f"dataset {info.name!r} is stored, but the measurements give "
+            f"{len(groups.affected)} affected and {len(groups.comparison)} comparison apps; "
+            "`harness trends fit --group-apps ... --vs-apps ...` fits given groups"), None
+    try:
+        result = fit_groups(read_counts(analysis.store, info.id), groups,
+                            spec or ItsSpec(CYBERSECURITY_LAW, DEFAULT_HARMONICS),
+                            {"name": info.name, "sha256": info.sha256})
+    except ConfigError as e:
+        return _no_downloads(f"dataset {info.name!r}: {e.problem}"), None
+    return downloads_figure(result), result
 
 
 def downloads_figure(result: TrendResult) -> Figure:
@@ -183,6 +221,7 @@ def figure_lines(fig: Figure, indent: str = "") -> list[str]:
 
 __all__ = [
     "CYBERSECURITY_LAW",
+    "DEFAULT_HARMONICS",
     "Figure",
     "barriers",
     "downloads_figure",
@@ -190,4 +229,5 @@ __all__ = [
     "findings",
     "identifiability",
     "regions",
+    "stored_downloads",
 ]

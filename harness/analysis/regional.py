@@ -106,12 +106,10 @@ class ExcludedRegion:
 class RegionalModel:
     """A fitted (or, with ``message``, unfittable) regional model; see the module doc.
 
-    ``effects`` lists every modelled region but the reference, in display order.
-    ``apps``/``countries``/``instances``/``events`` count the data the model used;
-    ``dropped_apps`` are the apps without within-app variation (every instance a
-    barrier, or none), ``dropped_instances`` their instances. ``clusters`` is the number
-    of countries; ``warnings`` say what to be careful about (few clusters, separation,
-    no convergence). ``message`` is ``None`` when the model was fitted, else why not.
+    ``effects``: every modelled region but the reference, in display order. ``apps`` to
+    ``events`` count the data used; ``dropped_apps``: apps with one outcome everywhere,
+    ``dropped_instances`` theirs; ``clusters``: countries; ``warnings``: few clusters,
+    no convergence; ``message``: ``None`` when fitted, else why not.
     """
 
     outcome: str
@@ -246,7 +244,10 @@ def _exclude_regions(sample: _Sample, y: str, min_instances: int, min_countries:
 def _sample(instances: pd.DataFrame, y: str, min_instances: int, min_countries: int
             ) -> _Sample:
     """Alternate dropping constant apps and unusable regions until neither changes."""
-    sample = _Sample(instances)
+    return _settle(_Sample(instances), y, min_instances, min_countries)
+
+
+def _settle(sample: _Sample, y: str, min_instances: int, min_countries: int) -> _Sample:
     while True:
         apps = _drop_constant_apps(sample, y)
         regions = _exclude_regions(sample, y, min_instances, min_countries)
@@ -271,8 +272,9 @@ def _pick_reference(sample: _Sample, reference: str | None) -> tuple[str | None,
     excluded = "; ".join(f"{e.region}: {e.reason}" for e in sample.excluded.values())
     why = f" (left out: {excluded})" if excluded else ""
     if len(counts) < 2:
-        have = (f"only one region ({counts.index[0]}) has" if len(counts) else
-                "no region has")
+        have = (f"only one region ({counts.index[0]}) has" if len(counts) else "no region has"
+                + (f" (all {len(sample.dropped_apps)} apps have one outcome in every "
+                   "country they were tested in)" if sample.dropped_apps else ""))
         return None, (f"{have} instances the model can use; comparing regions needs at "
                       f"least two{why}")
     if reference is None:
@@ -328,16 +330,46 @@ def fit_regional_model(instances: pd.DataFrame, outcome: str = "barrier",
     """
     _check_outcome(outcome)
     sample = _sample(instances, outcome, min_instances, min_countries)
-    ref, why = _pick_reference(sample, reference)
-    if ref is None:
-        return _not_fitted(outcome, sample, reference, why or "no reference region")
-    d = sample.data
-    regions = (ref, *[r for r in region_order(d["region"]) if r != ref])
-    groups = pd.factorize(d["country"])[0]
-    fit, notes, why = _logit(d[outcome].to_numpy(float), _design(d, regions), groups)
-    if why is not None:
-        return _not_fitted(outcome, sample, ref, why)
-    return _fitted(outcome, sample, regions, fit, notes)
+    while True:
+        ref, why = _pick_reference(sample, reference)
+        if ref is None:
+            return _not_fitted(outcome, sample, reference, why or "no reference region")
+        d = sample.data
+        regions = (ref, *[r for r in region_order(d["region"]) if r != ref])
+        groups = pd.factorize(d["country"])[0]
+        fit, notes, why = _logit(d[outcome].to_numpy(float), _design(d, regions), groups)
+        if why is not None:
+            return _not_fitted(outcome, sample, ref, why)
+        separated = _separated(fit, regions)
+        if not separated:
+            return _fitted(outcome, sample, regions, fit, notes)
+        if 2 * len(separated) > len(regions):  # the reference's side is the smaller
+            separated = [r for r in regions if r not in separated]
+        _exclude(sample, outcome, separated, _SEPARATED)
+        _settle(sample, outcome, min_instances, min_countries)
+
+
+#: A region coefficient beyond this (odds ratio ~22,000) or without a finite standard
+#: error diverges (separation). The smaller side, the diverging regions or the reference
+#: with those that did not diverge, is left out and the model refitted.
+SEPARATION_LOG_ODDS = 10.0
+
+_SEPARATED = "quasi-complete separation: its odds ratio against the others is infinite"
+
+
+def _separated(fit: Any, regions: Sequence[str]) -> list[str]:
+    """The modelled regions (not the reference) whose coefficient diverges."""
+    params, bse = np.asarray(fit.params, float), np.asarray(fit.bse, float)
+    return [r for i, r in enumerate(regions[1:])
+            if not (math.isfinite(bse[i]) and abs(params[i]) <= SEPARATION_LOG_ODDS)]
+
+
+def _exclude(sample: _Sample, y: str, regions: Sequence[str], reason: str) -> None:
+    for r in regions:
+        rows = sample.data[sample.data["region"] == r]
+        sample.excluded[r] = ExcludedRegion(r, len(rows), int(rows[y].sum()),
+                                            int(rows["country"].nunique()), reason)
+    sample.data = sample.data.loc[~sample.data["region"].isin(regions)]
 
 
 def _effects(d: pd.DataFrame, outcome: str, regions: Sequence[str], fit: Any
@@ -382,12 +414,9 @@ def _fitted(outcome: str, sample: _Sample, regions: Sequence[str], fit: Any,
 # ---------------------------------------------------------------------------- contrasts
 
 def _holm(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
-    """Holm-adjusted p-values (statsmodels ``multipletests``).
-
-    statsmodels runs a full ``gc.collect()`` on every Holm call, tens of milliseconds in
-    a process holding pandas and scipy, once per app here; frozen, the collector skips
-    every object that existed before the call.
-    """
+    """Holm-adjusted p-values (statsmodels ``multipletests``). statsmodels runs a full
+    ``gc.collect()`` per call (tens of ms, once per app here); frozen, it skips every
+    object that existed before."""
     from statsmodels.stats.multitest import multipletests
 
     if not len(pvalues):
@@ -554,6 +583,7 @@ __all__ = [
     "FEW_REGION_COUNTRIES",
     "MIN_CLUSTERS",
     "OUTCOMES",
+    "SEPARATION_LOG_ODDS",
     "ExcludedRegion",
     "Outcome",
     "RegionContrast",

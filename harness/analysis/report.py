@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from harness import __version__
-from harness.analysis import charts, worldmap
+from harness.analysis import charts, report_sections, worldmap
 from harness.analysis.definitions import (
     BARRIER_CASES,
     DOMESTIC_COUNTRIES,
@@ -31,6 +31,7 @@ from harness.analysis.definitions import (
     RNR_BARRIERS,
 )
 from harness.analysis.evidence_links import Href, evidence_hrefs
+from harness.analysis.findings import findings, stored_downloads
 from harness.analysis.stats import wilson
 from harness.analysis.tables import Analysis, country_order
 from harness.support.secrets import mask_url
@@ -42,7 +43,7 @@ h1{margin-bottom:.2em}h2{margin-top:2em;border-bottom:2px solid #eee;padding-bot
 table{border-collapse:collapse;margin:.8em 0;font-size:.9em}
 td,th{border:1px solid #ddd;padding:.25em .55em;text-align:left;vertical-align:top}
 th{background:#f5f5f5;position:sticky;top:0}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .meta{color:#555;font-size:.92em}.meta code{font-size:.95em}.missing{color:#a00}
 .key td:first-child{font-weight:600}
 .matrix td{text-align:center;font-weight:700;font-size:.8em;padding:.2em .35em;min-width:2.6em}
@@ -408,8 +409,11 @@ def render_report(analysis: Analysis, report_dir: Path, title: str | None = None
     current = analysis.current_run()
     failures = analysis.failures(failures_limit)
     title = title or "Real-name registration barriers: report"
+    downloads, trend = stored_downloads(analysis, by_app=tables["by_app"])
+    figures = findings(analysis, downloads, tables["by_region"], tables["summary"])
     parts = [
         *_header(analysis, title),
+        *report_sections.findings_section(figures),
         "<h2>Key figures</h2>", _summary_block(tables["summary"]),
         "<h2>Outcome per app and country</h2>", _img(charts.heatmap(matrix),
                                                       "heatmap of outcomes", natural=True),
@@ -417,6 +421,9 @@ def render_report(analysis: Analysis, report_dir: Path, title: str | None = None
         "</summary>", _matrix_html(matrix), "</details>",
         "<h2>Changes since the previous run</h2>", _changes_block(tables["changes"], current),
         *_rates_sections(tables["by_region"], tables["by_app"].copy(), matrix),
+        *report_sections.regional_section(tables["regional_contrasts"],
+                                          tables["app_regions"]),
+        *report_sections.trend_section(downloads, trend),
         "<h2>Store and sign-up barriers</h2>", _cases_block(analysis, matrix),
         *_funnel_section(tables["funnel"]),
         "<h2>Evidence</h2><p class='note'>The attempt behind each instance's outcome. Links "

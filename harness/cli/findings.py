@@ -11,6 +11,12 @@ from typing import Any
 
 from harness.cli.common import EXIT_OK, db_default, require_db
 
+#: China's Cybersecurity Law took effect on 1 June 2017 (the same default as
+#: ``harness.analysis.findings.CYBERSECURITY_LAW``, kept here so that ``--help`` does not
+#: import the statistics stack).
+CYBERSECURITY_LAW = "2017-06"
+DEFAULT_HARMONICS = 1
+
 
 def register(subparsers: Any) -> None:
     """Add ``findings`` to the ``harness`` command's subparsers."""
@@ -23,35 +29,22 @@ def register(subparsers: Any) -> None:
     p.add_argument("--include-simulated", action="store_true",
                    help="count the simulator's measurements (the demo's)")
     p.add_argument("--dataset", default=None, help="stored download dataset (default newest)")
-    p.add_argument("--intervention", default="2017-06", metavar="YYYY-MM",
+    p.add_argument("--intervention", default=CYBERSECURITY_LAW, metavar="YYYY-MM",
                    help="first post month of the download models (default 2017-06, the "
                         "Cybersecurity Law)")
-    p.add_argument("--harmonics", type=int, default=1, help="Fourier pairs (default 1)")
+    p.add_argument("--harmonics", type=int, default=DEFAULT_HARMONICS,
+                   help=f"Fourier pairs (default {DEFAULT_HARMONICS})")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(func=cmd_findings)
 
 
 def _downloads(args: argparse.Namespace, analysis: Any) -> Any:
-    from harness.analysis.findings import Figure, downloads_figure
-    from harness.analysis.trends.fitting import fit_groups
-    from harness.analysis.trends.groups import groups_from_evidence
+    from harness.analysis.findings import stored_downloads
     from harness.analysis.trends.its import ItsSpec
-    from harness.storage.downloads import find_dataset, list_datasets, read_counts
 
-    if args.dataset is None and not list_datasets(analysis.store):
-        return None
-    info = find_dataset(analysis.store, args.dataset)
-    groups = groups_from_evidence(analysis.by_app())
-    if not groups.affected or not groups.comparison:
-        return Figure("downloads", "download change of the affected apps", None,
-                      notes=[f"dataset {info.name!r} is stored, but the measurements give "
-                             f"{len(groups.affected)} affected and {len(groups.comparison)} "
-                             "comparison apps; `harness trends fit --group-apps ... "
-                             "--vs-apps ...` fits given groups"])
-    rows = read_counts(analysis.store, info.id)
-    result = fit_groups(rows, groups, ItsSpec(args.intervention, args.harmonics),
-                        {"name": info.name, "sha256": info.sha256})
-    return downloads_figure(result)
+    figure, _ = stored_downloads(analysis, args.dataset,
+                                 ItsSpec(args.intervention, args.harmonics))
+    return figure
 
 
 def cmd_findings(args: argparse.Namespace) -> int:

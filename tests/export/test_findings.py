@@ -49,3 +49,11 @@ def test_downloads_without_evidence_groups_explain_how_to_give_them(
     down = json.loads(capsys.readouterr().out)[2]
     # the simulator's apps are not catalog apps: no affected/comparison app has counts
     assert down["value"] is None and "--group-apps" in down["notes"][0]
+
+
+def test_the_command_line_defaults_are_the_analysis_defaults() -> None:
+    from harness.analysis import findings as analysis
+    from harness.cli import findings as cli
+
+    assert cli.CYBERSECURITY_LAW == analysis.CYBERSECURITY_LAW
+    assert cli.DEFAULT_HARMONICS == analysis.DEFAULT_HARMONICS

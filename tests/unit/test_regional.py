@@ -13,6 +13,7 @@ import ctypes
 import glob
 import os
 import time
+import warnings
 from collections.abc import Iterator
 
 import numpy as np
@@ -226,6 +227,61 @@ def test_thin_and_constant_regions_are_reported_and_the_rest_is_fitted() -> None
     assert "central_asia left out: fewer than 2 countries" in thin["note"].iloc[0]
     assert barrier["odds_ratio"].notna().sum() == 6
     assert table.columns.tolist() == [c for c, _ in REGIONAL_CONTRASTS_COLUMNS]
+
+
+def _separated_regions(data: pd.DataFrame, regions: dict[str, str]) -> pd.DataFrame:
+    """``data`` with copies of its mena countries in ``regions`` (region: country prefix)
+    where every app meets a barrier except the last, which keeps its outcome there and
+    never meets one elsewhere: the new regions' odds ratios are infinite."""
+    last = sorted(data["app"].unique())[-1]
+    data = data.copy()
+    data.loc[data["app"] == last, ["barrier", "rnr"]] = 0
+    base = simulate(np.random.default_rng(11))
+    mena = base[base["region"] == "mena"]
+    copies = []
+    for region, prefix in regions.items():
+        rows = mena.assign(country=prefix + mena["country"], region=region)
+        rows.loc[rows["app"] != last, ["barrier", "rnr"]] = 1
+        own = rows["app"] == last
+        rows.loc[own, "barrier"] = rows.loc[own, "rnr"] = np.arange(int(own.sum())) % 2
+        copies.append(rows)
+    return pd.concat([data, *copies], ignore_index=True)
+
+
+def test_separated_regions_are_left_out_with_their_reason_not_a_nan_interval() -> None:
+    data = _separated_regions(simulate(np.random.default_rng(4)),
+                              {"sub_saharan_africa": "S", "north_america": "N"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        model = fit_regional_model(data)
+        table = regional_contrasts_table(data)
+    assert model.fitted and {e.region for e in model.effects} == set(TRUTH)
+    reasons = {e.region: e.reason for e in model.excluded_regions}
+    assert set(reasons) == {"sub_saharan_africa", "north_america"}
+    assert all(r.startswith("quasi-complete separation") for r in reasons.values())
+    assert all(np.isfinite([e.std_error, e.ci_low, e.ci_high]).all() for e in model.effects)
+    barrier = table[table["outcome"] == "barrier"]
+    assert barrier["odds_ratio"].notna().sum() == 6  # the four modelled regions' pairs
+    ssa = barrier[barrier["region_b"] == "sub_saharan_africa"]
+    assert ssa["odds_ratio"].isna().all() and ssa["note"].str.contains("separation").all()
+
+
+def test_when_most_regions_diverge_from_the_reference_its_side_is_left_out() -> None:
+    """Outside asia_pacific every app but two always meets a barrier and those two are
+    not tested in asia_pacific: asia_pacific is the region apart, so it is left out and
+    the others are compared through the two apps whose outcome varies among them."""
+    data = simulate(np.random.default_rng(6), countries=(12, 8, 7, 6))
+    last = sorted(data["app"].unique())[-2:]
+    outside, kept = data["region"] != "asia_pacific", data["app"].isin(last)
+    data.loc[outside & ~kept, ["barrier", "rnr"]] = 1
+    data = data[outside | ~kept]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        model = fit_regional_model(data)
+    reasons = {e.region: e.reason for e in model.excluded_regions}
+    assert list(reasons) == ["asia_pacific"] and "separation" in reasons["asia_pacific"]
+    assert model.fitted and model.apps == 2 and len(model.effects) == 2
+    assert model.reference in {"europe", "mena", "latin_america"}
 
 
 def test_few_clusters_are_warned_about() -> None:
