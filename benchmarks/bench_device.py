@@ -1,11 +1,20 @@
-"""Harness overhead on the Appium path: the same sign-up flow driven (a) through the harness
-and (b) by a straight-line appium-python-client script written for the comparison, against
-the same server: the simulator, and a real Appium 3 server with the fake driver.
+"""Device commands and time: the same sign-up flow driven (a) through the harness and
+(b) by a straight-line appium-python-client script written for the comparison, against
+the same server: the simulator, the simulator at a real device's pace (the UiAutomator2
+cost model of ``harness.sim``, per command kind), and a real Appium 3 server with the
+fake driver.
 
-Prints, per server: wall time per attempt of each, the harness/raw ratio, and the
-harness's overhead per step in milliseconds, with and without evidence capture (a
-screenshot plus page source after every step). Target: ratio at most 1.10 without
-evidence.
+Both sides do the same work: the script records the same device facts as the harness
+(its position, its info and SIM country), starts the app the same way, waits for each
+element (no fixed sleeps) and polls the SMS inbox for the code. The harness also checks
+every screen for barriers and keeps each step's page source.
+
+Prints, per server and per screenshot policy (``none``: page sources only; ``key``, the
+default: the verdict screen and each stage's first screen; ``all``: every step): the
+median time per attempt, the harness/raw ratio, and the device commands per step of
+each side, counted by the simulator. Targets at a device's pace: ratio <= 1.05 with page
+sources only, <= 1.15 with the default policy; the harness's commands per step no more
+than the script's; on the fast simulator, harness CPU under 3 ms a step.
 
     python benchmarks/bench_device.py [--rounds N]
 """
@@ -23,7 +32,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +50,8 @@ from harness.attempt.run import run_attempt  # noqa: E402
 from harness.attempt.settings import RunnerSettings  # noqa: E402
 from harness.devices.appium import AppiumDevice  # noqa: E402
 from harness.devices.capabilities import build_capabilities  # noqa: E402
-from harness.sim import SimServer  # noqa: E402
+from harness.sim import PACE_UIAUTOMATOR2, SimServer  # noqa: E402
+from harness.spec.config import ScreenshotPolicy  # noqa: E402
 from harness.spec.profiles import load_profile  # noqa: E402
 from harness.spec.scenarios import load_scenario  # noqa: E402
 from harness.storage import Store  # noqa: E402
@@ -62,9 +74,13 @@ def wait_find(driver: Any, by: str, value: str, timeout: float = 10) -> Any:
 
 
 def raw_openchat(url: str, caps: dict[str, Any], national: str) -> int:
-    """The demo OpenChat sign-up, written by hand against the simulator. Returns steps."""
+    """The demo OpenChat sign-up, written by hand against the simulator, recording the
+    device facts the harness records. Returns the steps."""
     d = webdriver.Remote(url, options=AppiumOptions().load_capabilities(caps))
     try:
+        d.execute_script("mobile: getGeolocation", {})
+        d.execute_script("mobile: getDeviceInfo", {})
+        d.execute_script("mobile: shell", {"command": "getprop"})
         d.execute_script("mobile: terminateApp", {"appId": PKG})
         d.execute_script("mobile: clearApp", {"appId": PKG})
         d.execute_script("mobile: activateApp", {"appId": PKG})
@@ -91,7 +107,11 @@ def raw_openchat(url: str, caps: dict[str, Any], national: str) -> int:
         wait_find(d, "xpath", '//*[@text="Posted"]')
     finally:
         d.quit()
-    return 14
+    return STEPS
+
+
+#: The OpenChat flow's steps as the harness counts them, launch and the feature included.
+STEPS = 14
 
 
 def raw_fake(url: str, caps: dict[str, Any], national: str) -> int:
@@ -122,15 +142,15 @@ steps:
 
 
 def harness_runner(url: str, scenario_path: Path, profile_path: Path, backend: Backend,
-                   evidence: bool, tmp: Path) -> Callable[[], str]:
+                   policy: ScreenshotPolicy, tmp: Path) -> Callable[[], str]:
     """One attempt through the harness, as a run does it: the store, the run, the profile
     and the scenario are opened once; each attempt is stored with its steps."""
     profile = load_profile(profile_path)
     phone = profile.resolve_phone(backend)
     scenario = load_scenario(scenario_path)
-    store = Store.open(str(tmp / f"bench-{backend.value}-{evidence}.db"))
+    store = Store.open(str(tmp / f"bench-{backend.value}-{policy}.db"))
     run_id = store.start_run(backend.value, "bench")
-    settings = RunnerSettings(screenshots=evidence, poll_interval=0.05)
+    settings = RunnerSettings(screenshots=policy, poll_interval=0.05)
 
     def attempt() -> str:
         result = run_attempt(
@@ -143,24 +163,72 @@ def harness_runner(url: str, scenario_path: Path, profile_path: Path, backend: B
     return attempt
 
 
-def timed(fn: Callable[[], object], rounds: int) -> list[float]:
-    out = []
+@dataclass
+class Side:
+    """One side's figures on one server: seconds per attempt, main-thread CPU seconds per
+    attempt, and the commands the server answered in one attempt."""
+
+    name: str
+    seconds: list[float]
+    cpu: list[float]
+    commands: Counter[str]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    def per_step(self, steps: int) -> float:
+        return sum(self.commands.values()) / steps
+
+
+def measure(name: str, fn: Callable[[], object], rounds: int, sim: SimServer | None) -> Side:
+    """``rounds`` attempts of ``fn`` (after one warm-up), timed one by one; the commands
+    are those of the last attempt (every attempt sends the same)."""
+    fn()
+    seconds, cpu = [], []
     for _ in range(rounds):
-        t = time.perf_counter()
+        if sim is not None:
+            sim.reset_commands()
+        t, c = time.perf_counter(), time.thread_time()
         fn()
-        out.append(time.perf_counter() - t)
-    return out
+        cpu.append(time.thread_time() - c)
+        seconds.append(time.perf_counter() - t)
+    return Side(name, seconds, cpu, sim.commands if sim is not None else Counter())
 
 
-def report(name: str, raw: list[float], plain: list[float], full: list[float],
-           steps: int) -> None:
-    r, h, e = statistics.median(raw), statistics.median(plain), statistics.median(full)
-    print(f"\n{name} (median of {len(raw)} attempts, {steps} steps each)")
-    print(f"  raw appium-python-client script : {r * 1000:8.1f} ms")
-    print(f"  harness, no evidence            : {h * 1000:8.1f} ms   ratio {h / r:5.2f}   "
-          f"overhead {(h - r) / steps * 1000:6.1f} ms/step")
-    print(f"  harness, evidence every step    : {e * 1000:8.1f} ms   ratio {e / r:5.2f}   "
-          f"overhead {(e - r) / steps * 1000:6.1f} ms/step")
+def report(title: str, raw: Side, sides: list[Side], steps: int) -> dict[str, float]:
+    """Print one server's table; return the ratios by side name."""
+    counted = bool(raw.commands)
+    print(f"\n{title} (median of {len(raw.seconds)} attempts, {steps} steps each)")
+    head = f"  {'side':<34}{'ms/attempt':>11}{'ratio':>8}"
+    print(head + (f"{'cmds/step':>11}{'shots':>7}" if counted else ""))
+    ratios = {}
+    for side in (raw, *sides):
+        ratio = side.median / raw.median
+        ratios[side.name] = ratio
+        line = f"  {side.name:<34}{side.median * 1000:>11.1f}{ratio:>8.2f}"
+        if counted:
+            line += f"{side.per_step(steps):>11.2f}{side.commands['screenshot']:>7}"
+        print(line)
+    if counted:
+        for side in (raw, sides[0]):
+            print(f"  {side.name}, commands by kind: " + ", ".join(
+                f"{k} {n}" for k, n in sorted(side.commands.items())))
+    return ratios
+
+
+POLICIES: tuple[ScreenshotPolicy, ...] = ("none", "key", "all")
+LABELS = {"none": "harness, page sources only", "key": "harness, default screenshots",
+          "all": "harness, screenshot every step"}
+
+
+def run_sim(sim: SimServer, scenario: Path, prof: Path, caps: dict[str, Any], national: str,
+            rounds: int, tmp: Path) -> tuple[Side, list[Side]]:
+    raw = measure("raw appium-python-client script",
+                  lambda: raw_openchat(sim.url, caps, national), rounds, sim)
+    sides = [measure(LABELS[p], harness_runner(sim.url, scenario, prof, Backend.SIM, p, tmp),
+                     rounds, sim) for p in POLICIES]
+    return raw, sides
 
 
 def free_port() -> int:
@@ -172,8 +240,6 @@ def free_port() -> int:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=7)
-    ap.add_argument("--latency-ms", type=float, default=100.0,
-                    help="per-command latency of the paced simulator run (default 100)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-device-"))
     prof = tmp / "DE.yaml"
@@ -184,34 +250,36 @@ def main() -> int:
     phone = profile.resolve_phone(Backend.SIM)
     national = phone.national.reveal()
     scenario = REPO / "scenarios" / "demo" / "openchat.yaml"
+    caps = build_capabilities(profile, phone, Backend.SIM)
+    failed: list[str] = []
 
     with SimServer() as sim:
-        caps = build_capabilities(profile, phone, Backend.SIM)
-        plain_run = harness_runner(sim.url, scenario, prof, Backend.SIM, False, tmp)
-        full_run = harness_runner(sim.url, scenario, prof, Backend.SIM, True, tmp)
-        raw_openchat(sim.url, caps, national)  # warm-up
-        plain_run()
-        raw = timed(lambda: raw_openchat(sim.url, caps, national), args.rounds)
-        plain = timed(plain_run, args.rounds)
-        full = timed(full_run, args.rounds)
-        report("simulator, demo OpenChat sign-up + post", raw, plain, full, 14)
+        raw, sides = run_sim(sim, scenario, prof, caps, national, args.rounds, tmp)
+        report("simulator, demo OpenChat sign-up + post", raw, sides, STEPS)
+        cpu = statistics.median(sides[0].cpu) / STEPS * 1000
+        raw_cpu = statistics.median(raw.cpu) / STEPS * 1000
+        print(f"  CPU of the controller per step (client, parse, rules, storage): harness "
+              f"{cpu:.2f} ms, raw script {raw_cpu:.2f} ms (target: harness under 3 ms)")
+        failed += [] if cpu < 3 else [f"harness CPU {cpu:.2f} ms a step"]
 
-    # the same flow at a real device's pace: every command takes latency ms
-    with SimServer(latency=args.latency_ms / 1000) as sim:
-        caps = build_capabilities(profile, phone, Backend.SIM)
-        plain_run = harness_runner(sim.url, scenario, prof, Backend.SIM, False, tmp)
-        full_run = harness_runner(sim.url, scenario, prof, Backend.SIM, True, tmp)
-        rounds = max(2, args.rounds // 3)
-        raw = timed(lambda: raw_openchat(sim.url, caps, national), rounds)
-        plain = timed(plain_run, rounds)
-        full = timed(full_run, rounds)
-        report(f"simulator at {args.latency_ms:g} ms per command (a real device's pace)",
-               raw, plain, full, 14)
+    with SimServer(pace=PACE_UIAUTOMATOR2) as sim:
+        raw, sides = run_sim(sim, scenario, prof, caps, national, max(2, args.rounds // 3),
+                             tmp)
+        ratios = report("simulator at a real device's pace (UiAutomator2 cost model, "
+                        "docs/simulator.md)", raw, sides, STEPS)
+        none, key = ratios[LABELS["none"]], ratios[LABELS["key"]]
+        print(f"  targets: page sources only {none:.3f} <= 1.05; default screenshots "
+              f"{key:.3f} <= 1.15; commands per step harness "
+              f"{sides[0].per_step(STEPS):.2f} <= raw {raw.per_step(STEPS):.2f}")
+        failed += [f"paced ratio {none:.3f} > 1.05"] if none > 1.05 else []
+        failed += [f"paced default-policy ratio {key:.3f} > 1.15"] if key > 1.15 else []
+        if sides[0].per_step(STEPS) > raw.per_step(STEPS):
+            failed.append("the harness sends more commands per step than the script")
 
     appium_main = REPO / "tests" / "appium" / "node_modules" / "appium" / "index.js"
     if not appium_main.exists() or shutil.which("node") is None:
         print("\nreal Appium: skipped (run `make test` once to install tests/appium)")
-        return 0
+        return _missed(failed)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
@@ -237,17 +305,22 @@ def main() -> int:
         fscen.write_text(FAKE_SCENARIO, encoding="utf-8")
         fprofile = load_profile(fake_prof)
         fcaps = build_capabilities(fprofile, phone, Backend.APPIUM)
-        fplain = harness_runner(url, fscen, fake_prof, Backend.APPIUM, False, tmp)
-        ffull = harness_runner(url, fscen, fake_prof, Backend.APPIUM, True, tmp)
-        raw_fake(url, fcaps, national)
-        fplain()
-        raw = timed(lambda: raw_fake(url, fcaps, national), args.rounds)
-        plain = timed(fplain, args.rounds)
-        full = timed(ffull, args.rounds)
-        report("real Appium 3 + fake driver, 5-step sign-up", raw, plain, full, 5)
+        raw = measure("raw appium-python-client script",
+                      lambda: raw_fake(url, fcaps, national), args.rounds, None)
+        sides = [measure(LABELS[p], harness_runner(url, fscen, fake_prof, Backend.APPIUM, p,
+                                                   tmp), args.rounds, None)
+                 for p in POLICIES]
+        report("real Appium 3 + fake driver, 5-step sign-up (no element bounds: taps by "
+               "locator)", raw, sides, 5)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(10)
+    return _missed(failed)
+
+
+def _missed(failed: list[str]) -> int:
+    """Print the targets missed; a benchmark reports, it does not fail the build."""
+    print("\n" + ("targets missed: " + "; ".join(failed) if failed else "all targets met"))
     return 0
 
 

@@ -35,7 +35,9 @@ from typing import Any
 
 from harness.attempt.evidence import EvidenceSink, NullSink, redact_screenshot
 from harness.attempt.otp import DeviceSmsSource, OtpSource, OtpSourceError
+from harness.attempt.permissions import permission_button
 from harness.attempt.settings import RunnerSettings
+from harness.attempt.touch import Touch
 from harness.attempt.watch import CandidateWatch
 from harness.devices.base import Device, DeviceError, ElementGone
 from harness.spec.scenarios import Scenario
@@ -57,7 +59,7 @@ from harness.spec.templates import SECRET_VARIABLES, is_secret, render
 from harness.support.secrets import SecretScrubber, scrub
 from harness.verdicts.prompts import Role, modal_scope
 from harness.verdicts.rules import RuleMatch, RuleSet
-from harness.verdicts.screen import SYSTEM_DIALOG_PACKAGES, Node, Screen, ScreenParseError
+from harness.verdicts.screen import Node, Screen, ScreenParseError
 from harness.vocabulary.outcomes import AccessLevel, Barrier, Failure, Stage, Status, Verdict
 
 log = logging.getLogger(__name__)
@@ -66,20 +68,6 @@ log = logging.getLogger(__name__)
 RULE_CALLING_CODE_ABSENT = "builtin.calling_code_absent"
 RULE_SMS_TIMEOUT = "builtin.sms_timeout"
 RULE_NO_ACCOUNT = "builtin.no_account_step"
-
-#: Buttons of Android's runtime-permission dialog, most preferred first, by answer.
-_PERMISSION_BUTTONS = {
-    "allow": (re.compile(r"permission_allow_foreground_only_button$"),
-              re.compile(r"permission_allow_button$"),
-              re.compile(r"permission_allow_one_time_button$"),
-              re.compile(r"^(while using the app|only while using the app|allow|允许|允許|"
-                         r"仅在使用(该|此)?应用(期间|时)允许|僅在使用(該|此)?應用程式(期間|時)允許|"
-                         r"使用时允许|使用時允許)$", re.IGNORECASE)),
-    "deny": (re.compile(r"permission_deny_and_dont_ask_again_button$"),
-             re.compile(r"permission_deny_button$"),
-             re.compile(r"^(don.t allow|deny|拒绝|拒絕|不允许|不允許)$", re.IGNORECASE)),
-}
-
 
 class _Stop(Exception):
     """Ends the attempt with ``verdict``; the screen is the evidence."""
@@ -131,6 +119,10 @@ class Runner:
         self._feature_notes: list[str] = []
         self._last_screen: Screen | None = None
         self._watch: CandidateWatch | None = None
+        self.touch = Touch(device)
+        #: A screenshot taken with the step's observation, and the screen it shows.
+        self._shot: tuple[Screen, bytes] | None = None
+        self._shot_stages: set[Stage] = set()
 
     # ------------------------------------------------------------------ public
 
@@ -210,11 +202,11 @@ class Runner:
             self.device.launch_app(self.package, clear=step.clear)
             return None
         if isinstance(step, Tap):
-            return self._act(step, step.target, lambda locs: self.device.tap(locs))
+            return self._act(step, step.target, self.touch.tap)
         if isinstance(step, Input):
             text = self._render(step.text)
             return self._act(step, step.target,
-                             lambda locs: self.device.type_text(locs, text, step.clear))
+                             lambda sel, node: self.touch.type(sel, node, text, step.clear))
         if isinstance(step, Wait):
             screen, _node = self._await(step, step.target)
             return screen
@@ -222,7 +214,7 @@ class Runner:
             return self._choose_calling_code(step)
         if isinstance(step, RequestOtp):
             self.otp.prepare()
-            return self._act(step, step.target, lambda locs: self.device.tap(locs))
+            return self._act(step, step.target, self.touch.tap)
         if isinstance(step, EnterOtp):
             return self._enter_otp(step)
         raise TypeError(f"unknown step {step!r}")
@@ -240,6 +232,11 @@ class Runner:
                 raise DeviceError(f"the device returned an unreadable page source: {exc}"
                                   ) from None
             self._last_screen = screen
+            retap = self.touch.missed_tap(screen)
+            if retap is not None:
+                if self._watch is not None:
+                    self._watch.observations.append(retap)
+                continue
             if not self._answer_permission(step, screen):
                 return screen, self.rules.classify(screen, step.stage)
         return screen, self.rules.classify(screen, step.stage)
@@ -283,11 +280,13 @@ class Runner:
         return node
 
     def _await(self, step: Step, target: Selector,
-               action: Callable[[list[tuple[str, str]]], None] | None = None
+               action: Callable[[Selector, Node], None] | None = None, shoot: bool = True
                ) -> tuple[Screen, Node]:
-        """Poll until the target is on screen, then act on it (if given).
+        """Poll until the target is on screen, then act on it (if given) as it was seen.
 
-        If the element vanished between the read and the action, read again.
+        The screen read is the step's evidence (with a screenshot of the same moment when
+        the policy asks for one and ``shoot``). If the element vanished between the read
+        and the action, read again.
         """
         sel = target.render(self.vars)
         watch = self._watch or self._new_watch(step)
@@ -300,10 +299,12 @@ class Runner:
                 watch.stopped(match, screen)
                 continue
             watch.goes_on(match)
+            if shoot:
+                self._observed(step, screen)
             if action is None:
                 return screen, node
             try:
-                action(sel.locators(node))
+                action(sel, node)
                 return screen, node
             except ElementGone:
                 continue
@@ -311,19 +312,40 @@ class Runner:
         raise _Stop(self._unrecognized(step, f"{sel.describe()} did not appear within "
                                              f"{step.timeout:g} s"), screen)
 
-    def _act(self, step: Step, target: Selector,
-             action: Callable[[list[tuple[str, str]]], None]) -> Screen:
-        return self._await(step, target, action)[0]
+    def _act(self, step: Step, target: Selector, action: Callable[[Selector, Node], None],
+             shoot: bool = True) -> Screen:
+        return self._await(step, target, action, shoot)[0]
+
+    # ------------------------------------------------------------------ acting
+
+    def _observed(self, step: Step, screen: Screen) -> None:
+        """A screenshot of the step's observation, when the policy wants one: every step's
+        (``all``), or the first of each stage and the verdict's (``key``)."""
+        policy = self.settings.screenshots
+        if policy == "none" or (policy == "key" and step.stage in self._shot_stages):
+            return
+        shot = self._screenshot()
+        if shot is not None:
+            self._shot = (screen, shot)
+            self._shot_stages.add(step.stage)
+
+    def _screenshot(self) -> bytes | None:
+        try:
+            return self.device.screenshot()
+        except DeviceError as exc:
+            log.debug("no screenshot: %s", exc.message)
+            return None
 
     # ------------------------------------------------------------------ compound steps
 
     def _choose_calling_code(self, step: ChooseCallingCode) -> Screen:
         if step.open is not None:
-            self._act(step, step.open, lambda locs: self.device.tap(locs))
+            self._act(step, step.open, self.touch.tap, shoot=False)
         if step.search is not None:
             query = self._render(step.search_text)
             self._act(step, step.search,
-                      lambda locs: self.device.type_text(locs, query, True))
+                      lambda sel, node: self.touch.type(sel, node, query, True),
+                      shoot=False)
         entry_text = self._render(step.entry)
         entry = re.compile(re.escape(entry_text) + r"(?!\d)")
         shown = (step.list or step.search or step.open)
@@ -341,7 +363,8 @@ class Runner:
             if node is not None:
                 sel = Selector(SelectorKind.TEXT, (node.label,))
                 try:
-                    self.device.tap(sel.locators(node))
+                    self._observed(step, screen)
+                    self.touch.tap(sel, node)
                     watch.goes_on(match)
                     return screen
                 except ElementGone:
@@ -408,7 +431,7 @@ class Runner:
         sel = step.target.render(self.vars)
         for _ in range(3):
             try:
-                self.device.type_text(sel.locators(node), code, True)
+                self.touch.type(sel, node, code, True)
                 return screen
             except ElementGone:
                 screen, node = self._await(step, step.target)
@@ -433,23 +456,11 @@ class Runner:
     def _answer_permission(self, step: Step, screen: Screen) -> bool:
         """Answer Android's runtime-permission dialog if it is on screen (a recorded step
         of its own, kind ``permissiondialog``); True when one was answered."""
-        dialog = [n for n in screen.nodes() if n.package in SYSTEM_DIALOG_PACKAGES
-                  and n.displayed]
-        if not dialog:
-            return False
         answer = self.settings.permissions
-        buttons = [n for n in dialog if n.clickable or n.cls.endswith("Button")]
-        choice: Node | None = None
-        for pattern in _PERMISSION_BUTTONS.get(answer, ()):
-            choice = next((b for b in buttons if pattern.search(b.resource_id)
-                           or pattern.search(b.label.strip())), None)
-            if choice is not None:
-                break
-        if choice is None:
-            return False  # some other system dialog: the step's own logic decides
-        question = next((n.label for n in dialog if n.label and n not in buttons
-                         and "message" in n.resource_id), "") or next(
-            (n.label for n in dialog if n.label and n not in buttons), "")
+        found = permission_button(screen, answer)
+        if found is None:
+            return False  # no dialog, or some other system dialog: the step decides
+        choice, question = found
         builtin = PermissionDialog(stage=step.stage, timeout=0, optional=True, line=None,
                                    name="permission dialog", origin="runner")
         index = self._begin(builtin, f"answer the permission dialog: {answer} "
@@ -554,27 +565,25 @@ class Runner:
 
     def _finish(self, index: int, outcome: str, detail: str | None,
                 screen: Screen | None, observations: list[dict[str, Any]]) -> None:
-        """Store the step's evidence: a screenshot and the page source of the same moment.
+        """Store the step's evidence: the page source it was decided on and, by the
+        screenshot policy, a screenshot of the same moment; nothing is read again.
 
-        For a step that succeeded the evidence is the screen after its action; for one
-        that ended the attempt it is the screen that produced the verdict. The attempt's
-        own secrets are scrubbed from the source and painted over in the screenshot.
+        For a step that succeeded the evidence is the screen it acted on (the one its
+        screenshot shows, when it has one); for one that ended the attempt it is the
+        screen that produced the verdict, with a screenshot unless the policy is ``none``.
+        The attempt's own secrets are scrubbed from the source and painted over in the
+        screenshot.
         """
-        source = screen.source if screen is not None else None
         shot: bytes | None = None
-        if self.settings.screenshots:
-            try:
-                shot = self.device.screenshot()
-                paired = self.device.page_source()
-            except DeviceError as exc:
-                log.debug("no screenshot for step %d: %s", index, exc.message)
-                shot, paired = None, None
-            if outcome == "ok" and paired is not None:
-                source = paired
-            if shot is not None:
-                shot = redact_screenshot(shot, paired, self._scrub)
-        if source is not None:
-            source = self._scrub(source)
+        if self._shot is not None and outcome == "ok":
+            screen, shot = self._shot
+        elif screen is not None and outcome not in ("ok", "skipped") \
+                and self.settings.screenshots != "none":
+            shot = self._screenshot()
+        self._shot = None
+        if shot is not None and screen is not None:
+            shot = redact_screenshot(shot, screen.source, self._scrub)
+        source = self._scrub(screen.source) if screen is not None else None
         self.sink.step_finished(index, outcome, detail, source, shot, observations or None)
 
 

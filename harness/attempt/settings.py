@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.spec.config import RunConfig
+from harness.spec.config import RunConfig, ScreenshotPolicy
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,9 @@ class RunnerSettings:
     #: is a verdict; and how long a calling-code list must stay unchanged without the
     #: profile's code before the code counts as not offered (lists debounce and load).
     settle_time: float = 3.0
-    screenshots: bool = True
+    #: Which screens get a screenshot (``harness.spec.config.ScreenshotPolicy``): the
+    #: verdict screen and each stage's first screen (``key``), every step's, or none.
+    screenshots: ScreenshotPolicy = "key"
     #: An operator at the device solves routine challenges (slider, captcha); without one
     #: a challenge ends the attempt as failure: challenge_required.
     attended: bool = False

@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 
 from harness.cli.common import EXIT_FAILURES, EXIT_OK, db_default
-from harness.spec.config import DEFAULT_APPIUM_URL, RunConfig, echo_url_for, min_interval_for
+from harness.spec.config import (
+    DEFAULT_APPIUM_URL,
+    SCREENSHOT_POLICIES,
+    RunConfig,
+    echo_url_for,
+    min_interval_for,
+)
 from harness.support.console import out_console
 from harness.support.errors import ConfigError
 from harness.support.secrets import shown_db
@@ -45,6 +51,15 @@ def register(subparsers: Any) -> None:
     run.set_defaults(func=cmd_run)
 
 
+def _screenshot_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--screenshots", choices=SCREENSHOT_POLICIES, default="key",
+                   help="screens saved as screenshots beside their page source: key (the "
+                        "verdict screen and each stage's first screen, the default), all "
+                        "(every step's) or none")
+    p.add_argument("--no-screenshots", action="store_true", help="the same as "
+                   "--screenshots none")
+
+
 def add_run_options(p: argparse.ArgumentParser, backend_default: str) -> None:
     p.add_argument("--country", default="all",
                    help="profile ids or country codes, comma-separated, or 'all' (default)")
@@ -60,7 +75,7 @@ def add_run_options(p: argparse.ArgumentParser, backend_default: str) -> None:
     p.add_argument("--profiles", type=Path, default=Path("device_profiles"))
     p.add_argument("--workers", type=int, default=4, help="attempts in parallel (default 4)")
     p.add_argument("--attempt-timeout", type=float, default=900.0)
-    p.add_argument("--no-screenshots", action="store_true")
+    _screenshot_options(p)
     p.add_argument("--ip-echo-url", default=os.environ.get("HARNESS_IP_ECHO_URL"),
                    help="IP-echo endpoint for the egress check (default: ipinfo.io on "
                         "appium, none on sim)")
@@ -106,7 +121,7 @@ def run_config(args: argparse.Namespace) -> RunConfig:
                      artifacts_dir=artifacts_option(args.artifacts),
                      profiles_dir=args.profiles,
                      attempt_timeout=args.attempt_timeout,
-                     screenshots=not args.no_screenshots,
+                     screenshots="none" if args.no_screenshots else args.screenshots,
                      ip_echo_url=echo_url(args), vantage_ttl=args.vantage_ttl,
                      full_tunnel_confirmed=frozenset(
                          x.strip() for x in args.full_tunnel_confirmed.split(",")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -28,6 +29,7 @@ from selenium.common.exceptions import (
     UnknownMethodException,
     WebDriverException,
 )
+from selenium.webdriver.remote.command import Command
 from tenacity import (
     RetryError,
     Retrying,
@@ -82,6 +84,7 @@ class AppiumDevice:
         self._backend = backend
         self._device_id = device_id
         self._closed = False
+        self._info: DeviceInfo | None = None
         #: The Grid node serving the session, when it was opened through a hub.
         self.node: str | None = None
 
@@ -216,57 +219,94 @@ class AppiumDevice:
         except (NoSuchElementException, StaleElementReferenceException):
             raise ElementGone("the element went stale before typing") from None
 
+    def tap_at(self, x: int, y: int) -> None:
+        self._actions([_pointer([*_tap_ticks(x, y)])])
+
+    def type_at(self, x: int, y: int, text: str) -> None:
+        taps = _tap_ticks(x, y)
+        keys = [{"type": "pause", "duration": 0}] * len(taps)
+        for ch in text:
+            keys += [{"type": "keyDown", "value": ch}, {"type": "keyUp", "value": ch}]
+        self._actions([_pointer(taps), {"type": "key", "id": "keyboard", "actions": keys}])
+
+    def _actions(self, sources: list[dict[str, Any]]) -> None:
+        """One W3C Perform Actions request (not retried: an action changes the app)."""
+        try:
+            self._call(lambda: self._driver.execute(Command.W3C_ACTIONS,
+                                                    {"actions": sources}), False)
+        except DeviceError as exc:
+            if "not implemented" in exc.message.lower() or "unknown" in exc.message.lower():
+                raise UnsupportedCommand(exc.message) from None
+            raise
+
     def launch_app(self, package: str, clear: bool = False) -> None:
-        """Start ``package`` (resetting its data first if ``clear``).
+        """Start ``package`` (resetting its data first if ``clear``): the commands a script
+        sends, with ``mobile: isAppInstalled`` asked only when one of them fails, to tell
+        an app that is not there from a device that misbehaves.
 
         On a driver without the UiAutomator2 ``mobile:`` app commands (a farm's other
         driver, the fake driver) the app the session was opened with is taken as started.
         """
         try:
-            installed = self._execute("mobile: isAppInstalled", {"appId": package})
-        except UnsupportedCommand:
-            log.info("driver cannot query installed apps; using the session's app")
-            return
-        if installed is False:
-            raise AppNotInstalled(f"{package} is not installed on device {self._device_id}")
-        if clear:
-            self._execute("mobile: terminateApp", {"appId": package}, idempotent=False)
-            self._execute("mobile: clearApp", {"appId": package}, idempotent=False)
-        try:
+            if clear:
+                self._execute("mobile: terminateApp", {"appId": package}, idempotent=False)
+                self._execute("mobile: clearApp", {"appId": package}, idempotent=False)
             self._execute("mobile: activateApp", {"appId": package}, idempotent=False)
+        except UnsupportedCommand:
+            log.info("driver cannot start apps; using the session's app")
         except DeviceError as exc:
-            if "not installed" in exc.message.lower():
-                raise AppNotInstalled(exc.message) from None
+            if not isinstance(exc, SessionLost) and self._not_installed(package, exc):
+                raise AppNotInstalled(f"{package} is not installed on device "
+                                      f"{self._device_id}") from None
             raise
+
+    def _not_installed(self, package: str, exc: DeviceError) -> bool:
+        if "not installed" in exc.message.lower():
+            return True
+        try:
+            return self._execute("mobile: isAppInstalled", {"appId": package}) is False
+        except DeviceError:
+            return False
 
     def stop_app(self, package: str) -> None:
         self._execute("mobile: terminateApp", {"appId": package}, idempotent=False)
 
     def device_info(self) -> DeviceInfo:
-        raw = self._execute("mobile: getDeviceInfo") or {}
-        if not isinstance(raw, dict):
-            raw = {}
+        """What the device says about itself: ``mobile: getDeviceInfo`` and one
+        ``mobile: shell getprop`` for the SIM and network countries, asked once per session
+        (the answers do not change within one)."""
+        if self._info is None:
+            raw = self._execute("mobile: getDeviceInfo") or {}
+            if not isinstance(raw, dict):
+                raw = {}
+            props = self._props(_COUNTRY_PROPS)
+            self._info = DeviceInfo(
+                model=raw.get("model"),
+                platform_version=raw.get("platformVersion"),
+                locale=raw.get("locale"),
+                timezone=raw.get("timeZone"),
+                sim_country=props.get(_COUNTRY_PROPS[0]),
+                network_country=props.get(_COUNTRY_PROPS[1]),
+                carrier=raw.get("carrierName"),
+                raw={k: v for k, v in raw.items() if k in (
+                    "manufacturer", "model", "brand", "apiVersion", "platformVersion",
+                    "carrierName", "locale", "timeZone", "realDisplaySize")},
+            )
+        return self._info
 
-        def prop(name: str) -> str | None:
-            try:
-                out = self._execute("mobile: shell", {"command": "getprop", "args": [name]})
-            except DeviceError:
-                return None  # needs --allow-insecure adb_shell on a real Appium server
-            value = str(out or "").strip()
-            return value.upper() if value else None
-
-        return DeviceInfo(
-            model=raw.get("model"),
-            platform_version=raw.get("platformVersion"),
-            locale=raw.get("locale"),
-            timezone=raw.get("timeZone"),
-            sim_country=prop("gsm.sim.operator.iso-country"),
-            network_country=prop("gsm.operator.iso-country"),
-            carrier=raw.get("carrierName"),
-            raw={k: v for k, v in raw.items() if k in (
-                "manufacturer", "model", "brand", "apiVersion", "platformVersion",
-                "carrierName", "locale", "timeZone", "realDisplaySize")},
-        )
+    def _props(self, names: Sequence[str]) -> dict[str, str]:
+        """System properties (upper-cased, empty ones left out) from one ``getprop`` of
+        all of them; ``{}`` when the server does not allow ``adb_shell``."""
+        try:
+            out = str(self._execute("mobile: shell", {"command": "getprop"}) or "")
+        except DeviceError:
+            return {}  # needs --allow-insecure adb_shell on a real Appium server
+        found = {}
+        for line in out.splitlines():
+            m = _GETPROP_LINE.match(line.strip())
+            if m and m.group(1) in names and m.group(2).strip():
+                found[m.group(1)] = m.group(2).strip().upper()
+        return found
 
     def list_sms(self, limit: int = 20) -> list[Sms]:
         raw = self._execute("mobile: listSms", {"max": limit})
@@ -329,6 +369,26 @@ class AppiumDevice:
                 raise UnsupportedCommand(f"the browser showed no JSON from {mask_url(url)} "
                                          f"within {timeout:g} s")
             time.sleep(0.5)
+
+
+#: The SIM's and the registered network's ISO country, as ``getprop`` names them.
+_COUNTRY_PROPS = ("gsm.sim.operator.iso-country", "gsm.operator.iso-country")
+
+#: One line of ``getprop``'s listing: ``[name]: [value]``.
+_GETPROP_LINE = re.compile(r"^\[([^\]]+)\]: \[(.*)\]$")
+
+
+def _tap_ticks(x: int, y: int) -> list[dict[str, Any]]:
+    """A finger put down at (x, y) and lifted: what UiAutomator2 reads as a tap."""
+    return [{"type": "pointerMove", "duration": 0, "origin": "viewport", "x": int(x),
+             "y": int(y)},
+            {"type": "pointerDown", "button": 0},
+            {"type": "pointerUp", "button": 0}]
+
+
+def _pointer(ticks: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "pointer", "id": "finger", "parameters": {"pointerType": "touch"},
+            "actions": ticks}
 
 
 #: The browser a device-route check opens (Chrome is on every Android image with Play).

@@ -1,10 +1,10 @@
 """The narrow device interface the runner drives.
 
 The runner never touches appium-python-client; it sees a ``Device``. Everything a step
-needs is here: read the screen, act on an element found by locators, start and reset an
-app, read SMS, report what the device says about itself. Instrument faults are raised as
-``DeviceError`` subclasses that carry the ``Failure`` code they mean, so a broken session
-is never mistaken for a finding about the app.
+needs is here: read the screen, act on an element at its coordinates or found by
+locators, start and reset an app, read SMS, report what the device says about itself.
+Instrument faults are raised as ``DeviceError`` subclasses that carry the ``Failure`` code
+they mean, so a broken session is never mistaken for a finding about the app.
 """
 
 from __future__ import annotations
@@ -102,6 +102,17 @@ class Device(Protocol):
 
     def type_text(self, locators: Sequence[Locator], text: str, clear: bool = True) -> None:
         """Type into the first element found; ``ElementGone`` if none."""
+        ...
+
+    def tap_at(self, x: int, y: int) -> None:
+        """One tap at screen coordinates, in one command (W3C pointer actions);
+        ``UnsupportedCommand`` when the driver has no actions."""
+        ...
+
+    def type_at(self, x: int, y: int, text: str) -> None:
+        """Tap the field at (x, y) and type ``text`` (printable ASCII) as key presses into
+        it, in one command (W3C pointer and key actions); ``UnsupportedCommand`` when the
+        driver has no actions."""
         ...
 
     def launch_app(self, package: str, clear: bool = False) -> None: ...

@@ -24,7 +24,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from harness.analysis.definitions import Confirmation
-from harness.spec.config import DEFAULT_APPIUM_URL, RunConfig, echo_url_for, min_interval_for
+from harness.spec.config import (
+    DEFAULT_APPIUM_URL,
+    RunConfig,
+    echo_url_for,
+    min_interval_for,
+    screenshot_policy,
+)
 from harness.storage.locations import artifacts_option
 from harness.stores.model import StoreName
 from harness.stores.settings import (
@@ -71,7 +77,7 @@ FIELD_EXAMPLES = {
     "resume_hours": "resume_hours: 20          # 0: never resume a killed night",
     "store_checks": "store_checks:\n  stores: [apple, play]\n  countries: profiles\n"
                     "  apps: scenarios",
-    "attempts": "attempts:\n  timeout: 900\n  store_stage: true\n  screenshots: true",
+    "attempts": "attempts:\n  timeout: 900\n  store_stage: true\n  screenshots: key",
     "confirmation": "confirmation:\n  min_attempts: 3\n  min_hours: 6",
 }
 
@@ -121,7 +127,7 @@ class StoreChecksIn(_Strict):
 
 class AttemptsIn(_Strict):
     timeout: float = Field(default=900.0, gt=0)
-    screenshots: bool = True
+    screenshots: bool | Literal["none", "key", "all"] = "key"
     store_stage: bool = True
     sideload: bool = True
     settle: float | None = Field(default=None, ge=0, le=120)
@@ -299,7 +305,7 @@ def _run_config(doc: LoadedYaml, raw: NightlyIn, env: _Expander, base: Path,
         backend=backend, appium_url=env.value(("appium_url",), raw.appium_url),
         db=_db_location(base, db), artifacts_dir=_artifacts(doc, base, artifacts),
         profiles_dir=_path(base, raw.profiles), attempt_timeout=a.timeout,
-        screenshots=a.screenshots, ip_echo_url=_echo_url(a, env, backend),
+        screenshots=screenshot_policy(a.screenshots), ip_echo_url=_echo_url(a, env, backend),
         vantage_ttl=a.vantage_ttl, full_tunnel_confirmed=frozenset(a.full_tunnel_confirmed),
         store_check=a.store_stage, sideload=a.sideload, settle_time=a.settle,
         attended=False, permissions=a.permissions, min_interval_hours=min_interval)

@@ -59,6 +59,13 @@ class InvalidSessionId(WebDriverError):
     status = 404
 
 
+class MoveTargetOutOfBounds(WebDriverError):
+    """A pointer action was sent to a point outside the screen."""
+
+    error = "move target out of bounds"
+    status = 500
+
+
 class NoSuchElement(WebDriverError):
     """No element on the current screen matches the locator."""
 

@@ -3,8 +3,9 @@
 ``POST /session/{id}/execute/sync`` with ``{"script": "mobile: NAME", "args": [{...}]}``
 lands here. Names and result shapes follow the appium-uiautomator2-driver so that the
 harness's Appium code path (``activate_app``, ``query_app_state``, ``mobile: listSms``,
-``send_sms`` ...) works unchanged against the simulator. ``mobile: shell`` only answers
-``getprop`` for the properties that reveal the SIM, locale and time zone.
+``send_sms`` ...) works unchanged against the simulator. ``mobile: clickGesture`` taps as
+W3C actions do. ``mobile: shell`` only answers ``getprop`` for the properties that reveal
+the SIM, locale and time zone.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable, Mapping
 
-from harness.sim.errors import InvalidArgument, UnknownCommand, UnknownError
+from harness.sim.errors import InvalidArgument, NoSuchElement, UnknownCommand, UnknownError
 from harness.sim.session import SimSession
 
 Args = Mapping[str, object]
@@ -130,6 +131,43 @@ def _deep_link(session: SimSession, args: Args) -> None:
     session.browse(url)
 
 
+def _offset(args: Args, name: str) -> float | None:
+    value = args.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidArgument(f"'{name}' must be a number, got {value!r}")
+    return float(value)
+
+
+def _click_gesture(session: SimSession, args: Args) -> None:
+    """``mobile: clickGesture``: a tap at ``x, y``; at the centre of ``elementId`` (or
+    of the element ``locator: {strategy, selector}`` finds), or at ``x, y`` from that
+    element's top-left corner when both are given, as the UiAutomator2 driver does."""
+    x, y = _offset(args, "x"), _offset(args, "y")
+    element = args.get("elementId", args.get("element"))
+    locator = args.get("locator")
+    if element is None and isinstance(locator, dict):
+        strategy, selector = locator.get("strategy"), locator.get("selector")
+        if not isinstance(strategy, str) or not isinstance(selector, str):
+            raise InvalidArgument("'locator' needs string 'strategy' and 'selector'")
+        found = session.find(strategy, selector)
+        if not found:
+            raise NoSuchElement(f"no element matches {strategy}={selector!r}")
+        element = found[0]
+    if element is not None:
+        if not isinstance(element, str):
+            raise InvalidArgument("'elementId' must be a string")
+        x1, y1, x2, y2 = session.node(element).bounds
+        if x is None or y is None:
+            x, y = (x1 + x2) / 2, (y1 + y2) / 2
+        else:
+            x, y = x1 + x, y1 + y
+    elif x is None or y is None:
+        raise InvalidArgument("'mobile: clickGesture' needs 'elementId' or both 'x' and 'y'")
+    session.tap_at(x, y)
+
+
 def _activate(session: SimSession, args: Args) -> None:
     session.activate_app(_app_id(args))
 
@@ -140,6 +178,7 @@ def _clear(session: SimSession, args: Args) -> None:
 
 COMMANDS: Mapping[str, MobileCommand] = {
     "activateApp": _activate,
+    "clickGesture": _click_gesture,
     "terminateApp": lambda s, a: s.terminate_app(_app_id(a)),
     "clearApp": _clear,
     "queryAppState": lambda s, a: s.query_app_state(_app_id(a)),

@@ -14,17 +14,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from harness.sim.actions import InputState, Pause, parse_actions
 from harness.sim.apps import AppFactory
 from harness.sim.capabilities import merge_capabilities, returned_capabilities
 from harness.sim.errors import InvalidArgument, NoSuchElement, UnknownCommand
 from harness.sim.mobile import execute_mobile
 from harness.sim.profile import DeviceProfile
-from harness.sim.session import SessionStore, SimSession
+from harness.sim.session import ELEMENT_KEY, LEGACY_ELEMENT_KEY, SessionStore, SimSession
 from harness.sim.ui import SCREEN_HEIGHT, SCREEN_WIDTH
-
-#: W3C element reference key, and the legacy JSONWP one clients still read.
-ELEMENT_KEY = "element-6066-11e4-a52e-4f735466cecf"
-LEGACY_ELEMENT_KEY = "ELEMENT"
 
 VERSION = "0.1.0"
 
@@ -65,9 +62,12 @@ def _first(found: list[str], using: str, value: str) -> Json:
 class Api:
     """The protocol layer of one server: its sessions and the apps each device gets."""
 
-    def __init__(self, apps: Mapping[str, AppFactory]) -> None:
+    def __init__(self, apps: Mapping[str, AppFactory], pause: Pause | None = None) -> None:
+        """``pause`` spends a gesture's durations (None: gestures take no time)."""
         self.apps = apps
         self.sessions = SessionStore()
+        self.pause = pause
+        self._inputs: dict[str, InputState] = {}
 
     def session(self, request: Request) -> SimSession:
         return self.sessions.get(request.params["sid"])
@@ -95,6 +95,7 @@ class Api:
 
     def delete_session(self, request: Request) -> object:
         self.sessions.remove(request.params["sid"])
+        self._inputs.pop(request.params["sid"], None)
         return None
 
     def get_timeouts(self, request: Request) -> object:
@@ -202,6 +203,24 @@ class Api:
             x1, y1, x2, y2 = session.node(request.params["eid"]).bounds
         return {"x": x1, "y": y1, "width": x2 - x1, "height": y2 - y1}
 
+    # --- W3C actions ------------------------------------------------------------------
+
+    def perform_actions(self, request: Request) -> object:
+        sources = parse_actions(request.body)
+        session = self.session(request)
+        with session.lock:
+            state = self._inputs.setdefault(session.id, InputState())
+            state.perform(session, sources, self.pause)
+        return None
+
+    def release_actions(self, request: Request) -> object:
+        session = self.session(request)
+        with session.lock:
+            state = self._inputs.pop(session.id, None)
+            if state is not None:
+                state.release(session)
+        return None
+
     # --- device -----------------------------------------------------------------------
 
     def source(self, request: Request) -> object:
@@ -255,55 +274,68 @@ class Api:
 _S = "/session/(?P<sid>[^/]+)"
 _E = _S + "/element/(?P<eid>[^/]+)"
 
-ROUTES: list[tuple[str, str, Handler]] = [
-    ("GET", "/status", Api.status),
-    ("POST", "/session", Api.new_session),
-    ("GET", _S, Api.get_session),
-    ("DELETE", _S, Api.delete_session),
-    ("GET", _S + "/timeouts", Api.get_timeouts),
-    ("POST", _S + "/timeouts", Api.set_timeouts),
-    ("POST", _S + "/element", Api.find_element),
-    ("POST", _S + "/elements", Api.find_elements),
-    ("GET", _S + "/element/active", Api.active_element),
-    ("POST", _E + "/element", Api.find_element),
-    ("POST", _E + "/elements", Api.find_elements),
-    ("POST", _E + "/click", Api.click),
-    ("POST", _E + "/value", Api.set_value),
-    ("POST", _E + "/clear", Api.clear),
-    ("GET", _E + "/text", Api.text),
-    ("GET", _E + "/attribute/(?P<name>[^/]+)", Api.attribute),
-    ("GET", _E + "/displayed", Api.displayed),
-    ("GET", _E + "/enabled", Api.enabled),
-    ("GET", _E + "/selected", Api.selected),
-    ("GET", _E + "/name", Api.name),
-    ("GET", _E + "/rect", Api.rect),
-    ("GET", _S + "/source", Api.source),
-    ("GET", _S + "/screenshot", Api.screenshot),
-    ("POST", _S + "/execute/sync", Api.execute),
-    ("POST", _S + "/execute", Api.execute),
-    ("POST", _S + "/location", Api.set_location),
-    ("GET", _S + "/location", Api.get_location),
-    ("POST", _S + "/back", Api.back),
-    ("GET", _S + "/window/rect", Api.window_rect),
-    ("GET", _S + "/orientation", Api.orientation),
+#: (method, path pattern, handler, command kind); the kind is what the server counts.
+ROUTES: list[tuple[str, str, Handler, str]] = [
+    ("GET", "/status", Api.status, "other"),
+    ("POST", "/session", Api.new_session, "session"),
+    ("GET", _S, Api.get_session, "other"),
+    ("DELETE", _S, Api.delete_session, "session"),
+    ("GET", _S + "/timeouts", Api.get_timeouts, "other"),
+    ("POST", _S + "/timeouts", Api.set_timeouts, "other"),
+    ("POST", _S + "/element", Api.find_element, "find"),
+    ("POST", _S + "/elements", Api.find_elements, "find"),
+    ("GET", _S + "/element/active", Api.active_element, "other"),
+    ("POST", _E + "/element", Api.find_element, "find"),
+    ("POST", _E + "/elements", Api.find_elements, "find"),
+    ("POST", _E + "/click", Api.click, "click"),
+    ("POST", _E + "/value", Api.set_value, "value"),
+    ("POST", _E + "/clear", Api.clear, "clear"),
+    ("GET", _E + "/text", Api.text, "other"),
+    ("GET", _E + "/attribute/(?P<name>[^/]+)", Api.attribute, "other"),
+    ("GET", _E + "/displayed", Api.displayed, "other"),
+    ("GET", _E + "/enabled", Api.enabled, "other"),
+    ("GET", _E + "/selected", Api.selected, "other"),
+    ("GET", _E + "/name", Api.name, "other"),
+    ("GET", _E + "/rect", Api.rect, "other"),
+    ("GET", _S + "/source", Api.source, "source"),
+    ("GET", _S + "/screenshot", Api.screenshot, "screenshot"),
+    ("POST", _S + "/actions", Api.perform_actions, "actions"),
+    ("DELETE", _S + "/actions", Api.release_actions, "actions"),
+    ("POST", _S + "/execute/sync", Api.execute, "execute"),
+    ("POST", _S + "/execute", Api.execute, "execute"),
+    ("POST", _S + "/location", Api.set_location, "other"),
+    ("GET", _S + "/location", Api.get_location, "other"),
+    ("POST", _S + "/back", Api.back, "other"),
+    ("GET", _S + "/window/rect", Api.window_rect, "other"),
+    ("GET", _S + "/orientation", Api.orientation, "other"),
 ]
 
-_COMPILED = [(method, re.compile(f"^{pattern}$"), handler) for method, pattern, handler in ROUTES]
+_COMPILED = [(method, re.compile(f"^{pattern}$"), handler, kind)
+             for method, pattern, handler, kind in ROUTES]
 
 
-def route(method: str, path: str) -> tuple[Handler, dict[str, str]]:
-    """The handler for ``method path``, with its path parameters.
+@dataclass(frozen=True)
+class Route:
+    """A matched endpoint: its handler, path parameters and command kind."""
+
+    handler: Handler
+    params: dict[str, str]
+    kind: str
+
+
+def route(method: str, path: str) -> Route:
+    """The route for ``method path``; ``UnknownCommand`` if there is none.
 
     ``path`` may carry Appium 1's ``/wd/hub`` base path and a trailing slash.
     """
     clean = path.split("?", 1)[0]
     clean = clean.removeprefix("/wd/hub")
     clean = clean.rstrip("/") or "/"
-    for wanted, pattern, handler in _COMPILED:
+    for wanted, pattern, handler, kind in _COMPILED:
         match = pattern.match(clean)
         if match and wanted == method:
             params = {k: unquote(v) for k, v in match.groupdict().items() if v is not None}
-            return handler, params
+            return Route(handler, params, kind)
     raise UnknownCommand(
         f"The requested resource could not be found, or a request was received using an "
         f"HTTP method that is not supported by the mapped resource: {method} {clean}"

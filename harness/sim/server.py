@@ -13,16 +13,37 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
-from harness.sim.apps import DEMO_APPS, AppFactory
+from harness.sim.apps import SIM_APPS, AppFactory
+from harness.sim.commands import Command, CommandCounter, classify
 from harness.sim.errors import InvalidArgument, UnknownError, WebDriverError
+from harness.sim.pace import pace_seconds
 from harness.sim.routes import Api, Request, route
 
 logger = logging.getLogger(__name__)
+
+
+class _Meter:
+    """Counts every answered command and spends its modelled time before the answer."""
+
+    def __init__(self, pace: Mapping[str, float] | None, latency: float,
+                 sleep: Callable[[float], None]) -> None:
+        self.pace = pace
+        self.latency = latency
+        self.sleep = sleep
+        self.counter = CommandCounter()
+
+    def wait(self, command: Command) -> None:
+        seconds = self.latency
+        if self.pace is not None:
+            seconds += pace_seconds(self.pace, command)
+        if seconds > 0:
+            self.sleep(seconds)  # a real device's command time
 
 
 class _HttpServer(ThreadingHTTPServer):
@@ -31,10 +52,10 @@ class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, address: tuple[str, int], api: Api, latency: float = 0.0) -> None:
+    def __init__(self, address: tuple[str, int], api: Api, meter: _Meter) -> None:
         super().__init__(address, _Handler)
         self.api = api
-        self.latency = latency
+        self.meter = meter
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
 
@@ -71,9 +92,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch("DELETE")
 
-    def _body(self) -> dict[str, object]:
+    def _read(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length > 0 else b""
+        return self.rfile.read(length) if length > 0 else b""
+
+    @staticmethod
+    def _body(raw: bytes) -> dict[str, object]:
         if not raw.strip():
             return {}
         try:
@@ -85,21 +109,26 @@ class _Handler(BaseHTTPRequestHandler):
         return body
 
     def _dispatch(self, method: str) -> None:
+        assert isinstance(self.server, _HttpServer)
+        meter = self.server.meter
+        raw = self._read()  # always, so a kept-alive connection stays in step
         status: int = 200
         payload: dict[str, object]
+        command = Command("other")
         try:
-            body = self._body()
-            handler, params = route(method, self.path)
-            assert isinstance(self.server, _HttpServer)
-            if self.server.latency:
-                time.sleep(self.server.latency)  # a real device's command time
-            payload = {"value": handler(self.server.api, Request(params, body))}
+            found = route(method, self.path)
+            command = Command(found.kind)
+            body = self._body(raw)
+            command = classify(found.kind, method, body)
+            meter.wait(command)
+            payload = {"value": found.handler(self.server.api, Request(found.params, body))}
         except WebDriverError as error:
             status, payload = error.status, error.to_json()
         except Exception as exc:  # an instrument bug must still answer in protocol form
             logger.exception("simulator command %s %s failed", method, self.path)
             failure = UnknownError(f"{type(exc).__name__}: {exc}")
             status, payload = failure.status, failure.to_json()
+        meter.counter.add(command)
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -116,7 +145,8 @@ class SimServer:
     """A simulated Appium (UiAutomator2) server on ``host``; ``port=0`` picks a free port.
 
     Use as a context manager, or ``start()`` / ``stop()``. ``apps`` maps package ids to
-    app factories; every new session (device) gets fresh instances of all of them.
+    app factories (default ``SIM_APPS``); every new session (device) gets fresh instances
+    of all of them. ``commands`` counts what the server answered, by kind.
     """
 
     def __init__(
@@ -125,20 +155,40 @@ class SimServer:
         port: int = 0,
         apps: Mapping[str, AppFactory] | None = None,
         latency: float = 0.0,
+        pace: Mapping[str, float] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        """``latency``: seconds added to every command, to model a real device's pace
-        (UiAutomator2 takes tens to hundreds of milliseconds per command)."""
+        """``pace``: seconds per command kind a real device takes, e.g.
+        ``PACE_UIAUTOMATOR2`` (None: answer at once); with a pace, W3C actions also take
+        their gestures' durations. ``latency``: seconds added to every command on top.
+        ``sleep`` spends the time (a test passes a recorder instead)."""
+        if latency < 0 or (pace is not None and any(v < 0 for v in pace.values())):
+            raise ValueError("latency and pace seconds must be zero or more")
         self._address = (host, port)
-        self._latency = latency
-        self.api = Api(DEMO_APPS if apps is None else apps)
+        self._meter = _Meter(pace, latency, sleep)
+        self.api = Api(SIM_APPS if apps is None else apps,
+                       pause=sleep if pace is not None else None)
         self._httpd: _HttpServer | None = None
         self._thread: threading.Thread | None = None
         self._serving = threading.Event()
 
+    @property
+    def commands(self) -> Counter[str]:
+        """How many commands of each kind the server has answered (a copy)."""
+        return self._meter.counter.snapshot()
+
+    def reset_commands(self) -> Counter[str]:
+        """Count from zero again; returns the counts up to now."""
+        return self._meter.counter.reset()
+
+    @property
+    def pace(self) -> Mapping[str, float] | None:
+        return self._meter.pace
+
     def bind(self) -> _HttpServer:
         """Bind the port now (so ``url`` is known) without serving yet."""
         if self._httpd is None:
-            self._httpd = _HttpServer(self._address, self.api, self._latency)
+            self._httpd = _HttpServer(self._address, self.api, self._meter)
         return self._httpd
 
     @property

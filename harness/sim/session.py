@@ -4,7 +4,9 @@ A session is an independent phone: its own installed app instances (fresh state)
 own SMS inbox and GPS fix, built from its own capabilities. Element references are
 tied to the screen they were found on: when the foreground screen changes (another
 activity, a dialog, another app), references taken before become stale, as on a real
-device; a row that filtered out of a list is stale too.
+device; a row that filtered out of a list is stale too. Touches and key presses
+(``tap_at``, ``press_key``) go where Android sends them, then take the paths of an
+element click and of typing, so an app reacts to them exactly as it does to those.
 
 Sessions are not locked here: the protocol layer runs each command on a session under
 ``SimSession.lock``, so a session's commands are serialised while several sessions run
@@ -21,7 +23,7 @@ import time
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from harness.sim.apps.base import SimApp
+from harness.sim.apps.base import ReadObserver, SimApp
 from harness.sim.apps.browser import BROWSER_PACKAGE, Browser
 from harness.sim.errors import (
     InvalidArgument,
@@ -42,12 +44,19 @@ from harness.sim.ui import EDIT_TEXT, Node, Snapshot
 #: ``mobile: queryAppState`` values (Appium's ApplicationState).
 NOT_INSTALLED, NOT_RUNNING, RUNNING_IN_BACKGROUND, RUNNING_IN_FOREGROUND = 0, 1, 3, 4
 
+#: The WebDriver Backspace key (the W3C key code point U+E003).
+KEY_BACKSPACE = "\ue003"
+
 #: A stock emulator's GPS fix (Mountain View) until the client sets one.
 DEFAULT_LOCATION: Mapping[str, float] = {
     "latitude": 37.4219983,
     "longitude": -122.084,
     "altitude": 5.0,
 }
+
+#: W3C element reference key, and the legacy JSONWP one clients still read.
+ELEMENT_KEY = "element-6066-11e4-a52e-4f735466cecf"
+LEGACY_ELEMENT_KEY = "ELEMENT"
 
 _ELEMENT_ID = re.compile(r"^([0-9a-f]{8})-0000-4000-8000-([0-9a-f]{12})$")
 
@@ -139,7 +148,12 @@ class SimSession:
         return Snapshot(app.content(self), app.package)
 
     def source(self) -> str:
-        return self.snapshot().source()
+        """The page source; an app that watches its screen being read is told after."""
+        xml = self.snapshot().source()
+        app = self._foreground_app()
+        if isinstance(app, ReadObserver):
+            app.screen_read(self)
+        return xml
 
     def screenshot(self) -> bytes:
         status = f"{self.profile.carrier}   {self.local_time():%H:%M}"
@@ -193,7 +207,10 @@ class SimSession:
         raise NoSuchElement("no element has the input focus")
 
     def click(self, element_id: str) -> None:
-        node = self.node(element_id)
+        self._press(self.node(element_id))
+
+    def _press(self, node: Node) -> None:
+        """What a tap on ``node`` does: the app reacts to the nearest enabled action."""
         if not node.enabled:
             return
         app = self._foreground_app()
@@ -217,6 +234,42 @@ class SimSession:
         if node.cls != EDIT_TEXT or not node.binds or app is None:
             raise InvalidElementState(f"cannot set text on a {node.cls}: it is not editable")
         app.type_text(node.binds, text, self)
+
+    # --- touch and keys ---------------------------------------------------------------
+
+    def hit_test(self, x: float, y: float) -> Node | None:
+        """The view a touch at (x, y) goes to, as Android dispatches it: the deepest
+        view under the point that takes touches (clickable, focusable or an EditText),
+        trying the topmost (last drawn) child first; None on empty space."""
+        return _touch_target(self.snapshot().root, x, y)
+
+    def tap_at(self, x: float, y: float) -> None:
+        """A finger tap at (x, y): the same as clicking the view under it, if any."""
+        node = self.hit_test(x, y)
+        if node is not None:
+            self._press(node)
+
+    def focused_field(self) -> Node | None:
+        """The EditText that has the input focus, if any."""
+        if self._foreground_app() is None:
+            return None
+        return next(
+            (n for n in self.snapshot().nodes() if n.focused and n.cls == EDIT_TEXT and n.binds),
+            None,
+        )
+
+    def press_key(self, key: str) -> None:
+        """A hardware key press: a printable character is typed into the focused field,
+        Backspace deletes its last character; anything else, or no focused field, does
+        nothing (as on Android)."""
+        field, app = self.focused_field(), self._foreground_app()
+        if field is None or field.binds is None or app is None:
+            return
+        if key == KEY_BACKSPACE:
+            if field.text:
+                app.type_text(field.binds, field.text[:-1], self)
+        elif key.isprintable():  # WebDriver's special keys (U+E000...) are not
+            app.type_text(field.binds, field.text + key, self)
 
     def attribute(self, element_id: str, name: str) -> str | None:
         """An attribute as UiAutomator2 returns it: strings, booleans as "true"/"false"."""
@@ -295,6 +348,19 @@ class SimSession:
             fix[name] = _number(location.get(name), name, low, high)
         fix["altitude"] = _number(location.get("altitude", 0.0), "altitude", -1e4, 1e5)
         self.location = fix
+
+
+def _touch_target(node: Node, x: float, y: float) -> Node | None:
+    x1, y1, x2, y2 = node.bounds
+    if not (x1 <= x < x2 and y1 <= y < y2):
+        return None
+    for child in reversed(node.children):
+        target = _touch_target(child, x, y)
+        if target is not None:
+            return target
+    if node.clickable or node.focusable or node.cls == EDIT_TEXT:
+        return node
+    return None
 
 
 def _number(value: object, name: str, low: float, high: float) -> float:

@@ -8,10 +8,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 from harness.vocabulary.outcomes import Backend
 
 DEFAULT_APPIUM_URL = "http://127.0.0.1:4723"
+
+#: Which screens of an attempt get a screenshot beside their page source: ``key`` (the
+#: default) the verdict screen and the first screen of each stage; ``all`` every step's
+#: (for scenario authors); ``none`` no screenshot. Every step's page source is kept in
+#: each case: it is the screen the step was decided on.
+ScreenshotPolicy = Literal["none", "key", "all"]
+SCREENSHOT_POLICIES: tuple[ScreenshotPolicy, ...] = ("none", "key", "all")
+
+
+def screenshot_policy(value: bool | str) -> ScreenshotPolicy:
+    """A policy from a name or a yes/no (true: ``key``, false: ``none``)."""
+    if value is True:
+        return "key"
+    if value is False:
+        return "none"
+    for policy in SCREENSHOT_POLICIES:
+        if value == policy:
+            return policy
+    raise ValueError(f"screenshots must be one of {', '.join(SCREENSHOT_POLICIES)} "
+                     f"(or true / false), not {value!r}")
 
 
 @dataclass(frozen=True)
@@ -26,7 +47,7 @@ class RunConfig:
     profiles_dir: Path = Path("device_profiles")
     attempt_timeout: float = 900.0
     poll_interval: float = 0.2
-    screenshots: bool = True
+    screenshots: ScreenshotPolicy = "key"
     session_attempts: int = 3
     #: IP-echo endpoint for the egress check; None = no check (the simulator's default).
     ip_echo_url: str | None = None

@@ -19,9 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, Table, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -131,6 +131,10 @@ def plan_incomplete(s: Session, run_id: str) -> bool | None:
         PlanItem.run_id == run_id, PlanItem.state.in_(OPEN_STATES))) or 0
     return bool(unsettled)
 
+
+#: The tables a step writes, for Core inserts (cheaper than the ORM's unit of work).
+_STEPS = cast(Table, StepRecord.__table__)
+_ARTIFACTS = cast(Table, Artifact.__table__)
 
 class Store:
     """Writes and reads measurements in one database (SQLite file or PostgreSQL)."""
@@ -362,12 +366,17 @@ class Store:
                     data: bytes, suffix: str) -> Artifact:
         """Write an evidence file whole (a temporary name then a rename in a folder, one PUT
         in an object store): a crash never leaves a truncated file under the final name."""
+        return Artifact(**self._file_row(mid, run_id, step_idx, kind, data, suffix))
+
+    def _file_row(self, mid: str, run_id: str, step_idx: int | None, kind: str,
+                  data: bytes, suffix: str) -> dict[str, Any]:
+        """Write the file (see ``_write_file``); its ``artifacts`` row as a dict."""
         rel = f"{run_id}/{mid}/" + (f"{step_idx:03d}-{kind}{suffix}" if step_idx is not None
                                     else f"{kind}{suffix}")
         url = self.artifacts.put(rel, data)
-        return Artifact(measurement_id=mid, step_idx=step_idx, kind=kind, path=rel, url=url,
-                        sha256=hashlib.sha256(data).hexdigest(), size=len(data),
-                        created_at=utcnow())
+        return {"measurement_id": mid, "step_idx": step_idx, "kind": kind, "path": rel,
+                "url": url, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
+                "created_at": utcnow()}
 
     def add_artifact(self, mid: str, run_id: str, step_idx: int | None, kind: str,
                      data: bytes, suffix: str) -> str:
@@ -384,16 +393,17 @@ class Store:
                     observations: list[dict[str, object]] | None = None) -> None:
         """A finished step and its evidence files, in one transaction. ``observations``
         are the rule candidates seen while the step's flow went on (never verdicts)."""
-        arts = [self._write_file(mid, run_id, idx, k, data, suffix)
+        arts = [self._file_row(mid, run_id, idx, k, data, suffix)
                 for k, data, suffix in evidence]
-        rec = StepRecord(measurement_id=mid, idx=idx, kind=kind, name=name, stage=stage,
-                         line=line, description=description, started_at=started_at,
-                         ended_at=utcnow(), outcome=outcome, detail=detail,
-                         observations=list(observations) if observations else None)
+        rec = {"measurement_id": mid, "idx": idx, "kind": kind, "name": name, "stage": stage,
+               "line": line, "description": description, "started_at": started_at,
+               "ended_at": utcnow(), "outcome": outcome, "detail": detail,
+               "observations": list(observations) if observations else None}
 
-        def fn(s: Session) -> None:
-            s.add(rec)
-            s.add_all(arts)
+        def fn(s: Session) -> None:  # Core inserts: a step is written on every screen
+            s.execute(insert(_STEPS), [rec])
+            if arts:
+                s.execute(insert(_ARTIFACTS), arts)
         self._write(fn)
 
     # ------------------------------------------------------------------ reads

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -113,11 +113,18 @@ def compile_concept(name: str, description: str, zh: Iterable[str], en: Iterable
     return Concept(name, description, tuple(patterns), regex, scope)
 
 
+#: Texts whose concept hits a lexicon remembers (then it starts again).
+_SEEN_MAX = 20_000
+
+
 @dataclass(frozen=True)
 class Lexicon:
     """Every concept a rule set may name."""
 
     concepts: Mapping[str, Concept]
+    #: ``hits`` by text: screens repeat their texts from poll to poll and step to step.
+    _seen: dict[str, dict[str, str]] = field(default_factory=dict, compare=False,
+                                             repr=False)
 
     def __getitem__(self, name: str) -> Concept:
         return self.concepts[name]
@@ -126,13 +133,19 @@ class Lexicon:
         return name in self.concepts
 
     def hits(self, sentence: str) -> dict[str, str]:
-        """Each concept found in ``sentence`` -> the text that expressed it."""
-        out: dict[str, str] = {}
-        for name, concept in self.concepts.items():
-            m = concept.find(sentence)
-            if m is not None:
-                out[name] = m.group(0)
-        return out
+        """Each concept found in ``sentence`` -> the text that expressed it (a new dict
+        each call; the caller may change it)."""
+        known = self._seen.get(sentence)
+        if known is None:
+            known = {}
+            for name, concept in self.concepts.items():
+                m = concept.find(sentence)
+                if m is not None:
+                    known[name] = m.group(0)
+            if len(self._seen) >= _SEEN_MAX:
+                self._seen.clear()
+            self._seen[sentence] = known
+        return dict(known)
 
     def merged(self, other: Lexicon) -> Lexicon:
         return Lexicon({**self.concepts, **other.concepts})

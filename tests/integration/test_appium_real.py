@@ -108,6 +108,41 @@ def test_find_click_type_source_screenshot(appium_server: AppiumServer, tmp_path
         dev.close()
 
 
+def test_taps_and_typing_by_coordinates_reach_appium_as_w3c_actions(
+        appium_server: AppiumServer, tmp_path: Path) -> None:
+    """Through a real Appium server: a tap goes out as one W3C pointer action at the
+    centre of the element's bounds in the page source, typing as one request with the tap
+    and the key presses; an element without a usable box is found by its locator."""
+    from harness.attempt.touch import Touch
+    from harness.spec.selectors import Selector, SelectorKind
+    from harness.verdicts.screen import Screen
+
+    dev = AppiumDevice.open(appium_server.url, caps_for(tmp_path, "bounds.xml"))
+    try:
+        screen = Screen(dev.page_source(), "org.harnessdemo.fake")
+        touch = Touch(dev)
+        agree = Selector(SelectorKind.TEXT, ("同意",))
+        touch.tap(agree, agree.find(screen))  # type: ignore[arg-type]
+        field = Selector(SelectorKind.XPATH, ("//MockInputField[@id='phone_input']",))
+        touch.type(field, field.find(screen), "15123456789", True)  # type: ignore[arg-type]
+        log = dev._driver.get_log("actions")
+        assert len(log) == 2  # one request per action, nothing else
+        (tap,), (finger, keys) = log
+        move = tap["actions"][0]
+        assert (move["type"], move["x"], move["y"]) == ("pointerMove", 300, 360)
+        assert [a["type"] for a in tap["actions"][1:]] == ["pointerDown", "pointerUp"]
+        assert (finger["actions"][0]["x"], finger["actions"][0]["y"]) == (540, 660)
+        typed = "".join(a["value"] for a in keys["actions"] if a["type"] == "keyDown")
+        assert typed == "15123456789"
+        assert dev._driver.find_element("id", "agree").get_attribute("clicks") in ("", "0", None)
+        code = Selector(SelectorKind.TEXT, ("Get code",))  # a zero-size box: by locator
+        touch.tap(code, code.find(screen))  # type: ignore[arg-type]
+        assert len(dev._driver.get_log("actions")) == 2
+        assert dev._driver.find_element("id", "get_code").get_attribute("clicks") == "1"
+    finally:
+        dev.close()
+
+
 def test_refused_capabilities_are_device_unavailable(appium_server: AppiumServer) -> None:
     with pytest.raises(DeviceUnavailable, match="refused to open a session"):
         AppiumDevice.open(appium_server.url, {"platformName": "Fake",
@@ -136,7 +171,10 @@ def test_scenario_attempt_through_real_appium(appium_server: AppiumServer,
         assert m is not None and m.backend == "appium" and m.steps_done == 5
         assert "15123456789" not in repr(m.capabilities)
         kinds = [a.kind for a in m.artifacts]
-        assert kinds.count("screenshot") == 5 and kinds.count("page_source") == 5
+        # every step with a screen keeps the page source it was decided on (launch has
+        # none); screenshots by the default policy: the first screen of each stage
+        # (signup, phone, account)
+        assert kinds.count("page_source") == 4 and kinds.count("screenshot") == 3
         mid, verdict = _attempt(store, appium_server, tmp_path, "rejected.xml")
         assert verdict.status is Status.BARRIER  # type: ignore[attr-defined]
         assert verdict.barrier is Barrier.PHONE_NUMBER_REJECTED  # type: ignore[attr-defined]

@@ -3,18 +3,27 @@ walk a scenario performs, written against appium-python-client as the harness is
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import phonenumbers
 from appium import webdriver
 from appium.options.android import UiAutomator2Options
 from appium.webdriver.common.appiumby import AppiumBy
 from selenium.common.exceptions import NoSuchElementException
+from selenium.webdriver.remote.command import Command
+
+from harness.sim import SimServer
 
 #: Opens an Appium session on the test's simulator (the ``connect`` fixture).
 Connect = Callable[[UiAutomator2Options], webdriver.Remote]
+
+OPENCHAT = "org.harnessdemo.openchat"
 
 #: Agree / sign-up button texts across the demo apps' languages.
 AGREE = ("Agree", "同意")
@@ -147,3 +156,55 @@ def element_or_none(driver: webdriver.Remote, using: str, value: str) -> object 
         return driver.find_element(using, value)
     except NoSuchElementException:
         return None
+
+
+def http(sim: SimServer, method: str, path: str, body: object = None) -> tuple[int, dict[str, Any]]:
+    """One raw request to the simulator: its HTTP status and JSON answer."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(sim.url + path, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        assert error.headers["Content-Type"].startswith("application/json")
+        return error.code, json.loads(error.read())
+
+
+# --- W3C actions, as the harness sends them ------------------------------------------------
+
+Json = dict[str, Any]
+
+
+def centre(driver: webdriver.Remote, rid: str) -> tuple[int, int]:
+    rect = driver.find_element(AppiumBy.ID, rid).rect
+    return rect["x"] + rect["width"] // 2, rect["y"] + rect["height"] // 2
+
+
+def finger(*ticks: Json, pointer_type: str = "touch") -> Json:
+    return {"type": "pointer", "id": "finger", "parameters": {"pointerType": pointer_type},
+            "actions": list(ticks)}
+
+
+def tap_ticks(x: float, y: float, hold_ms: int = 50) -> list[Json]:
+    """A finger down at (x, y) and lifted, as ``AppiumDevice.tap_at`` sends it."""
+    return [{"type": "pointerMove", "duration": 0, "origin": "viewport", "x": x, "y": y},
+            {"type": "pointerDown", "button": 0},
+            {"type": "pause", "duration": hold_ms},
+            {"type": "pointerUp", "button": 0}]
+
+
+def keys(text: str, after: int = 0) -> Json:
+    ticks: list[Json] = [{"type": "pause", "duration": 0}] * after
+    for ch in text:
+        ticks += [{"type": "keyDown", "value": ch}, {"type": "keyUp", "value": ch}]
+    return {"type": "key", "id": "keyboard", "actions": ticks}
+
+
+def perform(driver: webdriver.Remote, *sources: Json) -> None:
+    driver.execute(Command.W3C_ACTIONS, {"actions": list(sources)})
+
+
+def type_at(driver: webdriver.Remote, point: tuple[int, int], text: str) -> None:
+    taps = tap_ticks(*point)
+    perform(driver, finger(*taps), keys(text, after=len(taps)))

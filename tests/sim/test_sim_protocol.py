@@ -18,10 +18,8 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
 
 import pytest
 from appium.webdriver.common.appiumby import AppiumBy
@@ -34,23 +32,20 @@ from selenium.common.exceptions import (
     StaleElementReferenceException,
     WebDriverException,
 )
-from sim_flows import DE, GB, HK, Connect, latest_code, open_signup, options, tap_text
+from sim_flows import (
+    DE,
+    GB,
+    HK,
+    OPENCHAT,
+    Connect,
+    http,
+    latest_code,
+    open_signup,
+    options,
+    tap_text,
+)
 
 from harness.sim import DEMO_APPS, LAUNCHER_PACKAGE, SimServer
-
-OPENCHAT = "org.harnessdemo.openchat"
-
-
-def http(sim: SimServer, method: str, path: str, body: object = None) -> tuple[int, dict[str, Any]]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(sim.url + path, data=data, method=method)
-    request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        assert error.headers["Content-Type"].startswith("application/json")
-        return error.code, json.loads(error.read())
 
 
 def test_status_and_new_session_capabilities(sim: SimServer, connect: Connect) -> None:

@@ -56,6 +56,12 @@ class RecordingPhone:
                   ) -> None:
         return None
 
+    def tap_at(self, x: int, y: int) -> None:
+        return None
+
+    def type_at(self, x: int, y: int, text: str) -> None:
+        return None
+
     def launch_app(self, package: str, clear: bool = False) -> None:
         return None
 

@@ -51,6 +51,8 @@ class ScriptedDevice:
         self.sms_body = sms_body
         self.typed: list[tuple[str, str]] = []
         self.vanish_once = vanish_once
+        self.taps_at: list[tuple[int, int]] = []
+        self.shots = self.finds = 0
         self.reads = 0
         self.closed = False
 
@@ -67,20 +69,41 @@ class ScriptedDevice:
         return self.make(self.screens[self.current], package=PKG)
 
     def screenshot(self) -> bytes:
+        self.shots += 1
         return b"\x89PNG fake"
 
     def _label(self, locators: Sequence[tuple[str, str]]) -> str:
+        self.finds += 1
         screen = Screen(self.page_source(), PKG)
         for _by, value in locators:
             for node in screen.xpath(value) if value.startswith("//") else []:
                 return node.text
         raise ElementGone("no element")
 
+    def _label_at(self, x: int, y: int) -> str:
+        """The text of the topmost node under (x, y), as a touch would land."""
+        screen = Screen(self.page_source(), PKG)
+        hits = [n for n in screen.nodes() if n.text and n.bounds is not None
+                and n.bounds[0] <= x < n.bounds[2] and n.bounds[1] <= y < n.bounds[3]]
+        if not hits:
+            raise ElementGone("nothing under the point")
+        return hits[-1].text
+
     def tap(self, locators: Sequence[tuple[str, str]]) -> None:
+        self._press(lambda: self._label(locators))
+
+    def tap_at(self, x: int, y: int) -> None:
+        self.taps_at.append((x, y))
+        self._press(lambda: self._label_at(x, y))
+
+    def type_at(self, x: int, y: int, text: str) -> None:
+        self.typed.append((self._label_at(x, y), text))
+
+    def _press(self, find: Callable[[], str]) -> None:
         if self.vanish_once:
             self.vanish_once = False
             raise ElementGone("moved")
-        label = self._label(locators)
+        label = find()
         if self.sms_on == label:
             self.sms.insert(0, Sms("new", "106900", self.sms_body))
         nxt = self.taps.get((self.current, label))
@@ -138,19 +161,22 @@ VARS = {"phone.national": "15112345678", "phone.calling_code": "49",
 
 class Sink:
     def __init__(self) -> None:
-        self.events: list[tuple[int, str, str | None, bool]] = []
+        self.events: list[tuple[int, str, str | None, bool, bool]] = []
         self.observations: list[list[dict[str, object]]] = []
         self.kinds: list[str] = []
+        self.steps: list[Step] = []
 
     def step_started(self, index: int, step: Step, description: str) -> None:
         assert "15112345678" not in description
         self.kinds.append(step.kind)
+        self.steps.append(step)
 
     def step_finished(self, index: int, outcome: str, detail: str | None,
                       source: str | None, screenshot: bytes | None,
                       observations: list[dict[str, object]] | None = None) -> None:
         assert source is None or "15112345678" not in source
-        self.events.append((index, outcome, detail, screenshot is not None))
+        self.events.append((index, outcome, detail, screenshot is not None,
+                            source is not None))
         self.observations.append(observations or [])
 
 
@@ -197,7 +223,27 @@ def test_full_flow_reaches_access_and_types_the_new_code(
     assert ("Phone", "15112345678") in dev.typed
     assert ("Code", "482913") in dev.typed  # the new SMS, not the old one
     assert [e[1] for e in sink.events] == ["ok"] * 10
-    assert all(e[3] for e in sink.events)  # a screenshot for every step
+    # by default a screenshot of each stage's first screen (launch has no screen)
+    stages = [step.stage for step in sink.steps]
+    firsts = [i for i, st in enumerate(stages) if st not in stages[:i] and i > 0]
+    assert [i for i, e in enumerate(sink.events) if e[3]] == firsts
+    assert all(e[4] for e in sink.events[1:])  # every step keeps its page source
+    # taps went to the elements' places (one command each, no locator finds); the two
+    # fields show text of their own (no hint), so they are cleared and typed by locator
+    assert len(dev.taps_at) == 6 and dev.finds == 2
+
+
+def test_screenshot_policies_all_and_none(tmp_path: Path,
+                                          make_screen: Callable[..., str]) -> None:
+    for policy, expected in (("all", True), ("none", False)):
+        dev = ScriptedDevice(flow(make_screen), "consent", TAPS, make_screen,
+                             sms_on="Get code")
+        sink = Sink()
+        runner, _ = make_runner(tmp_path, dev, sink, settings=RunnerSettings(
+            poll_interval=0.5, attempt_timeout=600, screenshots=policy))
+        assert runner.run().verdict.status is Status.ACCESS
+        assert [e[3] for e in sink.events[1:]] == [expected] * 9, policy
+        assert dev.shots == (9 if expected else 0)
 
 
 def test_barrier_rule_fires_while_waiting(tmp_path: Path,

@@ -10,7 +10,7 @@ satisfies ``SimApp`` (usually by subclassing ``PhoneSignupApp``) and listing it 
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from harness.sim.profile import DeviceProfile
 from harness.sim.ui import Node
@@ -83,3 +83,11 @@ class SimApp(Protocol):
     def back(self, ctx: AppContext) -> bool:
         """The back key; False when the app has nothing to go back to and closes."""
         ...
+
+
+@runtime_checkable
+class ReadObserver(Protocol):
+    """An app that reacts to its screen being read: told after each page source read of
+    its screen (a test app whose layout changes once it has been looked at)."""
+
+    def screen_read(self, ctx: AppContext) -> None: ...
