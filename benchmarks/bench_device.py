@@ -258,9 +258,11 @@ def main() -> int:
         report("simulator, demo OpenChat sign-up + post", raw, sides, STEPS)
         cpu = statistics.median(sides[0].cpu) / STEPS * 1000
         raw_cpu = statistics.median(raw.cpu) / STEPS * 1000
-        print(f"  CPU of the controller per step (client, parse, rules, storage): harness "
-              f"{cpu:.2f} ms, raw script {raw_cpu:.2f} ms (target: harness under 3 ms)")
-        failed += [] if cpu < 3 else [f"harness CPU {cpu:.2f} ms a step"]
+        own = cpu - raw_cpu  # both send the same commands: the client's share cancels
+        print(f"  CPU of the controller per step: harness {cpu:.2f} ms, raw script "
+              f"{raw_cpu:.2f} ms (the HTTP client's); the harness's own (screen parse, "
+              f"rules, storage, bookkeeping) {own:.2f} ms (target: under 3 ms)")
+        failed += [] if own < 3 else [f"harness CPU {own:.2f} ms a step"]
 
     with SimServer(pace=PACE_UIAUTOMATOR2) as sim:
         raw, sides = run_sim(sim, scenario, prof, caps, national, max(2, args.rounds // 3),

@@ -121,8 +121,9 @@ class Runner:
         self._watch: CandidateWatch | None = None
         self.touch = Touch(device)
         #: A screenshot taken with the step's observation, and the screen it shows.
-        self._shot: tuple[Screen, bytes] | None = None
+        self._shot: tuple[int, Screen, bytes] | None = None
         self._shot_stages: set[Stage] = set()
+        self._step_index = 0
 
     # ------------------------------------------------------------------ public
 
@@ -154,7 +155,7 @@ class Runner:
         if isinstance(step, Feature):
             self._run_feature(step)
             return
-        index = self._begin(step, self._describe(step))
+        index = self._step_index = self._begin(step, self._describe(step))
         screen: Screen | None = None
         watch = self._watch = self._new_watch(step)
         try:
@@ -326,7 +327,7 @@ class Runner:
             return
         shot = self._screenshot()
         if shot is not None:
-            self._shot = (screen, shot)
+            self._shot = (self._step_index, screen, shot)
             self._shot_stages.add(step.stage)
 
     def _screenshot(self) -> bytes | None:
@@ -568,19 +569,18 @@ class Runner:
         """Store the step's evidence: the page source it was decided on and, by the
         screenshot policy, a screenshot of the same moment; nothing is read again.
 
-        For a step that succeeded the evidence is the screen it acted on (the one its
-        screenshot shows, when it has one); for one that ended the attempt it is the
-        screen that produced the verdict, with a screenshot unless the policy is ``none``.
-        The attempt's own secrets are scrubbed from the source and painted over in the
-        screenshot.
-        """
+        A step that succeeded keeps the screen it acted on (the one its screenshot shows);
+        one that ended the attempt, the verdict's screen, with a screenshot unless the
+        policy is ``none``. Secrets are scrubbed and painted over."""
         shot: bytes | None = None
-        if self._shot is not None and outcome == "ok":
-            screen, shot = self._shot
+        mine = self._shot if self._shot is not None and self._shot[0] == index else None
+        if mine is not None:
+            self._shot = None
+        if mine is not None and outcome == "ok":
+            _, screen, shot = mine
         elif screen is not None and outcome not in ("ok", "skipped") \
                 and self.settings.screenshots != "none":
             shot = self._screenshot()
-        self._shot = None
         if shot is not None and screen is not None:
             shot = redact_screenshot(shot, screen.source, self._scrub)
         source = self._scrub(screen.source) if screen is not None else None

@@ -38,7 +38,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from harness.verdicts.screen import SYSTEM_DIALOG_PACKAGES, SYSTEM_PACKAGES, Node, Screen
 
@@ -120,12 +120,17 @@ def weight(text: str) -> int:
     return 2 * cjk + (len(text) - cjk)
 
 
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u2060\ufeff]")
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
+
+
+@lru_cache(maxsize=65_536)
 def normalize(text: str) -> str:
     """NFKC (full-width letters and digits to ASCII, ``，`` stays a CJK comma after
-    folding to ``,``), one space for any run of whitespace, no zero-width characters."""
+    folding to ``,``), one space for any run of whitespace, no zero-width characters.
+    Remembered: a screen's texts come back on every read."""
     text = unicodedata.normalize("NFKC", text)
-    text = re.sub(r"[\u200b-\u200f\u2060\ufeff]", "", text)
-    return re.sub(r"[ \t\r\f\v\u00a0\u3000]+", " ", text).strip()
+    return _SPACES.sub(" ", _ZERO_WIDTH.sub("", text)).strip()
 
 
 _CLAUSE_END = re.compile(r"(?<=[,:，：])\s*|\s+-\s+")
