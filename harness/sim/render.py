@@ -2,8 +2,10 @@
 
 The picture is a schematic, not a pixel copy of Android: every view is drawn as a box
 at its bounds with its text, so the layout a classification was made on is visible in
-the evidence. Pillow's built-in font has no CJK glyphs, so Chinese text shows as boxes
-of the right length; the page source beside the screenshot holds the real text.
+the evidence. Text is drawn in the Noto Sans CJK font the project installs (the
+``noto-cjk-sans-otc`` package, its simplified-Chinese face), so Chinese text is legible
+in the screenshot as in the page source beside it; without it, a system CJK font, and
+as a last resort Pillow's built-in font (which draws CJK characters as boxes).
 """
 
 from __future__ import annotations
@@ -36,8 +38,8 @@ Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 _TOKENS = re.compile(r"[\u2e80-\uffff]|[^\s\u2e80-\uffff]+|\s+")
 
 
-#: Fonts with CJK glyphs, used when the machine happens to have one (Debian's
-#: fonts-noto-cjk / fonts-wqy-*, macOS); otherwise Pillow's built-in font.
+#: Fonts with CJK glyphs on the machine (Debian's fonts-noto-cjk / fonts-wqy-*, macOS),
+#: used when the packaged one cannot be loaded; otherwise Pillow's built-in font.
 CJK_FONTS = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
@@ -48,8 +50,19 @@ CJK_FONTS = (
 )
 
 
+#: The simplified-Chinese face of the installed Noto Sans CJK collection.
+_NOTO_SC_INDEX = 2
+
+
 @cache
 def _font(size: int) -> Font:
+    try:
+        import noto_cjk_sans_otc
+
+        return ImageFont.truetype(str(noto_cjk_sans_otc.FONT_PATH), size,
+                                  index=_NOTO_SC_INDEX)
+    except (ImportError, OSError):
+        pass
     for path in CJK_FONTS:
         if Path(path).is_file():
             try:
