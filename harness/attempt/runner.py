@@ -122,7 +122,7 @@ class Runner:
         self.touch = Touch(device)
         #: A screenshot taken with the step's observation, and the screen it shows.
         self._shot: tuple[int, Screen, bytes] | None = None
-        self._shot_stages: set[Stage] = set()
+        self._shot_stages: dict[Stage, int] = {}  # stage -> the step that shot it
         self._step_index = 0
 
     # ------------------------------------------------------------------ public
@@ -323,12 +323,12 @@ class Runner:
         """A screenshot of the step's observation, when the policy wants one: every step's
         (``all``), or the first of each stage and the verdict's (``key``)."""
         policy = self.settings.screenshots
-        if policy == "none" or (policy == "key" and step.stage in self._shot_stages):
-            return
+        first = self._shot_stages.setdefault(step.stage, self._step_index)
+        if policy == "none" or (policy == "key" and first != self._step_index):
+            return  # (a step that reads again after ElementGone retakes its own)
         shot = self._screenshot()
         if shot is not None:
             self._shot = (self._step_index, screen, shot)
-            self._shot_stages.add(step.stage)
 
     def _screenshot(self) -> bytes | None:
         try:
