@@ -36,7 +36,15 @@ from harness.sim.apps import (
 from harness.sim.commands import Command
 from harness.sim.errors import WebDriverError
 from harness.sim.launcher import LAUNCHER_PACKAGE
-from harness.sim.pace import PACE_SOURCES, PACE_UIAUTOMATOR2, PACES, PaceFigure
+from harness.sim.pace import (
+    PACE_SOURCES,
+    PACE_UIAUTOMATOR2,
+    PACES,
+    SIZE_ASSUMPTION,
+    SOURCE_FIGURE_BYTES,
+    PaceFigure,
+    hierarchy_seconds,
+)
 from harness.sim.profile import DeviceProfile
 from harness.sim.server import SimServer
 from harness.sim.session import ELEMENT_KEY, SimSession
@@ -52,6 +60,8 @@ __all__ = [
     "PACE_SOURCES",
     "PACE_UIAUTOMATOR2",
     "SIM_APPS",
+    "SIZE_ASSUMPTION",
+    "SOURCE_FIGURE_BYTES",
     "TOUCH_SLOP_PX",
     "AppContext",
     "AppFactory",
@@ -67,4 +77,5 @@ __all__ = [
     "SimSession",
     "SmsMessage",
     "WebDriverError",
+    "hierarchy_seconds",
 ]

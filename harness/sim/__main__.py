@@ -28,6 +28,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="answer each command in the time a real device takes for its "
                              "kind (uiautomator2: Appium's UiAutomator2 driver; default: "
                              "at once)")
+    parser.add_argument("--sized-sources", action="store_true",
+                        help="with --pace: price each page source and XPath find by the "
+                             "size of the screen it reads, not at the published screen's "
+                             "212 ms (docs/simulator.md)")
     parser.add_argument("--latency", type=float, default=0.0, metavar="SECONDS",
                         help="seconds added to every command, on top of --pace (default 0)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
@@ -39,7 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.latency < 0:
         parser.error("--latency must be zero or more seconds")
     pace = PACES[options.pace] if options.pace else None
-    server = SimServer(options.host, options.port, latency=options.latency, pace=pace)
+    if options.sized_sources and pace is None:
+        parser.error("--sized-sources prices commands of a pace: give --pace too")
+    server = SimServer(options.host, options.port, latency=options.latency, pace=pace,
+                       sized_sources=options.sized_sources)
     try:
         server.bind()
     except OSError as exc:

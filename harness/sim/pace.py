@@ -7,6 +7,10 @@ before it answers; a key it lacks falls back to the next one, then to ``other``.
 published timings in ``PACE_SOURCES`` (each row says where its figure comes from, or
 that none was found and what was assumed instead). W3C actions take their gestures' own
 durations on top (the UiAutomator2 server injects the motion events in real time).
+
+The published page-source figure is one screen's (``SOURCE_FIGURE_BYTES``). With
+``by_size`` a server prices each page source, and each XPath find (evaluated on the same
+dumped tree), by the size of the screen it dumps instead (``hierarchy_seconds``).
 """
 
 from __future__ import annotations
@@ -119,6 +123,34 @@ PACE_UIAUTOMATOR2: Mapping[str, float] = MappingProxyType(
 
 #: The paces ``python -m harness.sim --pace NAME`` offers.
 PACES: Mapping[str, Mapping[str, float]] = MappingProxyType({"uiautomator2": PACE_UIAUTOMATOR2})
+
+
+#: Bytes of the ``GET /source`` response behind the published ``source`` figure
+#: (appium/appium#18665: ``200 212 ms - 54619``).
+SOURCE_FIGURE_BYTES = 54_619
+
+#: How a page source's price is scaled to another screen's size (docs/simulator.md).
+SIZE_ASSUMPTION = (
+    "no published series of page-source times by size was found. Assumed linear in the "
+    "response's bytes: the dump walks the accessibility tree node by node and writes "
+    "each node's attributes, from a find by id's round trip (15 ms: an empty tree) to "
+    "the published 212 ms at 54,619 bytes")
+
+
+def by_size(command: Command) -> bool:
+    """Whether a command's cost depends on the size of the screen's hierarchy."""
+    return command.kind == "source" or command.pace_keys[0] == "find:xpath"
+
+
+def hierarchy_seconds(pace: Mapping[str, float], command: Command, size: int) -> float:
+    """The seconds of a ``by_size`` command on a screen whose page source response is
+    ``size`` bytes (``SIZE_ASSUMPTION``); an XPath find adds its query's own time."""
+    floor = pace.get("find", pace.get("other", 0.0))
+    published = pace.get("source", floor)
+    dump = floor + (published - floor) * size / SOURCE_FIGURE_BYTES
+    if command.kind == "source":
+        return dump
+    return dump + max(pace_seconds(pace, command) - published, 0.0)
 
 
 def pace_seconds(pace: Mapping[str, float], command: Command) -> float:

@@ -8,6 +8,7 @@ commands of one session never interleave while other sessions proceed in paralle
 from __future__ import annotations
 
 import base64
+import json
 import re
 import uuid
 from collections.abc import Callable, Mapping
@@ -71,6 +72,16 @@ class Api:
 
     def session(self, request: Request) -> SimSession:
         return self.sessions.get(request.params["sid"])
+
+    def source_bytes(self, request: Request) -> int:
+        """The size of the page source response for the request's session now (what a
+        real driver dumps for a page source or an XPath find); 0 without a session."""
+        if "sid" not in request.params:
+            return 0
+        session = self.session(request)
+        with session.lock:
+            xml = session.snapshot().source()
+        return len(json.dumps({"value": xml}, ensure_ascii=False).encode("utf-8"))
 
     # --- server and sessions ----------------------------------------------------------
 

@@ -22,7 +22,7 @@ from typing import Any
 from harness.sim.apps import SIM_APPS, AppFactory
 from harness.sim.commands import Command, CommandCounter, classify
 from harness.sim.errors import InvalidArgument, UnknownError, WebDriverError
-from harness.sim.pace import pace_seconds
+from harness.sim.pace import by_size, hierarchy_seconds, pace_seconds
 from harness.sim.routes import Api, Request, route
 
 logger = logging.getLogger(__name__)
@@ -32,18 +32,29 @@ class _Meter:
     """Counts every answered command and spends its modelled time before the answer."""
 
     def __init__(self, pace: Mapping[str, float] | None, latency: float,
-                 sleep: Callable[[float], None]) -> None:
+                 sleep: Callable[[float], None], sized: bool = False) -> None:
         self.pace = pace
         self.latency = latency
         self.sleep = sleep
+        self.sized = sized and pace is not None
         self.counter = CommandCounter()
 
-    def wait(self, command: Command) -> None:
+    def by_size(self, command: Command) -> bool:
+        """Whether ``command`` is priced by the size of the screen (after it is read)."""
+        return self.sized and by_size(command)
+
+    def wait(self, command: Command, size: int | None = None) -> None:
         seconds = self.latency
         if self.pace is not None:
-            seconds += pace_seconds(self.pace, command)
+            seconds += (pace_seconds(self.pace, command) if size is None
+                        else hierarchy_seconds(self.pace, command, size))
         if seconds > 0:
             self.sleep(seconds)  # a real device's command time
+
+
+def _size(payload: dict[str, object]) -> int:
+    """Bytes of a response body as the server sends it."""
+    return len(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
 
 
 class _HttpServer(ThreadingHTTPServer):
@@ -120,8 +131,14 @@ class _Handler(BaseHTTPRequestHandler):
             command = Command(found.kind)
             body = self._body(raw)
             command = classify(found.kind, method, body)
-            meter.wait(command)
-            payload = {"value": found.handler(self.server.api, Request(found.params, body))}
+            request = Request(found.params, body)
+            if meter.by_size(command):  # the price depends on the screen: read it first
+                payload = {"value": found.handler(self.server.api, request)}
+                meter.wait(command, _size(payload) if command.kind == "source"
+                           else self.server.api.source_bytes(request))
+            else:
+                meter.wait(command)
+                payload = {"value": found.handler(self.server.api, request)}
         except WebDriverError as error:
             status, payload = error.status, error.to_json()
         except Exception as exc:  # an instrument bug must still answer in protocol form
@@ -157,15 +174,18 @@ class SimServer:
         latency: float = 0.0,
         pace: Mapping[str, float] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        sized_sources: bool = False,
     ) -> None:
         """``pace``: seconds per command kind a real device takes, e.g.
         ``PACE_UIAUTOMATOR2`` (None: answer at once); with a pace, W3C actions also take
         their gestures' durations. ``latency``: seconds added to every command on top.
-        ``sleep`` spends the time (a test passes a recorder instead)."""
+        ``sleep`` spends the time (a test passes a recorder instead). ``sized_sources``:
+        price each page source and XPath find by the size of the screen it reads
+        (``harness.sim.pace.hierarchy_seconds``) instead of the published screen's."""
         if latency < 0 or (pace is not None and any(v < 0 for v in pace.values())):
             raise ValueError("latency and pace seconds must be zero or more")
         self._address = (host, port)
-        self._meter = _Meter(pace, latency, sleep)
+        self._meter = _Meter(pace, latency, sleep, sized_sources)
         self.api = Api(SIM_APPS if apps is None else apps,
                        pause=sleep if pace is not None else None)
         self._httpd: _HttpServer | None = None

@@ -63,6 +63,8 @@ class LocalArtifacts:
     def __init__(self, root: Path, option: str = OPTION) -> None:
         self.root = root
         self.option = option
+        self._resolved: Path | None = None
+        self._made: set[Path] = set()  # folders made (or found) by this process
 
     @property
     def shown(self) -> str:
@@ -72,7 +74,9 @@ class LocalArtifacts:
         return self.root / rel
 
     def url_of(self, rel: str) -> str:
-        return self.path_of(rel).resolve().as_uri()
+        if self._resolved is None:  # once: a step writes files on every screen
+            self._resolved = self.root.resolve()
+        return (self._resolved / rel).as_uri()
 
     def check(self, write: bool) -> None:
         """With ``write``: the folder (or the nearest parent that exists, in which it will
@@ -98,18 +102,27 @@ class LocalArtifacts:
         if once and path.exists():
             return self.url_of(rel)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-                if once:
-                    fh.flush()
-                    os.fsync(fh.fileno())
-            os.replace(tmp, path)
+            try:
+                self._write(path, data, once)
+            except FileNotFoundError:  # its folder was removed meanwhile: make it again
+                self._made.discard(path.parent)
+                self._write(path, data, once)
         except OSError as exc:
             raise ArtifactError(f"could not write the evidence file {display_path(path)}: "
                                 f"{exc.strerror or exc}") from None
         return self.url_of(rel)
+
+    def _write(self, path: Path, data: bytes, once: bool) -> None:
+        if path.parent not in self._made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(path.parent)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            if once:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
 
     def get(self, rel: str) -> bytes:
         return read_file(self.path_of(rel))

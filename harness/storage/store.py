@@ -15,7 +15,7 @@ import hashlib
 import os
 import socket
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -190,9 +190,22 @@ class Store:
             with self._session.begin() as s:
                 return fn(s)
         except SQLAlchemyError as exc:
-            raise StorageError(f"could not write to the database "
-                               f"{mask_url(str(self.engine.url))}: "
-                               f"{getattr(exc, 'orig', exc)}") from None
+            raise self._failed(exc) from None
+
+    def _insert(self, rows: Iterable[tuple[Table, list[dict[str, Any]]]]) -> None:
+        """Core inserts in one transaction on a pooled connection (no ORM session: a
+        step is written on every screen)."""
+        try:
+            with self.engine.begin() as conn:
+                for table, records in rows:
+                    if records:
+                        conn.execute(insert(table), records)
+        except SQLAlchemyError as exc:
+            raise self._failed(exc) from None
+
+    def _failed(self, exc: SQLAlchemyError) -> StorageError:
+        return StorageError(f"could not write to the database "
+                            f"{mask_url(str(self.engine.url))}: {getattr(exc, 'orig', exc)}")
 
     # ------------------------------------------------------------------ runs
 
@@ -399,12 +412,7 @@ class Store:
                "line": line, "description": description, "started_at": started_at,
                "ended_at": utcnow(), "outcome": outcome, "detail": detail,
                "observations": list(observations) if observations else None}
-
-        def fn(s: Session) -> None:  # Core inserts: a step is written on every screen
-            s.execute(insert(_STEPS), [rec])
-            if arts:
-                s.execute(insert(_ARTIFACTS), arts)
-        self._write(fn)
+        self._insert([(_STEPS, [rec]), (_ARTIFACTS, arts)])
 
     # ------------------------------------------------------------------ reads
 

@@ -303,6 +303,17 @@ def _digits_pattern(digits: str) -> str:
     return _SEP.join(re.escape(d) for d in digits)
 
 
+_MASK_RUN = re.compile(f"[{re.escape(_MASK)}]{{2}}")
+
+
+def _unattached(digits: str) -> str:
+    """``digits`` (optionally after ``+``) not preceded by a digit. The check comes after
+    the first character, so the pattern starts with a literal and the regex engine skips
+    ahead to the places where that character occurs instead of trying every position."""
+    first, rest = re.escape(digits[0]), _SEP + _digits_pattern(digits[1:])
+    return rf"\+(?<!\d\+){first}{rest}|{first}(?<!\d{first}){rest}"
+
+
 class SecretScrubber:
     """Removes exactly one attempt's secrets from evidence, and nothing else.
 
@@ -318,6 +329,9 @@ class SecretScrubber:
                  values: list[str] | None = None) -> None:
         self._patterns: list[re.Pattern[str]] = []
         self._values: list[str] = []
+        #: per pattern: None (always scan), a literal the text must contain, or a
+        #: pattern the text must contain for the full pattern to have a chance
+        self._gates: list[str | re.Pattern[str] | None] = []
         for e164, national in phones or []:
             self.add_phone(e164, national)
         for v in values or []:
@@ -332,8 +346,8 @@ class SecretScrubber:
         except phonenumbers.NumberParseException:
             cc, nsn = "", nat.lstrip("0")
         forms = sorted({d for d in (digits, nat, nsn) if len(d) >= 5}, key=len, reverse=True)
-        full = "|".join(r"\+?" + _digits_pattern(d) for d in forms)
-        self._patterns.append(re.compile(rf"(?<!\d)(?:{full})(?!\d)"))
+        self._patterns.append(re.compile(rf"(?:{'|'.join(map(_unattached, forms))})(?!\d)"))
+        self._gates.append(None)
         if len(nsn) >= 6:
             # masked by the app: some leading digits, two or more mask characters, some
             # trailing digits, optionally after the calling code or the trunk prefix
@@ -342,6 +356,7 @@ class SecretScrubber:
                                                                      -1))
             tails = "|".join(_digits_pattern(nsn[-k:]) for k in range(4, 0, -1))
             lead = rf"(?:\+?{_digits_pattern(cc)}[\s\-\u00a0]?|0)?" if cc else "0?"
+            self._gates.append(_MASK_RUN)
             self._patterns.append(re.compile(
                 rf"(?<![\d{re.escape(_MASK)}]){lead}(?:{heads})?[\s\-\u00a0]?{mask}{{2,}}"
                 rf"(?:[\s\-\u00a0]?{mask}+)*[\s\-\u00a0]?(?:{tails})(?![\d{re.escape(_MASK)}])"))
@@ -351,19 +366,28 @@ class SecretScrubber:
         if not value or len(value) < 4 or value in self._values:
             return
         self._values.append(value)
+        self._gates.append(value)
         if value.isdigit():
             self._patterns.append(re.compile(rf"(?<!\d){re.escape(value)}(?!\d)"))
         else:
             self._patterns.append(re.compile(re.escape(value)))
 
+    def _armed(self, text: str) -> list[re.Pattern[str]]:
+        """The patterns that can match ``text``: a secret's literal value must be in it,
+        a masked number needs a run of two mask characters (cheap tests that spare a
+        full scan of every page source for every pattern)."""
+        return [pattern for gate, pattern in zip(self._gates, self._patterns, strict=True)
+                if gate is None or (gate in text if isinstance(gate, str)
+                                    else gate.search(text) is not None)]
+
     def __call__(self, text: str) -> str:
-        for pattern in self._patterns:
+        for pattern in self._armed(text):
             text = pattern.sub("***", text)
         pattern, replacement = _URL_CREDENTIALS
         return pattern.sub(replacement, text)
 
     def shows_secret(self, text: str) -> bool:
-        return any(p.search(text) for p in self._patterns)
+        return any(p.search(text) for p in self._armed(text))
 
 
 def scrub(text: str, extra: list[str] | None = None) -> str:

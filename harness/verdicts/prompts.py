@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property, lru_cache
 
+from lxml import etree
+
 from harness.verdicts.screen import SYSTEM_DIALOG_PACKAGES, SYSTEM_PACKAGES, Node, Screen
 
 
@@ -178,8 +180,11 @@ class PromptReader:
         self.screen = screen
         w, h = screen.size
         self.screen_area = max(w * h, 1)
-        self._consent_scopes: dict[int, bool] = {}
-        self._document_windows: dict[int, bool] = {}
+        # keyed by the element itself: a key keeps lxml's proxy (and so its identity) alive
+        self._consent_scopes: dict[etree._Element, bool] = {}
+        self._document_windows: dict[etree._Element, bool] = {}
+        self._collections: dict[etree._Element, tuple[str | None, tuple[Node, ...]]] = {}
+        self._texted: dict[etree._Element, bool] = {}
 
     def blocks(self) -> list[TextBlock]:
         out: list[TextBlock] = []
@@ -252,21 +257,41 @@ class PromptReader:
         """"list" or "feed" when the node is an entry of a collection, else None."""
         child = node
         for a in node.ancestors():
-            if _COLLECTIONS.search(a.cls):
-                entries = [c for c in a.children() if _has_text(c)]
-                if len(entries) >= 2:
-                    return "feed" if _feed_like(entries) else "list"
-            else:
-                rows = [c for c in a.children() if c.clickable and _has_text(c)
-                        and _is_container(c)]
-                if len(rows) >= 3 and child in rows:
-                    return "list"
+            kind, rows = self._collection(a)
+            if kind is not None:
+                return kind
+            if child in rows:
+                return "list"
             child = a
         return None
 
+    def _collection(self, a: Node) -> tuple[str | None, tuple[Node, ...]]:
+        """What ``a`` makes of its entries, once per node: ("feed" or "list", ()) for a
+        collection view with two or more entries; else (None, its rows) where three or
+        more tappable containers with text are rows of a list."""
+        found = self._collections.get(a.element)
+        if found is None:
+            if _COLLECTIONS.search(a.cls):
+                entries = [c for c in a.children() if self._has_text(c)]
+                kind = ("feed" if _feed_like(entries) else "list") if len(entries) >= 2 \
+                    else None
+                found = (kind, ())
+            else:
+                rows = tuple(c for c in a.children() if c.clickable and self._has_text(c)
+                             and _is_container(c))
+                found = (None, rows if len(rows) >= 3 else ())
+            self._collections[a.element] = found
+        return found
+
+    def _has_text(self, n: Node) -> bool:
+        known = self._texted.get(n.element)
+        if known is None:
+            known = self._texted[n.element] = _has_text(n)
+        return known
+
     def _screen_is_document(self) -> bool:
         """Whether the app's main window (the largest) is a document page."""
-        windows = [Node(el) for el in self.screen.root if isinstance(el.tag, str)]
+        windows = [self.screen.node(el) for el in self.screen.root if isinstance(el.tag, str)]
         app = [w for w in windows if w.package not in SYSTEM_PACKAGES | SYSTEM_DIALOG_PACKAGES
                and not w.cls.endswith("Toast")]
         if not app:
@@ -278,7 +303,7 @@ class PromptReader:
         """Whether the node's window is a document page: titled as a policy, terms or help
         article (or with a question as its title), or carrying a help-centre mark."""
         window = node.window()
-        key = id(window.element)
+        key = window.element
         if key not in self._document_windows:
             titles: list[str] = []
             marks = False
@@ -310,7 +335,7 @@ class PromptReader:
 
     def _consent(self, node: Node) -> bool:
         scope = modal_scope(node)
-        key = id(scope.element)
+        key = scope.element
         if key not in self._consent_scopes:
             texts = [normalize(n.label) for n in (scope, *scope.descendants()) if n.label]
             controls = [t for n, t in ((n, normalize(n.label))

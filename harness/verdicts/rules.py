@@ -207,6 +207,7 @@ class _Sentences:
         self.lexicon = lexicon
         self._hits: dict[tuple[int, int], _Hits] = {}
         self._screen_concepts: dict[str, str] | None = None
+        self._by_role: dict[Role, set[str]] | None = None
         self._sentence_scoped = frozenset(n for n, c in lexicon.concepts.items()
                                           if c.scope == "sentence")
 
@@ -222,6 +223,21 @@ class _Sentences:
                         whole.setdefault(k, v)
             self._hits[key] = _Hits(whole, clause_hits, self._sentence_scoped)
         return self._hits[key]
+
+    def could_fire(self, rule: Rule) -> bool:
+        """Whether some conjunction of ``rule`` has each of its alternatives somewhere in
+        the sentences of the roles it reads: a rule that cannot fire on any one sentence
+        is not tried on each of them."""
+        if self._by_role is None:
+            self._by_role = {}
+            for bi, block in enumerate(self.blocks):
+                found = self._by_role.setdefault(block.role, set())
+                for si in range(len(block.sentences)):
+                    found.update(self.hits(bi, si).sentence)
+        present: set[str] = set()
+        for role in rule.roles:
+            present |= self._by_role.get(role, set())
+        return any(all(alts & present for alts in conj) for conj in rule.when)
 
     def screen_concepts(self) -> dict[str, str]:
         """Concepts found in any prompt, control or list row of the screen, each with the
@@ -297,6 +313,8 @@ class RuleSet:
         return found[0] if found else None
 
     def _match_rule(self, rule: Rule, sents: _Sentences) -> RuleMatch | None:
+        if not rule.match and not sents.could_fire(rule):
+            return None
         for bi, block in enumerate(sents.blocks):
             if block.role not in rule.roles:
                 continue

@@ -9,9 +9,10 @@ parse, so a saved screen classifies exactly as the live one did.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, Generic, TypeVar, overload
 
 from lxml import etree
 
@@ -30,16 +31,57 @@ _BOUNDS = re.compile(r"\[(-?\d+),(-?\d+)\]\[(-?\d+),(-?\d+)\]")
 
 Bounds = tuple[int, int, int, int]
 
+_T = TypeVar("_T")
+
+
+class _once(Generic[_T]):
+    """``functools.cached_property`` without its per-access lock: a node's attributes are
+    read on one thread, and thousands of them per screen."""
+
+    def __init__(self, fn: Callable[[Any], _T]) -> None:
+        self.fn = fn
+        self.name = fn.__name__
+        self.__doc__ = fn.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _once[_T]: ...
+
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> _T: ...
+
+    def __get__(self, obj: object | None, owner: type | None = None) -> _T | _once[_T]:
+        if obj is None:
+            return self
+        value = self.fn(obj)
+        obj.__dict__[self.name] = value
+        return value
+
 
 class ScreenParseError(ValueError):
     """The page source is not an XML UI hierarchy."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Node:
-    """One element of the hierarchy, with the attributes that selectors and rules read."""
+    """One element of the hierarchy, with the attributes that selectors and rules read.
+
+    Nodes reached from a ``Screen`` are made once per element (``table``), so what a node
+    computes from its element (its class, bounds, ancestors) is computed once per screen,
+    however often the prompt reader and the rules walk past it."""
 
     element: etree._Element
+    table: dict[etree._Element, Node] | None = field(default=None, repr=False)
+
+    def _wrap(self, element: etree._Element) -> Node:
+        if self.table is None:
+            return Node(element)
+        node = self.table.get(element)
+        if node is None:  # the key keeps lxml's proxy alive, so the same one comes back
+            node = self.table[element] = Node(element, self.table)
+        return node
 
     def attr(self, name: str) -> str:
         return str(self.element.get(name, ""))
@@ -47,40 +89,40 @@ class Node:
     def flag(self, name: str) -> bool:
         return self.attr(name) == "true"
 
-    @property
+    @_once
     def text(self) -> str:
         return self.attr("text")
 
-    @property
+    @_once
     def content_desc(self) -> str:
         return self.attr("content-desc")
 
-    @property
+    @_once
     def resource_id(self) -> str:
         return self.attr("resource-id")
 
-    @property
+    @_once
     def cls(self) -> str:
         return self.attr("class") or str(self.element.tag)
 
-    @property
+    @_once
     def package(self) -> str:
         return self.attr("package")
 
-    @property
+    @_once
     def displayed(self) -> bool:
         return self.attr("displayed") != "false" and self.attr("visible-to-user") != "false"
 
-    @property
+    @_once
     def clickable(self) -> bool:
         return self.flag("clickable")
 
-    @property
+    @_once
     def label(self) -> str:
         """What a person reads on this node: its text, else its content description."""
         return self.text or self.content_desc
 
-    @property
+    @_once
     def bounds(self) -> Bounds | None:
         m = _BOUNDS.fullmatch(self.attr("bounds"))
         if m is None:
@@ -88,7 +130,7 @@ class Node:
         x1, y1, x2, y2 = (int(g) for g in m.groups())
         return x1, y1, x2, y2
 
-    @property
+    @_once
     def area(self) -> int:
         b = self.bounds
         return 0 if b is None else max(b[2] - b[0], 0) * max(b[3] - b[1], 0)
@@ -97,28 +139,28 @@ class Node:
         up = self.element.getparent()
         if up is None or not isinstance(up.tag, str) or up.tag == "hierarchy":
             return None
-        return Node(up)
+        return self._wrap(up)
+
+    @_once
+    def _chain(self) -> tuple[Node, ...]:
+        up = self.parent()
+        return () if up is None else (up, *up._chain)
 
     def ancestors(self) -> Iterator[Node]:
-        node = self.parent()
-        while node is not None:
-            yield node
-            node = node.parent()
+        """The parent, its parent, ... up to the window."""
+        return iter(self._chain)
 
     def children(self) -> list[Node]:
-        return [Node(e) for e in self.element if isinstance(e.tag, str)]
+        return [self._wrap(e) for e in self.element if isinstance(e.tag, str)]
 
     def descendants(self) -> Iterator[Node]:
         for el in self.element.iter():
             if el is not self.element and isinstance(el.tag, str):
-                yield Node(el)
+                yield self._wrap(el)
 
     def window(self) -> Node:
         """The top-level node (window) this node belongs to."""
-        top = self
-        for a in self.ancestors():
-            top = a
-        return top
+        return self._chain[-1] if self._chain else self
 
     def __hash__(self) -> int:
         return id(self.element)
@@ -140,16 +182,28 @@ class Screen:
             self.root = etree.fromstring(data, parser)
         except (etree.XMLSyntaxError, ValueError) as exc:
             raise ScreenParseError(f"page source is not XML: {exc}") from None
+        self._table: dict[etree._Element, Node] = {}
 
     @classmethod
     def from_file(cls, path: str, app_package: str | None = None) -> Screen:
         with open(path, encoding="utf-8") as fh:
             return cls(fh.read(), app_package)
 
+    def node(self, element: etree._Element) -> Node:
+        """The screen's one ``Node`` of ``element``."""
+        node = self._table.get(element)
+        if node is None:
+            node = self._table[element] = Node(element, self._table)
+        return node
+
+    @cached_property
+    def _all(self) -> tuple[Node, ...]:
+        return tuple(self.node(el) for el in self.root.iter()
+                     if isinstance(el.tag, str) and el.tag != "hierarchy")
+
     def nodes(self) -> Iterator[Node]:
-        for el in self.root.iter():
-            if isinstance(el.tag, str) and el.tag != "hierarchy":
-                yield Node(el)
+        """Every element of the hierarchy, in document order."""
+        return iter(self._all)
 
     @cached_property
     def size(self) -> tuple[int, int]:
@@ -161,7 +215,7 @@ class Screen:
         for el in self.root:
             if not isinstance(el.tag, str):
                 continue
-            b = Node(el).bounds
+            b = self.node(el).bounds
             if b is not None and (b[2] - b[0]) * (b[3] - b[1]) > best[0] * best[1]:
                 best = (b[2] - b[0], b[3] - b[1])
         return best if best != (0, 0) else (1080, 2400)
@@ -212,4 +266,4 @@ class Screen:
             raise ValueError(f"invalid XPath {expr!r}: {exc}") from None
         if not isinstance(found, list):
             return []
-        return [Node(e) for e in found if isinstance(e, etree._Element)]
+        return [self.node(e) for e in found if isinstance(e, etree._Element)]

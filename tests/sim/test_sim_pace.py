@@ -6,6 +6,7 @@ so the modelled time per command kind is asserted exactly instead of timed on th
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -20,7 +21,15 @@ from appium.webdriver.common.appiumby import AppiumBy
 from selenium.common.exceptions import NoSuchElementException
 from sim_flows import DE, OPENCHAT, centre, finger, http, options, perform, tap_ticks
 
-from harness.sim import PACE_SOURCES, PACE_UIAUTOMATOR2, PACES, Command, SimServer
+from harness.sim import (
+    PACE_SOURCES,
+    PACE_UIAUTOMATOR2,
+    PACES,
+    SOURCE_FIGURE_BYTES,
+    Command,
+    SimServer,
+    hierarchy_seconds,
+)
 from harness.sim.pace import pace_seconds
 
 
@@ -124,6 +133,31 @@ def test_the_pace_sleeps_the_modelled_time_per_kind() -> None:
         assert sleeps.take() == [pace["session:delete"]]
 
 
+def test_sized_sources_are_priced_by_the_bytes_of_the_screen_they_read() -> None:
+    pace = PACE_UIAUTOMATOR2
+    source, xpath = Command("source"), Command("find", "xpath")
+    assert hierarchy_seconds(pace, source, SOURCE_FIGURE_BYTES) == pytest.approx(pace["source"])
+    assert hierarchy_seconds(pace, source, 0) == pytest.approx(pace["find"])
+    half = hierarchy_seconds(pace, source, SOURCE_FIGURE_BYTES // 2)
+    assert pace["find"] < half < pace["source"]
+    assert hierarchy_seconds(pace, xpath, 0) == pytest.approx(
+        pace["find"] + pace["find:xpath"] - pace["source"])
+    sleeps = Sleeps()
+    with SimServer(pace=pace, sleep=sleeps, sized_sources=True) as sim:
+        driver = webdriver.Remote(sim.url, options=options(DE))
+        driver.execute_script("mobile: activateApp", {"appId": OPENCHAT})
+        sleeps.take()
+        xml = driver.page_source
+        driver.find_element(AppiumBy.XPATH, "//*[@text='Agree']")
+        driver.find_element(AppiumBy.ID, "agree")
+        size = len(json.dumps({"value": xml}, ensure_ascii=False).encode("utf-8"))
+        assert sleeps.take() == pytest.approx([
+            hierarchy_seconds(pace, source, size), hierarchy_seconds(pace, xpath, size),
+            pace["find"]])
+        assert 1_000 < size < SOURCE_FIGURE_BYTES  # the demo's screens are small
+        driver.quit()
+
+
 def test_latency_is_added_on_top_of_the_pace() -> None:
     sleeps = Sleeps()
     with SimServer(pace={"source": 0.25, "other": 0.125}, latency=0.5, sleep=sleeps) as sim:
@@ -183,6 +217,9 @@ def test_the_standalone_module_takes_a_pace() -> None:
         capture_output=True, text=True, cwd=root, timeout=30,
     )
     assert done.returncode == 2 and "uiautomator2" in done.stderr
+    alone = subprocess.run([sys.executable, "-m", "harness.sim", "--sized-sources"],
+                           capture_output=True, text=True, cwd=root, timeout=30)
+    assert alone.returncode == 2 and "--pace" in alone.stderr
     process = subprocess.Popen(
         [sys.executable, "-m", "harness.sim", "--port", "0", "--pace", "uiautomator2"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=root,

@@ -18,6 +18,7 @@ from harness.spec.templates import (
 from harness.support.secrets import (
     MissingEnv,
     Secret,
+    SecretScrubber,
     env_names,
     expand_env,
     has_env_ref,
@@ -355,3 +356,36 @@ def test_a_run_stores_its_command_without_passwords(tmp_path: Path) -> None:
             assert "S3cretPW99" not in run.command and "alice:***@db/h" in run.command
     finally:
         store.close()
+
+
+def _reference_number_pattern(forms: list[str]) -> re.Pattern[str]:
+    """The plain statement of "one of these numbers, however punctuated, not inside a
+    longer digit run": what the scrubber's faster pattern must match, exactly."""
+    sep = r"[\s\-\u00a0().]?"
+    full = "|".join(r"\+?" + sep.join(re.escape(c) for c in d) for d in forms)
+    return re.compile(rf"(?<!\d)(?:{full})(?!\d)")
+
+
+def test_the_scrubbers_number_pattern_matches_exactly_what_the_plain_one_does() -> None:
+    import random
+
+    rng = random.Random(20261202)
+    scrubber = SecretScrubber([("+4915123456789", "015123456789")])
+    reference = _reference_number_pattern(["4915123456789", "015123456789", "15123456789"])
+    alphabet = [*"0123456789+ -().\u00a0ab", "4915123456789", "015123456789",
+                "151 2345 6789", "+49 151", "1512345"]
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
+        expected = reference.sub("***", text)
+        if "*" * 2 in expected.replace("***", ""):
+            continue  # the masked-number pattern has its own say there
+        assert scrubber(text) == expected, text
+
+
+def test_a_masked_number_is_found_only_where_mask_characters_run() -> None:
+    scrubber = SecretScrubber([("+447700900123", "07700900123")])
+    assert scrubber("code sent to +44 77** ***123 now") == "code sent to *** now"
+    assert scrubber('<node text="index x 123" bounds="[0,0][1080,123]"/>') == \
+        '<node text="index x 123" bounds="[0,0][1080,123]"/>'
+    assert scrubber.shows_secret("sent to 07700 900123")
+    assert not scrubber.shows_secret("sent to 07700 900124")
