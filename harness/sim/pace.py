@@ -129,14 +129,6 @@ PACES: Mapping[str, Mapping[str, float]] = MappingProxyType({"uiautomator2": PAC
 #: (appium/appium#18665: ``200 212 ms - 54619``).
 SOURCE_FIGURE_BYTES = 54_619
 
-#: How a page source's price is scaled to another screen's size (docs/simulator.md).
-SIZE_ASSUMPTION = (
-    "no published series of page-source times by size was found. Assumed linear in the "
-    "response's bytes: the dump walks the accessibility tree node by node and writes "
-    "each node's attributes, from a find by id's round trip (15 ms: an empty tree) to "
-    "the published 212 ms at 54,619 bytes")
-
-
 def by_size(command: Command) -> bool:
     """Whether a command's cost depends on the size of the screen's hierarchy."""
     return command.kind == "source" or command.pace_keys[0] == "find:xpath"
@@ -144,7 +136,10 @@ def by_size(command: Command) -> bool:
 
 def hierarchy_seconds(pace: Mapping[str, float], command: Command, size: int) -> float:
     """The seconds of a ``by_size`` command on a screen whose page source response is
-    ``size`` bytes (``SIZE_ASSUMPTION``); an XPath find adds its query's own time."""
+    ``size`` bytes; an XPath find adds its query's own time. No published series of
+    page-source times by size was found: assumed linear in the response's bytes (the
+    dump walks the tree node by node), from a find by id's round trip (an empty tree) to
+    the published figure at ``SOURCE_FIGURE_BYTES`` (docs/simulator.md)."""
     floor = pace.get("find", pace.get("other", 0.0))
     published = pace.get("source", floor)
     dump = floor + (published - floor) * size / SOURCE_FIGURE_BYTES

@@ -23,7 +23,7 @@ from harness.sim.apps import SIM_APPS, AppFactory
 from harness.sim.commands import Command, CommandCounter, classify
 from harness.sim.errors import InvalidArgument, UnknownError, WebDriverError
 from harness.sim.pace import by_size, hierarchy_seconds, pace_seconds
-from harness.sim.routes import Api, Request, route
+from harness.sim.routes import Api, Request, response_size, route
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +50,6 @@ class _Meter:
                         else hierarchy_seconds(self.pace, command, size))
         if seconds > 0:
             self.sleep(seconds)  # a real device's command time
-
-
-def _size(payload: dict[str, object]) -> int:
-    """Bytes of a response body as the server sends it."""
-    return len(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
 
 
 class _HttpServer(ThreadingHTTPServer):
@@ -134,7 +129,7 @@ class _Handler(BaseHTTPRequestHandler):
             request = Request(found.params, body)
             if meter.by_size(command):  # the price depends on the screen: read it first
                 payload = {"value": found.handler(self.server.api, request)}
-                meter.wait(command, _size(payload) if command.kind == "source"
+                meter.wait(command, response_size(payload) if command.kind == "source"
                            else self.server.api.source_bytes(request))
             else:
                 meter.wait(command)

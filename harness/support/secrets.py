@@ -327,11 +327,10 @@ class SecretScrubber:
 
     def __init__(self, phones: list[tuple[str, str]] | None = None,
                  values: list[str] | None = None) -> None:
-        self._patterns: list[re.Pattern[str]] = []
+        #: each pattern with its gate: None (always scan), a literal the text must
+        #: contain, or a pattern the text must contain for the full one to have a chance
+        self._patterns: list[tuple[str | re.Pattern[str] | None, re.Pattern[str]]] = []
         self._values: list[str] = []
-        #: per pattern: None (always scan), a literal the text must contain, or a
-        #: pattern the text must contain for the full pattern to have a chance
-        self._gates: list[str | re.Pattern[str] | None] = []
         for e164, national in phones or []:
             self.add_phone(e164, national)
         for v in values or []:
@@ -346,8 +345,8 @@ class SecretScrubber:
         except phonenumbers.NumberParseException:
             cc, nsn = "", nat.lstrip("0")
         forms = sorted({d for d in (digits, nat, nsn) if len(d) >= 5}, key=len, reverse=True)
-        self._patterns.append(re.compile(rf"(?:{'|'.join(map(_unattached, forms))})(?!\d)"))
-        self._gates.append(None)
+        self._patterns.append(
+            (None, re.compile(rf"(?:{'|'.join(map(_unattached, forms))})(?!\d)")))
         if len(nsn) >= 6:
             # masked by the app: some leading digits, two or more mask characters, some
             # trailing digits, optionally after the calling code or the trunk prefix
@@ -356,27 +355,23 @@ class SecretScrubber:
                                                                      -1))
             tails = "|".join(_digits_pattern(nsn[-k:]) for k in range(4, 0, -1))
             lead = rf"(?:\+?{_digits_pattern(cc)}[\s\-\u00a0]?|0)?" if cc else "0?"
-            self._gates.append(_MASK_RUN)
-            self._patterns.append(re.compile(
+            self._patterns.append((_MASK_RUN, re.compile(
                 rf"(?<![\d{re.escape(_MASK)}]){lead}(?:{heads})?[\s\-\u00a0]?{mask}{{2,}}"
-                rf"(?:[\s\-\u00a0]?{mask}+)*[\s\-\u00a0]?(?:{tails})(?![\d{re.escape(_MASK)}])"))
+                rf"(?:[\s\-\u00a0]?{mask}+)*[\s\-\u00a0]?(?:{tails})(?![\d{re.escape(_MASK)}])")))
 
     def add(self, value: str | None) -> None:
         """Another secret of the attempt (the SMS code, a password)."""
         if not value or len(value) < 4 or value in self._values:
             return
         self._values.append(value)
-        self._gates.append(value)
-        if value.isdigit():
-            self._patterns.append(re.compile(rf"(?<!\d){re.escape(value)}(?!\d)"))
-        else:
-            self._patterns.append(re.compile(re.escape(value)))
+        self._patterns.append((value, re.compile(
+            rf"(?<!\d){re.escape(value)}(?!\d)" if value.isdigit() else re.escape(value))))
 
     def _armed(self, text: str) -> list[re.Pattern[str]]:
         """The patterns that can match ``text``: a secret's literal value must be in it,
         a masked number needs a run of two mask characters (cheap tests that spare a
         full scan of every page source for every pattern)."""
-        return [pattern for gate, pattern in zip(self._gates, self._patterns, strict=True)
+        return [pattern for gate, pattern in self._patterns
                 if gate is None or (gate in text if isinstance(gate, str)
                                     else gate.search(text) is not None)]
 

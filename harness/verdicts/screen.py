@@ -60,6 +60,15 @@ class _once(Generic[_T]):
         return value
 
 
+def _interned(table: dict[etree._Element, Node], element: etree._Element) -> Node:
+    """The one ``Node`` of ``element`` in ``table``, made on first use (the key keeps
+    lxml's proxy alive, so the same proxy, and so the same node, comes back)."""
+    node = table.get(element)
+    if node is None:
+        node = table[element] = Node(element, table)
+    return node
+
+
 class ScreenParseError(ValueError):
     """The page source is not an XML UI hierarchy."""
 
@@ -76,12 +85,7 @@ class Node:
     table: dict[etree._Element, Node] | None = field(default=None, repr=False)
 
     def _wrap(self, element: etree._Element) -> Node:
-        if self.table is None:
-            return Node(element)
-        node = self.table.get(element)
-        if node is None:  # the key keeps lxml's proxy alive, so the same one comes back
-            node = self.table[element] = Node(element, self.table)
-        return node
+        return Node(element) if self.table is None else _interned(self.table, element)
 
     def attr(self, name: str) -> str:
         return str(self.element.get(name, ""))
@@ -191,10 +195,7 @@ class Screen:
 
     def node(self, element: etree._Element) -> Node:
         """The screen's one ``Node`` of ``element``."""
-        node = self._table.get(element)
-        if node is None:
-            node = self._table[element] = Node(element, self._table)
-        return node
+        return _interned(self._table, element)
 
     @cached_property
     def _all(self) -> tuple[Node, ...]:
