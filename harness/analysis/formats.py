@@ -475,12 +475,21 @@ def _bool_from_text(series: pd.Series) -> pd.Series:
                           isinstance(v, float) and math.isnan(v)) else bool(v)))
 
 
-def read_table(path: Path, table: str) -> pd.DataFrame:
+def read_table(path: Path | str, table: str) -> pd.DataFrame:
     """Read an exported table back into the exact dtypes of ``harness.analysis.tables``.
 
-    ``path`` is a ``.csv``, ``.jsonl``, ``.parquet`` file or the ``export.xlsx`` workbook
-    (the sheet is ``table``). Use it to load an export in a notebook without losing types.
+    ``path`` (a ``Path`` or a string) is a ``.csv``, ``.jsonl``, ``.parquet`` file or the
+    ``export.xlsx`` workbook (the sheet is ``table``). Use it to load an export in a
+    notebook without losing types. An unknown table or a missing file raises
+    ``ConfigError``.
     """
+    path = Path(path)
+    if table not in SCHEMAS:
+        raise ConfigError(f"read_table({str(path)!r}, {table!r})", "table",
+                          f"no table named {table!r}", "Known tables: " + ", ".join(SCHEMAS))
+    if not path.is_file():
+        raise ConfigError(str(path), None, "no such file", "Give a file written by "
+                          "`harness export`, e.g. exports/barrier_matrix.csv")
     kinds = dict(SCHEMAS[table])
     suffix = path.suffix.lower()
     if suffix == ".csv":

@@ -84,7 +84,9 @@ def _add_classify(subparsers: Any) -> None:
                    help="every text with its role, the concepts of each prompt sentence, and "
                         "for each rule what fired it or what it lacked or what cancelled it")
     c.add_argument("--json", action="store_true", help="print the verdict as JSON")
-    c.set_defaults(func=cmd_classify)
+    c.set_defaults(func=cmd_classify, exit_codes={
+        EXIT_MATCH: "a barrier rule matched the screen",
+        EXIT_NO_MATCH: "no barrier rule matched (the screen is not a barrier)"})
 
 
 def _add_reclassify(subparsers: Any) -> None:

@@ -10,14 +10,14 @@ exit status 2 (raised as ``ConfigError``, printed by ``harness.cli.main``).
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.analysis.definitions import FORMATS, TABLE_NAMES, Confirmation
 from harness.analysis.filters import Filters, parse_filters
 from harness.cli.common import EXIT_OK, db_default
-from harness.support.errors import ConfigError, display_path
+from harness.support.errors import ConfigError, HarnessError, display_path
+from harness.support.secrets import shown_db
 
 if TYPE_CHECKING:
     from harness.analysis.tables import Analysis
@@ -106,17 +106,21 @@ def selection(args: argparse.Namespace) -> tuple[Filters, Confirmation]:
     return filters, Confirmation(args.min_attempts, args.min_hours)
 
 
-def _note_empty(analysis: Analysis) -> None:
+def _require_rows(analysis: Analysis, db: str) -> None:
+    """An empty selection is an error: nothing is written, and the message says what
+    left the rows out."""
     counts = analysis.status_counts()
     results = sum(v for k, v in counts.items() if k in ("access", "barrier", "failure"))
-    if results == 0:
-        hidden = counts["simulated_excluded"]
-        hint = (f" ({hidden} simulator rows are left out: add --include-simulated)"
-                if hidden else "")
-        if analysis.filters.verified_only:
-            hint += (" (--verified-only keeps only measurements of verified scenarios; "
-                     "drop it to see the others)")
-        print(f"note: no measurement matches the selection{hint}", file=sys.stderr)
+    if results:
+        return
+    hidden = counts["simulated_excluded"]
+    hint = (f"; {hidden:,} simulator measurements are left out: add --include-simulated"
+            if hidden else "")
+    if analysis.filters.verified_only:
+        hint += ("; --verified-only keeps only measurements of verified scenarios: drop it "
+                 "to see the others")
+    raise HarnessError(f"--db={shown_db(db)}: no measurement matches the "
+                       f"selection{hint}. Nothing was written")
 
 
 def _note_verdicts(analysis: Analysis) -> None:
@@ -137,7 +141,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     tables = parse_tables(args.tables)
     filters, rule = selection(args)
     with Analysis(args.db, filters, rule) as analysis:
-        _note_empty(analysis)
+        _require_rows(analysis, args.db)
         _note_verdicts(analysis)
         result = write_export(analysis, args.out, formats, tables)
     for table, rows in result.rows.items():
@@ -153,7 +157,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     filters, rule = selection(args)
     with Analysis(args.db, filters, rule) as analysis:
-        _note_empty(analysis)
+        _require_rows(analysis, args.db)
         _note_verdicts(analysis)
         path = write_report(analysis, args.out, args.title)
     print(f"report written to {display_path(path)}")

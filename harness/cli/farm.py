@@ -27,15 +27,18 @@ def register(subparsers: Any) -> None:
     nodes.add_argument("inventory", type=Path, help="the inventory YAML (docs/farm.md)")
     nodes.add_argument("--out", type=Path, required=True,
                        help="folder for hub.toml and HOST/DEVICE.toml")
-    nodes.add_argument("--profiles", type=Path, default=Path("device_profiles"))
+    nodes.add_argument("--profiles", type=Path, default=Path("device_profiles"),
+                       help="folder of device profiles (default device_profiles)")
     nodes.set_defaults(func=cmd_nodes)
     check = fsub.add_parser("check", help="which profiles the hub's UP slots serve "
                                           "(exit 1 when some profile has none)")
     check.add_argument("--hub", required=True, help="the hub's URL, e.g. http://hub:4444")
-    check.add_argument("--profiles", type=Path, default=Path("device_profiles"))
+    check.add_argument("--profiles", type=Path, default=Path("device_profiles"),
+                       help="folder of device profiles (default device_profiles)")
     check.add_argument("--country", default="all",
                        help="only these profiles (ids or country codes, comma-separated)")
-    check.add_argument("--timeout", type=float, default=5.0)
+    check.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
+                       help="seconds to wait for each node's answer (default 5)")
     check.set_defaults(func=cmd_check)
     farm.set_defaults(func=lambda args: usage(farm))
 

@@ -15,7 +15,14 @@ import sys
 from collections.abc import Sequence
 
 from harness import __version__
-from harness.cli.common import EXIT_FAILURES, EXIT_OK, EXIT_USAGE
+from harness.cli.common import (
+    EXIT_FAILURES,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    HelpFormatter,
+    exit_codes_epilog,
+)
 from harness.support.errors import ConfigError, ConfigErrors, HarnessError
 
 #: The command groups, in the order of ``harness --help``.
@@ -46,7 +53,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in GROUPS:
         importlib.import_module(name).register(sub)
+    _with_exit_codes(parser)
     return parser
+
+
+def _with_exit_codes(parser: argparse.ArgumentParser) -> None:
+    """Every parser, sub-commands included, ends its help with the exit statuses (a
+    command with statuses of its own sets ``exit_codes`` in its defaults)."""
+    parser.formatter_class = HelpFormatter
+    own = parser.get_default("exit_codes")
+    parser.epilog = "\n".join(x for x in (parser.epilog, exit_codes_epilog(own)) if x)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                _with_exit_codes(child)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -69,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
 
 
 __all__ = ["EXIT_FAILURES", "EXIT_OK", "EXIT_USAGE", "GROUPS", "build_parser", "main"]

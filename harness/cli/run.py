@@ -39,15 +39,20 @@ def register(subparsers: Any) -> None:
     demo = subparsers.add_parser("demo",
                                  help="every demo app from every profile on the simulator")
     add_run_options(demo, "sim")
-    demo.add_argument("scenarios", nargs="*", type=Path, default=[Path("scenarios/demo")])
-    demo.add_argument("--report", type=Path, default=Path("reports/demo.html"))
-    demo.set_defaults(func=cmd_run)
+    demo.add_argument("scenarios", nargs="*", type=Path, default=[Path("scenarios/demo")],
+                      help="the simulator's scenario files or folders (default scenarios/demo)")
+    demo.add_argument("--report", type=Path, default=None, metavar="FILE",
+                      help="the run's HTML report (default reports/demo.html with the default "
+                           "database; beside the database, as <name>-report.html, with --db "
+                           "FILE; none with a database URL)")
+    demo.set_defaults(func=cmd_run, demo_report=True)
 
     run = subparsers.add_parser("run", help="run scenarios from profiles (no pytest needed)")
     add_run_options(run, "appium")
     run.add_argument("scenarios", nargs="*", type=Path,
                      help="scenario files or folders (with --resume: default, the run's own)")
-    run.add_argument("--report", type=Path, default=None)
+    run.add_argument("--report", type=Path, default=None, metavar="FILE",
+                     help="also write the run's HTML report to FILE")
     run.set_defaults(func=cmd_run)
 
 
@@ -65,17 +70,28 @@ def add_run_options(p: argparse.ArgumentParser, backend_default: str) -> None:
                    help="profile ids or country codes, comma-separated, or 'all' (default)")
     p.add_argument("--region", default=None, help="only profiles of these study regions")
     p.add_argument("--app", default=None, help="only these scenario ids, comma-separated")
-    p.add_argument("--backend", choices=[b.value for b in Backend], default=backend_default)
+    p.add_argument("--backend", choices=[b.value for b in Backend], default=backend_default,
+                   help=f"where attempts run: appium (a device behind an Appium server) or "
+                        f"sim (the bundled simulator); default {backend_default}")
     p.add_argument("--appium-url", default=os.environ.get("HARNESS_APPIUM_URL",
-                                                          DEFAULT_APPIUM_URL))
+                                                          DEFAULT_APPIUM_URL),
+                   help="the Appium server or Selenium Grid hub (default $HARNESS_APPIUM_URL, "
+                        f"else {DEFAULT_APPIUM_URL})")
     p.add_argument("--db", default=db_default(),
                    help="SQLite path or SQLAlchemy URL (default results.db)")
     p.add_argument("--artifacts", default=None, metavar="DIR|s3://BUCKET/PREFIX",
                    help="evidence folder or object store (default: artifacts/ beside the db)")
-    p.add_argument("--profiles", type=Path, default=Path("device_profiles"))
+    p.add_argument("--profiles", type=Path, default=Path("device_profiles"),
+                   help="folder of device profiles (default device_profiles)")
     p.add_argument("--workers", type=int, default=4, help="attempts in parallel (default 4)")
-    p.add_argument("--attempt-timeout", type=float, default=900.0)
+    p.add_argument("--attempt-timeout", type=float, default=900.0, metavar="SECONDS",
+                   help="an attempt still running after this is ended as failure: "
+                        "timeout (default 900)")
     _screenshot_options(p)
+    _attempt_options(p)
+
+
+def _attempt_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ip-echo-url", default=os.environ.get("HARNESS_IP_ECHO_URL"),
                    help="IP-echo endpoint for the egress check (default: ipinfo.io on "
                         "appium, none on sim)")
@@ -160,10 +176,31 @@ def _selection(args: argparse.Namespace) -> tuple[list[Scenario], list[Profile]]
                               f"no scenario with id {sorted(unknown)[0]!r}",
                               "Known ids: " + ", ".join(s.id for s in scenarios))
         scenarios = [s for s in scenarios if s.id in wanted]
+    scenarios = _for_backend(scenarios, Backend(args.backend))
     if not profiles or not scenarios:
         raise ConfigError("selection", None, "nothing to run: "
-                          f"{len(scenarios)} scenarios x {len(profiles)} profiles")
+                          f"{len(scenarios)} scenarios x {len(profiles)} profiles",
+                          "Check the scenario folders and --app, --country, --region")
     return scenarios, profiles
+
+
+def _for_backend(scenarios: list[Scenario], backend: Backend) -> list[Scenario]:
+    """The simulator's demo apps (``demo: true``) run only on the simulator: on a real
+    device they are never installed, so they are left out, and said so."""
+    if backend is Backend.SIM:
+        return scenarios
+    demo = [s.id for s in scenarios if s.app.demo]
+    real = [s for s in scenarios if not s.app.demo]
+    if demo and not real:
+        raise ConfigError("scenarios", None, f"only simulator demo apps were given "
+                          f"({', '.join(demo)}); they are never installed on a real device",
+                          "Run them with `harness demo` or --backend sim, or name real "
+                          "scenarios, e.g. `harness run scenarios/`")
+    if demo:
+        Console(stderr=True, soft_wrap=True).print(
+            f"left out {len(demo)} simulator demo scenarios ({', '.join(demo)}): they run "
+            "only with --backend sim")
+    return real
 
 
 def _resumed_sources(args: argparse.Namespace, config: RunConfig) -> list[Path]:
@@ -220,8 +257,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                             else f"nothing left to measure in run {batch.run_id[:12]}")
         return EXIT_OK if batch.status == "completed" else EXIT_FAILURES
     _print_results(batch, {s.id: s for s in scenarios}, config)
-    if args.report is not None:
-        _write_report(config, batch.run_id, args.report)
+    report = _report_path(args)
+    if report is not None:
+        _write_report(config, batch.run_id, report)
     failures = [r for r in batch.results if r.verdict.status.value == "failure"]
     for r in failures:
         out_console().print(f"[magenta]failure[/] {r.scenario_id}-{r.profile_id}: "
@@ -249,6 +287,20 @@ def _print_results(batch: BatchResult, by_id: dict[str, Scenario], config: RunCo
         out.print(f"[bold red]run {batch.status}[/]: {batch.errors} attempts raised inside the "
                   "harness (recorded as failure: unknown_failure; the log above has the "
                   "cause)")
+
+
+def _report_path(args: argparse.Namespace) -> Path | None:
+    """``--report``, else for ``harness demo`` a report that never overwrites another
+    database's: ``reports/demo.html`` for the default database, ``<db>-report.html``
+    beside a SQLite file given with ``--db``, none for a database URL."""
+    if args.report is not None or not getattr(args, "demo_report", False):
+        return args.report  # type: ignore[no-any-return]
+    if args.db == db_default():
+        return Path("reports/demo.html")
+    if "://" in args.db:
+        return None
+    db = Path(args.db)
+    return db.with_name(db.stem + "-report.html")
 
 
 def _write_report(config: RunConfig, run_id: str, path: Path) -> None:

@@ -24,12 +24,16 @@ if TYPE_CHECKING:  # the CLI imports the database layer only when a command runs
 
 def register(subparsers: Any) -> None:
     runs = subparsers.add_parser("runs", help="recent runs")
-    runs.add_argument("--db", default=db_default())
-    runs.add_argument("--limit", type=int, default=20)
+    runs.add_argument("--db", default=db_default(),
+                      help="SQLite path or SQLAlchemy URL (default results.db)")
+    runs.add_argument("--limit", type=int, default=20,
+                      help="the most recent runs to list (default 20)")
     runs.set_defaults(func=cmd_runs)
     show = subparsers.add_parser("show", help="one measurement: outcome, steps, evidence")
-    show.add_argument("measurement_id")
-    show.add_argument("--db", default=db_default())
+    show.add_argument("measurement_id",
+                      help="a measurement id, or its first characters (as printed)")
+    show.add_argument("--db", default=db_default(),
+                      help="SQLite path or SQLAlchemy URL (default results.db)")
     show.add_argument("--artifacts", default=None, metavar="DIR|s3://BUCKET/PREFIX",
                       help="where evidence without a URL of its own is (rows written "
                            "before schema 0005), or where a moved evidence folder is now "

@@ -8,7 +8,8 @@ from typing import Any
 
 def register(subparsers: Any) -> None:
     sim = subparsers.add_parser("sim", help="run the simulator in the foreground")
-    sim.add_argument("--port", type=int, default=4723)
+    sim.add_argument("--port", type=int, default=4723,
+                     help="TCP port on 127.0.0.1 to listen on (default 4723, Appium's)")
     sim.set_defaults(func=cmd_sim)
 
 

@@ -149,7 +149,8 @@ def _add_changes(sub: Any) -> None:
         description="Changes of availability that repeated: at least --min-checks "
                     "consecutive conclusive checks agreeing, spanning at least --min-hours. "
                     "Failures never count.")
-    changes.add_argument("--db", default=db_default())
+    changes.add_argument("--db", default=db_default(),
+                         help="SQLite path or SQLAlchemy URL (default results.db)")
     changes.add_argument("--min-checks", type=int, default=DEFAULT_MIN_CHECKS,
                          help=f"agreeing checks needed (default {DEFAULT_MIN_CHECKS})")
     changes.add_argument("--min-hours", type=float, default=DEFAULT_MIN_HOURS,

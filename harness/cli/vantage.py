@@ -23,18 +23,25 @@ def register(subparsers: Any) -> None:
     vantage = subparsers.add_parser("vantage", help="network vantage points (proxies)")
     vsub = vantage.add_subparsers(dest="action", metavar="ACTION")
     check = vsub.add_parser("check", help="check where each profile's traffic exits")
-    check.add_argument("--country", default="all")
-    check.add_argument("--region", default=None)
-    check.add_argument("--profiles", type=Path, default=Path("device_profiles"))
+    check.add_argument("--country", default="all",
+                       help="profile ids or country codes, comma-separated, or 'all' (default)")
+    check.add_argument("--region", default=None,
+                       help="only profiles of these study regions, comma-separated")
+    check.add_argument("--profiles", type=Path, default=Path("device_profiles"),
+                       help="folder of device profiles (default device_profiles)")
     check.add_argument("--ip-echo-url", default=os.environ.get("HARNESS_IP_ECHO_URL",
-                                                               DEFAULT_ECHO_URL))
-    check.add_argument("--timeout", type=float, default=10.0)
+                                                               DEFAULT_ECHO_URL),
+                       help="IP-echo endpoint asked through each proxy (default "
+                            f"$HARNESS_IP_ECHO_URL, else {DEFAULT_ECHO_URL})")
+    check.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                       help="seconds to wait for each proxy's answer (default 10)")
     check.add_argument("--ttl", type=float, default=0.0,
                        help="reuse a stored check younger than this many seconds "
                             "(default 0: always check)")
     check.add_argument("--db", default=None,
                        help="also record the checks in this database (SQLite path or URL)")
-    check.add_argument("--workers", type=int, default=8)
+    check.add_argument("--workers", type=int, default=8,
+                       help="proxies checked in parallel (default 8)")
     check.set_defaults(func=cmd_check)
     vantage.set_defaults(func=lambda args: (vantage.print_help(), 2)[1])
 

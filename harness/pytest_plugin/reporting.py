@@ -7,12 +7,16 @@ reports, closes the run at the end, and prints the barrier table.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harness.pytest_plugin.collection import is_scenario_path
+from harness.pytest_plugin.collection import (
+    collection_notes,
+    invocation_paths,
+    is_named_scenario,
+    is_scenario_path,
+)
 from harness.pytest_plugin.state import CONFIG_KEY, STATE_KEY, get_state, selected_profiles
 from harness.support.errors import ConfigError, ConfigErrors, HarnessError
 from harness.support.secrets import shown_db
@@ -20,13 +24,10 @@ from harness.vocabulary.outcomes import Backend
 
 
 def _scenario_run(config: pytest.Config) -> bool:
-    for arg in config.args:
-        path = Path(arg.split("::")[0])
-        if not path.is_absolute():
-            path = Path(str(config.invocation_params.dir)) / path
-        if path.is_file() and is_scenario_path(path):
+    for path in invocation_paths(config):
+        if path.is_file() and (is_scenario_path(path) or is_named_scenario(config, path)):
             return True
-        if path.is_dir() and ("scenarios" in path.resolve().parts or
+        if path.is_dir() and ("scenarios" in path.parts or
                               any(is_scenario_path(p) for p in path.rglob("*.y*ml"))):
             return True
     return False
@@ -113,6 +114,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config
                             ) -> None:
+    notes = collection_notes(config, exitstatus != pytest.ExitCode.NO_TESTS_COLLECTED)
+    for note in notes:
+        terminalreporter.write_line(f"harness: {note}", yellow=True)
     state = config.stash.get(STATE_KEY, None)
     if state is None or not state.outcomes:
         return

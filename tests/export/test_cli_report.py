@@ -50,9 +50,12 @@ def test_bad_options_are_one_paragraph_and_exit_2(
 
 def test_empty_selection_says_why(db_path: Path, tmp_path: Path,
                                   capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["export", "--db", str(db_path), "--out", str(tmp_path),
-                 "--country", "BR"]) == 0
-    assert "1 simulator rows are left out: add --include-simulated" in capsys.readouterr().err
+    out = tmp_path / "out"
+    assert main(["export", "--db", str(db_path), "--out", str(out), "--country", "BR"]) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert "no measurement matches the selection; 1 simulator measurements are left out: " \
+           "add --include-simulated" in said
+    assert "Nothing was written" in said and not out.exists()
 
 
 def test_report_is_self_contained(db_path: Path, tmp_path: Path,

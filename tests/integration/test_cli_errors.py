@@ -60,7 +60,7 @@ def test_unset_phone_variable_for_a_real_device(tmp_path: Path) -> None:
 
 def test_unreachable_appium(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    proc = harness(["run", "scenarios/demo", "--country", "DE", "--appium-url", url,
+    proc = harness(["run", "scenarios", "--country", "DE", "--appium-url", url,
                     "--db", str(tmp_path / "r.db")], tmp_path,
                    extra_env={"HARNESS_PHONE_DE": "+4915123456789"})
     assert proc.returncode == 2
