@@ -39,6 +39,10 @@ def cmd_scenarios_check(args: argparse.Namespace) -> int:
         table.add_row(s.id, str(s.version), s.app.name, s.app.android_package,
                       str(len(s.all_steps())), str(len(s.rules)), s.name)
     out_console().print(table)
+    out_console().print(
+        "Checked: each file's YAML and fields, its flows, templates and variables, and its "
+        "own rules. Not checked: that the selectors find the app's screens; only an attempt "
+        "on a device (or, for the demo apps, `harness demo`) shows that.")
     return EXIT_OK
 
 

@@ -76,6 +76,13 @@ def test_profiles_check_says_what_it_did_not_check(tmp_path: Path) -> None:
     assert "--backend appium" in said
 
 
+def test_scenarios_check_says_what_it_did_not_check(tmp_path: Path) -> None:
+    proc = harness(["scenarios", "check"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    said = " ".join(proc.stdout.split())
+    assert "Not checked: that the selectors find the app's screens" in said
+
+
 def test_a_real_run_leaves_the_demo_apps_out(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     proc = harness(["run", "scenarios", "--country", "DE", "--appium-url", url, "--db",
