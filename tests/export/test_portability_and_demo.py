@@ -69,6 +69,7 @@ def test_demo_data_through_export_and_report(tmp_path: Path) -> None:
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == 3
     assert (tmp_path / "demo.html").read_text(encoding="utf-8").count("<tr id='m-") == apps * 2
-    # without --include-simulated the demo's rows are left out, and the command says so
+    # without --include-simulated the demo's rows are left out: an error that says so
     empty = harness(["export", "--db", str(db), "--out", str(tmp_path / "e")], tmp_path)
-    assert empty.returncode == 0 and "add --include-simulated" in empty.stderr
+    assert empty.returncode == 2 and "add --include-simulated" in empty.stderr
+    assert not (tmp_path / "e").exists()
