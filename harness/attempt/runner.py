@@ -37,6 +37,7 @@ from harness.attempt.evidence import EvidenceSink, NullSink, redact_screenshot
 from harness.attempt.otp import DeviceSmsSource, OtpSource, OtpSourceError
 from harness.attempt.permissions import permission_button
 from harness.attempt.settings import RunnerSettings
+from harness.attempt.shots import Screenshots
 from harness.attempt.touch import Touch
 from harness.attempt.watch import CandidateWatch
 from harness.devices.base import Device, DeviceError, ElementGone
@@ -123,6 +124,7 @@ class Runner:
         #: A screenshot taken with the step's observation, and the screen it shows.
         self._shot: tuple[int, Screen, bytes] | None = None
         self._shot_stages: dict[Stage, int] = {}  # stage -> the step that shot it
+        self.shots = Screenshots(device)
         self._step_index = 0
 
     # ------------------------------------------------------------------ public
@@ -326,16 +328,9 @@ class Runner:
         first = self._shot_stages.setdefault(step.stage, self._step_index)
         if policy == "none" or (policy == "key" and first != self._step_index):
             return  # (a step that reads again after ElementGone retakes its own)
-        shot = self._screenshot()
+        shot = self.shots.of(screen)
         if shot is not None:
             self._shot = (self._step_index, screen, shot)
-
-    def _screenshot(self) -> bytes | None:
-        try:
-            return self.device.screenshot()
-        except DeviceError as exc:
-            log.debug("no screenshot: %s", exc.message)
-            return None
 
     # ------------------------------------------------------------------ compound steps
 
@@ -580,7 +575,7 @@ class Runner:
             _, screen, shot = mine
         elif screen is not None and outcome not in ("ok", "skipped") \
                 and self.settings.screenshots != "none":
-            shot = self._screenshot()
+            shot = self.shots.of(screen)
         if shot is not None and screen is not None:
             shot = redact_screenshot(shot, screen.source, self._scrub)
         source = self._scrub(screen.source) if screen is not None else None

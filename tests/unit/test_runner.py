@@ -7,6 +7,7 @@ integration tests.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -163,6 +164,7 @@ class Sink:
     def __init__(self) -> None:
         self.events: list[tuple[int, str, str | None, bool, bool]] = []
         self.observations: list[list[dict[str, object]]] = []
+        self.sources: list[str | None] = []
         self.kinds: list[str] = []
         self.steps: list[Step] = []
 
@@ -177,6 +179,7 @@ class Sink:
         assert source is None or "15112345678" not in source
         self.events.append((index, outcome, detail, screenshot is not None,
                             source is not None))
+        self.sources.append(source)
         self.observations.append(observations or [])
 
 
@@ -243,7 +246,14 @@ def test_screenshot_policies_all_and_none(tmp_path: Path,
             poll_interval=0.5, attempt_timeout=600, screenshots=policy))
         assert runner.run().verdict.status is Status.ACCESS
         assert [e[3] for e in sink.events[1:]] == [expected] * 9, policy
-        assert dev.shots == (9 if expected else 0)
+        # a step that starts on the screen the previous one shot reuses its screenshot:
+        # one device command per distinct screen
+        sources = sink.sources[1:]
+        distinct = 1 + sum(a != b for a, b in itertools.pairwise(sources))
+        assert distinct < 9
+        assert dev.shots == (distinct if expected else 0)
+        assert runner.shots.taken == dev.shots
+        assert runner.shots.reused == (9 - distinct if expected else 0)
 
 
 def test_barrier_rule_fires_while_waiting(tmp_path: Path,
