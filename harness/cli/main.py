@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from harness import __version__
 from harness.cli.common import EXIT_FAILURES, EXIT_OK, EXIT_USAGE
 from harness.support.errors import ConfigError, ConfigErrors, HarnessError
+from harness.support.secrets import install_log_scrubbing
 
 #: The command groups, in the order of ``harness --help``.
 GROUPS: tuple[str, ...] = (
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    install_log_scrubbing(tracebacks=True)  # no secret in a log line or a traceback
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,

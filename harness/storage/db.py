@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from harness.support.errors import ConfigError
-from harness.support.secrets import mask_url
+from harness.support.secrets import mask_url, register_secret, url_secrets
 
 DEFAULT_DB = "results.db"
 
@@ -49,6 +49,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def make_engine(db: str) -> Engine:
     url = normalize_url(db)
+    register_secret(*url_secrets(url)[1:3])  # its password, in any log line or traceback
     try:
         parsed = make_url(url)
     except ArgumentError:

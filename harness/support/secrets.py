@@ -18,10 +18,14 @@ import logging
 import os
 import re
 import secrets as _stdlib_secrets
+import sys
 import tempfile
 import threading
-from collections.abc import Mapping
+import traceback
+from collections import deque
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -109,14 +113,50 @@ def mask_phone(e164: str) -> str:
     return f"+{cc}" + "*" * (len(rest) - len(keep)) + keep
 
 
+#: Names of URL query parameters and HTTP headers whose values are secrets: keys,
+#: tokens, passwords, signatures, session cookies (``?key=``, ``&api_key=``,
+#: ``Authorization:``, ``X-Api-Key:``, ``access_token``, ``X-Amz-Signature``), and the
+#: phone number an SMS provider is asked about (``?number=``).
+_SECRET_NAME = re.compile(r"token|secret|passw|pwd|api[_\-]?key|auth|credential|signature"
+                          r"|session|cookie|phone|msisdn|number|^(?:key|pass|sig)$|[_\-]key$",
+                          re.IGNORECASE)
+#: One ``name=value`` of a query string (after ``?``, ``&`` or ``;``).
+_QUERY_PARAM = re.compile(r"([?&;])([^=&#;\s]+)=([^&#;\s'\"]*)")
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a query parameter or header of this name carries a secret."""
+    return _SECRET_NAME.search(unquote(name).strip()) is not None
+
+
+def _mask_query(url: str) -> str:
+    """``url`` with the value of every secret query parameter replaced by ``***``."""
+    head, mark, rest = url.partition("?")
+    if not mark:
+        return url
+    query, hash_mark, fragment = rest.partition("#")
+    masked = _QUERY_PARAM.sub(
+        lambda m: f"{m.group(1)}{m.group(2)}=***" if m.group(3) and is_secret_name(
+            m.group(2)) else m.group(0), "?" + query)
+    return head + masked + hash_mark + fragment
+
+
+def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """HTTP headers as they may be shown: secret ones (``Authorization``, ``X-Api-Key``,
+    a token, a cookie) as ``***``."""
+    return {k: "***" if is_secret_name(k) else v for k, v in headers.items()}
+
+
 def mask_url(url: str) -> str:
-    """A URL with its password (and any token in the user part) replaced by ``***``."""
+    """A URL with its password (and any token in the user part) replaced by ``***``, and
+    the value of each secret query parameter (``key``, ``token``, ``api_key``,
+    ``password`` ...) too."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return "<unparseable URL>"
     if parts.password is None and parts.username is None:
-        return url
+        return _mask_query(url) if "?" in url else url
     host = parts.hostname or ""
     if ":" in host:
         host = f"[{host}]"
@@ -131,13 +171,19 @@ def mask_url(url: str) -> str:
         host += f":{port}"
     user = parts.username or ""
     cred = f"{user}:***" if parts.password is not None else "***"
-    return urlunsplit((parts.scheme, f"{cred}@{host}", parts.path, parts.query, parts.fragment))
+    return _mask_query(urlunsplit((parts.scheme, f"{cred}@{host}", parts.path, parts.query,
+                                   parts.fragment)))
+
+
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"]+")
 
 
 def mask_urls(text: str) -> str:
-    """``text`` with the credentials of every URL in it masked (a command line, a
-    message): ``--db postgresql+psycopg://user:***@host/db``."""
-    return re.sub(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"]+", lambda m: mask_url(m.group(0)), text)
+    """``text`` with the credentials and secret query parameters of every URL in it
+    masked (a command line, a message): ``--db postgresql+psycopg://user:***@host/db``."""
+    if "://" not in text:
+        return text
+    return _URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), text)
 
 
 def shown_db(db: str) -> str:
@@ -257,42 +303,6 @@ _SCRUBBERS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
-_REGISTERED: set[str] = set()
-_REGISTRY_LOCK = threading.Lock()
-_FACTORY_INSTALLED = False
-
-
-def register_secret(*values: str | None) -> None:
-    """Scrub these values from every log record from now on, whoever logs them.
-
-    Libraries log what they send (httpcore's debug trace includes SOCKS credentials);
-    a log-record factory replaces each registered value before any handler sees it.
-    """
-    global _FACTORY_INSTALLED
-    with _REGISTRY_LOCK:
-        for v in values:
-            if v and len(v) >= 4:
-                _REGISTERED.add(v)
-        if _FACTORY_INSTALLED:
-            return
-        previous = logging.getLogRecordFactory()
-
-        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-            record = previous(*args, **kwargs)
-            if _REGISTERED:
-                try:
-                    message = record.getMessage()
-                except Exception:
-                    return record
-                clean = scrub(message, sorted(_REGISTERED, key=len, reverse=True))
-                if clean != message:
-                    record.msg, record.args = clean, ()
-            return record
-
-        logging.setLogRecordFactory(factory)
-        _FACTORY_INSTALLED = True
-
-
 _MASK = "*•●xX×＊"
 _SEP = r"[\s\-\u00a0().]?"
 
@@ -342,9 +352,14 @@ class SecretScrubber:
         try:
             parsed = phonenumbers.parse(e164, None)
             cc, nsn = str(parsed.country_code), str(parsed.national_number)
+            # as dialled at home (trunk prefix: 0151...) and from abroad (0049151...)
+            home = re.sub(r"\D", "", phonenumbers.format_number(
+                parsed, phonenumbers.PhoneNumberFormat.NATIONAL))
+            abroad = "00" + digits
         except phonenumbers.NumberParseException:
-            cc, nsn = "", nat.lstrip("0")
-        forms = sorted({d for d in (digits, nat, nsn) if len(d) >= 5}, key=len, reverse=True)
+            cc, nsn, home, abroad = "", nat.lstrip("0"), nat, ""
+        forms = sorted({d for d in (digits, nat, nsn, home, abroad) if len(d) >= 5}, key=len,
+                       reverse=True)
         self._patterns.append(
             (None, re.compile(rf"(?:{'|'.join(map(_unattached, forms))})(?!\d)")))
         if len(nsn) >= 6:
@@ -363,6 +378,7 @@ class SecretScrubber:
         """Another secret of the attempt (the SMS code, a password)."""
         if not value or len(value) < 4 or value in self._values:
             return
+        _LOG.add(value, recent=True)  # and from the logs of the attempt
         self._values.append(value)
         self._patterns.append((value, re.compile(
             rf"(?<!\d){re.escape(value)}(?!\d)" if value.isdigit() else re.escape(value))))
@@ -398,3 +414,146 @@ def scrub(text: str, extra: list[str] | None = None) -> str:
     for pattern, repl in _SCRUBBERS:
         text = pattern.sub(repl, text)
     return text
+
+
+# --------------------------------------------------------------------------- logs
+
+
+class _LogSecrets:
+    """What every log record and every printed traceback is cleaned of: the values
+    registered (passwords, keys, tokens, proxy and database credentials), the phone
+    numbers of the profiles in use in every form, the codes of recent attempts, and
+    the credentials and secret parameters of any URL."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.values: set[str] = set()
+        #: per-attempt secrets (SMS codes, account passwords): the latest few hundred
+        self.recent: deque[str] = deque(maxlen=256)
+        self.phones = SecretScrubber()
+        self.phone_keys: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        self._dirty = False
+
+    def add(self, value: str | None, recent: bool = False) -> None:
+        if not value or len(value) < 4:
+            return
+        with self.lock:
+            if value in self.values or value in self.recent:
+                return
+            (self.recent.append if recent else self.values.add)(value)
+            self._dirty = True
+
+    def add_phone(self, e164: str, national: str) -> None:
+        with self.lock:
+            if e164 not in self.phone_keys:
+                self.phone_keys.add(e164)
+                self.phones.add_phone(e164, national)
+
+    def pattern(self) -> re.Pattern[str] | None:
+        """One alternation of every value, longest first (rebuilt when values change)."""
+        with self.lock:
+            if self._dirty:
+                alternatives = []
+                for value in sorted({*self.values, *self.recent}, key=len, reverse=True):
+                    digits = value.lstrip("+")
+                    alternatives.append(rf"(?<!\d)\+?{_digits_pattern(digits)}(?!\d)"
+                                        if digits.isdigit() else re.escape(value))
+                self._pattern = re.compile("|".join(alternatives)) if alternatives else None
+                self._dirty = False
+            return self._pattern
+
+    def clean(self, text: str) -> str:
+        if not text:
+            return text
+        text = mask_urls(text)
+        pattern = self.pattern()
+        if pattern is not None:
+            text = pattern.sub("***", text)
+        text = self.phones(text)
+        for regex, replacement in _SCRUBBERS:
+            text = regex.sub(replacement, text)
+        return text
+
+
+_LOG = _LogSecrets()
+_INSTALL_LOCK = threading.Lock()
+_INSTALLED: set[str] = set()
+
+
+def register_secret(*values: str | None) -> None:
+    """Scrub these values from every log record and printed traceback from now on,
+    whoever logs them.
+
+    Libraries log what they send (httpcore's debug trace includes SOCKS credentials);
+    a log-record factory replaces each registered value before any handler sees it.
+    """
+    for v in values:
+        _LOG.add(v)
+    install_log_scrubbing()
+
+
+def register_phone(e164: str, national: str) -> None:
+    """Scrub this phone number from every log record in every form a screen or a person
+    writes it (``+49 151 ...``, ``0151 ...``, ``0049151...``, masked by an app)."""
+    _LOG.add_phone(e164, national)
+    install_log_scrubbing()
+
+
+def scrub_log_text(text: str) -> str:
+    """``text`` (a message, a traceback, a failure report) cleaned as log records are."""
+    return _LOG.clean(text)
+
+
+def install_log_scrubbing(tracebacks: bool = False) -> None:
+    """Clean every log record (its message, its traceback, its stack), once per process;
+    with ``tracebacks``, every traceback printed for an uncaught exception too (main
+    thread or not: what a command line wants; a test runner keeps its own hooks).
+
+    The record factory runs when a record is made, before any handler or formatter,
+    so it covers the handlers of the CLI, of pytest's logging plugin and of any library.
+    """
+    with _INSTALL_LOCK:
+        todo = [k for k in ("records", "tracebacks" if tracebacks else "")
+                if k and k not in _INSTALLED]
+        _INSTALLED.update(todo)
+    if "records" in todo:
+        logging.setLogRecordFactory(_record_factory(logging.getLogRecordFactory()))
+    if "tracebacks" in todo:
+        sys.excepthook = _excepthook
+        threading.excepthook = _thread_excepthook
+
+
+def _record_factory(previous: Callable[..., logging.LogRecord]
+                    ) -> Callable[..., logging.LogRecord]:
+    formatter = logging.Formatter()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:
+            return record
+        clean = _LOG.clean(message)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _LOG.clean(formatter.formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = _LOG.clean(record.stack_info)
+        return record
+
+    return factory
+
+
+def _excepthook(kind: type[BaseException], exc: BaseException,
+                tb: TracebackType | None) -> None:
+    sys.stderr.write(_LOG.clean("".join(traceback.format_exception(kind, exc, tb))))
+
+
+def _thread_excepthook(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread is not None else "?"
+    sys.stderr.write(f"Exception in thread {name}:\n" + _LOG.clean("".join(
+        traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))))
