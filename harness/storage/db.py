@@ -59,9 +59,10 @@ def make_engine(db: str) -> Engine:
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(url)
-        if path is not None and not path.parent.exists():
+        if path is not None and not path.parent.is_dir():
             raise ConfigError(f"--db={mask_url(db)}", None,
-                              f"the folder {path.parent} does not exist",
+                              f"the folder {path.parent} does not exist" if not
+                              path.parent.exists() else f"{path.parent} is not a folder",
                               "Create it or choose another path")
         kwargs["connect_args"] = {"timeout": 30}
     else:
@@ -115,7 +116,12 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
         yield
         return
     lock = path.with_name(path.name + ".migrate.lock")
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise ConfigError(f"--db={path}", None, f"the migration lock {lock} cannot be made "
+                          f"({exc.strerror or exc})", "Give a path in a folder this user may "
+                          "write, e.g. --db results.db") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -137,6 +143,7 @@ def migrate(engine: Engine) -> None:
                 command.upgrade(cfg, "head")
     except SQLAlchemyError as exc:
         raise ConfigError(f"--db={shown}", None,
-                          f"cannot open or migrate the database: {getattr(exc, 'orig', exc)}",
+                          "cannot open or migrate the database: "
+                          + " ".join(str(getattr(exc, "orig", None) or exc).split()),
                           "Check that the file is writable and is a harness database, or "
                           "that the server is reachable") from None
