@@ -317,11 +317,14 @@ _MASK_RUN = re.compile(f"[{re.escape(_MASK)}]{{2}}")
 
 
 def _unattached(digits: str) -> str:
-    """``digits`` (optionally after ``+``) not preceded by a digit. The check comes after
-    the first character, so the pattern starts with a literal and the regex engine skips
-    ahead to the places where that character occurs instead of trying every position."""
+    """``digits`` after a ``+`` not preceded by a digit, or not preceded by a digit other
+    than a trunk or international prefix's ``0`` / ``00`` (``0151...``, ``0049151...``:
+    the number is masked, the zeros before it stay). The checks come after the first
+    character, so the pattern starts with a literal and the regex engine skips ahead to
+    the places where that character occurs instead of trying every position."""
     first, rest = re.escape(digits[0]), _SEP + _digits_pattern(digits[1:])
-    return rf"\+(?<!\d\+){first}{rest}|{first}(?<!\d{first}){rest}"
+    return (rf"\+(?<!\d\+){first}{rest}|{first}(?<![1-9]{first})(?<![1-9]0{first})"
+            rf"(?<!\d00{first}){rest}")
 
 
 class SecretScrubber:
@@ -352,13 +355,13 @@ class SecretScrubber:
         try:
             parsed = phonenumbers.parse(e164, None)
             cc, nsn = str(parsed.country_code), str(parsed.national_number)
-            # as dialled at home (trunk prefix: 0151...) and from abroad (0049151...)
+            # as dialled at home: a trunk prefix other than 0 (Russia's 8...) is a form
+            # of its own; a 0 before the number is allowed by every form (_unattached)
             home = re.sub(r"\D", "", phonenumbers.format_number(
-                parsed, phonenumbers.PhoneNumberFormat.NATIONAL))
-            abroad = "00" + digits
+                parsed, phonenumbers.PhoneNumberFormat.NATIONAL)).removeprefix("0")
         except phonenumbers.NumberParseException:
-            cc, nsn, home, abroad = "", nat.lstrip("0"), nat, ""
-        forms = sorted({d for d in (digits, nat, nsn, home, abroad) if len(d) >= 5}, key=len,
+            cc, nsn, home = "", nat.lstrip("0"), nat.lstrip("0")
+        forms = sorted({d for d in (digits, nat, nsn, home) if len(d) >= 5}, key=len,
                        reverse=True)
         self._patterns.append(
             (None, re.compile(rf"(?:{'|'.join(map(_unattached, forms))})(?!\d)")))
