@@ -294,8 +294,8 @@ def keyed_hash(value: str) -> str:
     return hmac.new(hash_key(), value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-#: ``user:password@`` in a URL.
-_URL_CREDENTIALS = (re.compile(r"(?<=://)[^/@\s:]+:[^/@\s]+@"), "***:***@")
+#: ``user:password@`` in a URL (not one already masked as ``user:***@``).
+_URL_CREDENTIALS = (re.compile(r"(?<=://)[^/@\s:]+:(?!\*\*\*@)[^/@\s]+@"), "***:***@")
 _SCRUBBERS: list[tuple[re.Pattern[str], str]] = [
     _URL_CREDENTIALS,
     (re.compile(r"\+\d[\d \-]{6,}\d"), "+<phone>"),
