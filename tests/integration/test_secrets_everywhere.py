@@ -322,9 +322,19 @@ def test_no_secret_is_written_anywhere(tmp_path: Path, pg_with_password: str) ->
             str(Path(__file__).resolve().parents[2] / "scenarios/demo/openchat.yaml")])
         assert "1 measurements stored in" in run_out and "1 access" in run_out, run_out
         assert provider.codes and provider.answered and not provider.refused
-        mid = re.search(r"run id ([0-9a-f]{32})", run_out)
-        assert mid
-        cli("harness runs", ["runs", "--db", db])
+        cli("harness runs", ["runs", f"--db={db}"])
+        engine = create_engine(db)
+        try:
+            with engine.connect() as conn:
+                mid = str(conn.execute(text("SELECT id FROM measurements")).scalar_one())
+        finally:
+            engine.dispose()
+        shown = cli("harness show", ["show", mid, "--db", db])
+        assert "access" in shown and "+49*********78" in shown
+        page = cli("harness show --page-source", ["show", mid, "--db", db, "--page-source"])
+        assert "<hierarchy" in page
+        cli("harness show --save", ["show", mid, "--db", db, "--save", str(work / "saved")])
+        assert len(list((work / "saved").iterdir())) > 10
         cli("harness export", ["export", "--db", db, "--include-simulated", "--format", "all",
                                "--out", str(work / "exports")])
         cli("harness report", ["report", "--db", db, "--include-simulated",
@@ -355,8 +365,11 @@ def test_no_secret_is_written_anywhere(tmp_path: Path, pg_with_password: str) ->
         echo.stop()
         provider.stop()
     stored = list(database_texts(db))
-    found = leaks([*outputs, *file_texts(work), *stored], secrets(provider.codes))
+    files = list(file_texts(work))
+    found = leaks([*outputs, *files, *stored], secrets(provider.codes))
     assert not found, "\n".join(found[:40])
+    print(f"searched {len(outputs)} outputs, {len(files)} files and members "
+          f"({sum(len(t) for _, t in files):,} characters), {len(stored)} rows")
     # what the search looked through holds the masked forms: the secrets went that way
     everything = "\n".join(t for _, t in stored)
     assert f"{PROXY_USER}:***@127.0.0.1:{proxy.port}" in everything  # the proxy used
