@@ -474,9 +474,22 @@ class _LogSecrets:
         if pattern is not None:
             text = pattern.sub("***", text)
         text = self.phones(text)
-        for regex, replacement in _SCRUBBERS:
+        for regex, replacement in _SCRUBBERS[:2]:  # URL credentials, a foreign number
             text = regex.sub(replacement, text)
-        return text
+        return _IPV4.sub(_public_ip, text)
+
+
+_IPV4 = _SCRUBBERS[2][0]
+
+
+def _public_ip(m: re.Match[str]) -> str:
+    """A public IPv4 address (an egress IP: personal data) as ``<ip>``; a loopback or
+    private one (the simulator, a farm's nodes) stays, for whoever reads the log."""
+    try:
+        addr = ipaddress.ip_address(m.group(0))
+    except ValueError:
+        return m.group(0)
+    return m.group(0) if addr.is_private or addr.is_loopback else "<ip>"
 
 
 _LOG = _LogSecrets()

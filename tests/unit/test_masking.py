@@ -91,11 +91,14 @@ def test_log_records_lose_secrets_in_messages_and_tracebacks(captured: io.String
     except RuntimeError:
         log.exception("proxy failed")
     log.debug("where", stack_info=True)  # a stack is cleaned as a message is
+    log.info("egress 193.99.144.80 via 127.0.0.1:8080 and node 10.1.2.3")
     text = captured.getvalue()
     for secret in ("q-key-1", "reg-secret-77", "99887766", "bob-pw-3", " 12345678"):
         assert secret not in text, (secret, text)
     assert "Traceback" in text and "RuntimeError" in text and "bob:***@" in text
     assert "key=***" in text and "id 912345678" in text  # a longer number is not the pin
+    # a public address is personal data (the egress IP); loopback and private ones stay
+    assert "egress <ip> via 127.0.0.1:8080 and node 10.1.2.3" in text
 
 
 def test_an_attempts_codes_leave_the_logs_too(captured: io.StringIO) -> None:
