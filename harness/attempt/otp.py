@@ -36,7 +36,13 @@ if TYPE_CHECKING:
     from harness.devices.base import Device
 from harness.spec.profile import OtpConfig
 from harness.support.errors import ConfigError
-from harness.support.secrets import MissingEnv, expand_env, register_secret, scrub
+from harness.support.secrets import (
+    MissingEnv,
+    env_names,
+    expand_env,
+    register_secret,
+    scrub,
+)
 
 log = logging.getLogger(__name__)
 
@@ -371,10 +377,12 @@ def _expand(value: str, where: str, extra: Mapping[str, str]) -> str:
     for name, val in extra.items():
         value = value.replace("{" + name + "}", val)
     try:
-        return expand_env(value)
+        expanded = expand_env(value)
     except MissingEnv as exc:
         raise ConfigError(where, "phone.otp", f"environment variable {exc.var} is not set",
                           f"Export {exc.var} (the SMS provider's key or URL)") from None
+    register_secret(*(os.environ.get(name) for name in env_names(value)))  # each key alone
+    return expanded
 
 
 def check_config(config: OtpConfig, where: str, environ: Mapping[str, str] | None = None,

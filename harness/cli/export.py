@@ -136,10 +136,12 @@ def _note_verdicts(analysis: Analysis) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     from harness.analysis.formats import parse_formats, parse_tables, write_export
     from harness.analysis.tables import Analysis
+    from harness.storage.preflight import check_targets, database, folder
 
     formats = parse_formats(args.format)
     tables = parse_tables(args.tables)
     filters, rule = selection(args)
+    check_targets([database(args.db), folder(args.out, "--out")])
     with Analysis(args.db, filters, rule) as analysis:
         _require_rows(analysis, args.db)
         _note_verdicts(analysis)
@@ -154,8 +156,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from harness.analysis.report import write_report
     from harness.analysis.tables import Analysis
+    from harness.storage.preflight import check_targets, database, output_file
 
     filters, rule = selection(args)
+    check_targets([database(args.db), output_file(args.out, "--out")])
     with Analysis(args.db, filters, rule) as analysis:
         _require_rows(analysis, args.db)
         _note_verdicts(analysis)

@@ -24,6 +24,7 @@ from harness.cli.common import (
     exit_codes_epilog,
 )
 from harness.support.errors import ConfigError, ConfigErrors, HarnessError
+from harness.support.secrets import install_log_scrubbing
 
 #: The command groups, in the order of ``harness --help``.
 GROUPS: tuple[str, ...] = (
@@ -70,6 +71,7 @@ def _with_exit_codes(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    install_log_scrubbing(tracebacks=True)  # no secret in a log line or a traceback
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,

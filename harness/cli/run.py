@@ -227,9 +227,12 @@ def _resumed_sources(args: argparse.Namespace, config: RunConfig) -> list[Path]:
 def cmd_run(args: argparse.Namespace) -> int:
     from harness.devices.backends import check_appium
     from harness.runs.batch import preflight, run_batch
+    from harness.storage.preflight import check_targets, for_run
     from harness.storage.store import Store
 
     config = run_config(args)
+    check_targets(for_run(config.db, config.artifacts_dir, report=args.report,
+                          leases=config.backend is Backend.APPIUM))  # before anything runs
     if not args.scenarios:
         args.scenarios = _resumed_sources(args, config)
     scenarios, profiles = _selection(args)

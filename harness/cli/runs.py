@@ -69,9 +69,12 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from harness.storage.evidence_files import page_source, save_evidence
+    from harness.storage.preflight import check_targets, folder
     from harness.storage.store import Store
 
     require_db(args.db)
+    if args.save is not None:
+        check_targets([folder(args.save, "--save")])
     store = Store.open(args.db, args.artifacts, writes_evidence=False)
     try:
         m = store.get_measurement(args.measurement_id)

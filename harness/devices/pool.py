@@ -18,7 +18,6 @@ import contextlib
 import fcntl
 import hashlib
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -26,6 +25,8 @@ from pathlib import Path
 
 from harness.devices.base import DeviceUnavailable
 from harness.spec.profile import DeviceSlot
+from harness.storage.preflight import LOCK_DIR_ENV, lock_dir
+from harness.support.errors import ConfigError
 
 SYSTEM_PORTS = range(8200, 8300)
 
@@ -37,10 +38,15 @@ class Lease:
 
 
 def default_lock_dir() -> Path:
-    base = os.environ.get("HARNESS_LOCK_DIR") or os.path.join(tempfile.gettempdir(),
-                                                              "rnr-harness-locks")
-    path = Path(base)
-    path.mkdir(parents=True, exist_ok=True)
+    """``$HARNESS_LOCK_DIR`` or the system's temporary folder's ``rnr-harness-locks``,
+    made if missing (``harness.storage.preflight`` checks it before a run)."""
+    path = lock_dir()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{LOCK_DIR_ENV}={path}", None, f"the device-lease folder cannot "
+                          f"be made ({exc.strerror or exc})",
+                          f"Set {LOCK_DIR_ENV} to a folder this user may write") from None
     return path
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from harness.pytest_plugin.state import CONFIG_KEY, RunState, get_state
 from harness.support.errors import ConfigError
-from harness.support.secrets import shown_db
+from harness.support.secrets import scrub_log_text, shown_db
 
 if TYPE_CHECKING:  # run-time imports are inside the functions: collection stays fast
     from harness.attempt.run import AttemptResult
@@ -100,8 +100,8 @@ class ScenarioItem(pytest.Item):
         from harness.support.errors import HarnessError
 
         if isinstance(excinfo.value, HarnessError):
-            return f"{type(excinfo.value).__name__}: {excinfo.value}"
-        return str(super().repr_failure(excinfo))
+            return scrub_log_text(f"{type(excinfo.value).__name__}: {excinfo.value}")
+        return scrub_log_text(str(super().repr_failure(excinfo)))
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         return self.path, None, f"{self.scenario.id} from {self.profile.id}"

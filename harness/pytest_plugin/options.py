@@ -9,6 +9,7 @@ import pytest
 
 from harness.pytest_plugin.state import CONFIG_KEY, SELECTION_KEY, Selection
 from harness.spec.config import DEFAULT_APPIUM_URL, RunConfig
+from harness.support.secrets import install_log_scrubbing
 from harness.vocabulary.outcomes import Backend
 
 
@@ -119,6 +120,7 @@ def _artifacts(config: pytest.Config) -> Path | str | None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    install_log_scrubbing()  # no secret in a captured log line or its traceback
     config.addinivalue_line("markers", "harness: one attempt of a scenario from a profile")
     profiles = Path(_pick(config, "profiles", "harness_profiles", "HARNESS_PROFILES"))
     if not profiles.is_absolute():

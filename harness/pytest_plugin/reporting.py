@@ -18,7 +18,7 @@ from harness.pytest_plugin.collection import (
     is_scenario_path,
 )
 from harness.pytest_plugin.state import CONFIG_KEY, STATE_KEY, get_state, selected_profiles
-from harness.support.errors import ConfigError, ConfigErrors, HarnessError
+from harness.support.errors import ConfigErrors, HarnessError
 from harness.support.secrets import shown_db
 from harness.vocabulary.outcomes import Backend
 
@@ -43,9 +43,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     run_config = config.stash[CONFIG_KEY]
     try:
         from harness.runs.batch import preflight
+        from harness.storage.preflight import check_targets, for_run
 
+        # once, before any item: a bad --db is one paragraph, not a traceback per item
+        check_targets(for_run(run_config.db, run_config.artifacts_dir,
+                              leases=run_config.backend is Backend.APPIUM))
         preflight(selected_profiles(config), run_config)
-    except (ConfigError, ConfigErrors) as exc:
+    except (HarnessError, ConfigErrors) as exc:
         raise pytest.UsageError(str(exc)) from None
     if run_config.backend is Backend.APPIUM:
         from harness.devices.backends import check_appium, check_farm_serves, via_farm

@@ -31,6 +31,7 @@ import os
 import socket
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from types import TracebackType
 
@@ -62,6 +63,7 @@ from harness.runs.triage import screens_to_triage
 from harness.spec.profile import Profile
 from harness.spec.profiles import load_profiles, select_profiles
 from harness.spec.scenarios import Scenario, load_scenarios
+from harness.storage import preflight as paths
 from harness.storage.models import OPEN_STATES, JobLock, Run
 from harness.storage.plan import acquire_lock, heartbeat, plan_counts, plan_items, release_lock
 from harness.storage.store import StorageError, Store, utcnow
@@ -122,15 +124,17 @@ def select_instances(config: NightlyConfig) -> tuple[list[Scenario], list[Profil
 
 
 def _check_writable(config: NightlyConfig) -> None:
-    """The summary folder is (or can be made) a folder this user may write."""
-    existing = config.summary_dir.absolute()
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise ConfigError(config.at("summary_dir"), "summary_dir",
-                          f"{display_path(existing)} is not a folder this user may write",
-                          "Give a folder for the summaries, relative to this file",
-                          "summary_dir: /var/lib/harness/nightly")
+    """The database, the evidence folder, the summary folder and (for devices the night
+    leases itself) the lock folder can be written (``harness.storage.preflight``)."""
+    run = config.run
+    evidence = paths.artifacts(run.artifacts_dir, run.db)
+    paths.check_targets([
+        paths.Target("database", run.db, config.at("db"), "db"),
+        evidence and replace(evidence, where=config.at("artifacts"), field="artifacts"),
+        paths.Target("folder", config.summary_dir, config.at("summary_dir"),
+                         "summary_dir", "Give a folder for the summaries, relative to this "
+                         "file (summary_dir: /var/lib/harness/nightly)"),
+        paths.locks() if run.backend is Backend.APPIUM else None])
 
 
 def check_config(config: NightlyConfig, scenarios: Sequence[Scenario],

@@ -26,6 +26,7 @@ from harness.support.secrets import (
     keyed_hash,
     mask_phone,
     mask_url,
+    register_phone,
     register_secret,
     url_secrets,
 )
@@ -216,7 +217,7 @@ def _phone(num: phonenumbers.PhoneNumber, source: Literal["profile", "example"])
     e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
     national = phonenumbers.national_significant_number(num)
     if source == "profile":
-        register_secret(e164, national)
+        register_phone(e164, national)
     region = phonenumbers.region_code_for_number(num) or ""
     return PhoneNumber(
         e164=Secret(e164, mask_phone(e164)),

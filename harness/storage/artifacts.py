@@ -34,6 +34,7 @@ from harness.storage.locations import (
     scheme_of,
     shown_location,
 )
+from harness.storage.preflight import folder_problem
 from harness.storage.s3 import S3Artifacts, make_client, read_object
 from harness.support.errors import ConfigError, display_path
 
@@ -80,20 +81,14 @@ class LocalArtifacts:
 
     def check(self, write: bool) -> None:
         """With ``write``: the folder (or the nearest parent that exists, in which it will
-        be made) is a folder this process may write."""
+        be made) is a folder in which this process can create files."""
         if not write:
             return
-        existing = self.root.absolute()
-        while not existing.exists() and existing != existing.parent:
-            existing = existing.parent
-        where = f"{self.option}={self.shown}"
-        if not existing.is_dir():
-            raise ConfigError(where, None, f"{display_path(existing)} is not a folder",
-                              "Give a folder for the evidence, or an s3://bucket/prefix URL")
-        if not os.access(existing, os.W_OK | os.X_OK):
-            raise ConfigError(where, None, f"this user may not write in "
-                              f"{display_path(existing)}", "Give a folder it may write, or "
-                              "an s3://bucket/prefix URL")
+        problem = folder_problem(self.root)  # by making a file: root ignores the mode bits
+        if problem is not None:
+            raise ConfigError(f"{self.option}={self.shown}", None, problem,
+                              "Give a folder this user may write, or an s3://bucket/prefix "
+                              "URL")
 
     def put(self, rel: str, data: bytes, *, once: bool = False) -> str:
         """Write ``data`` at ``rel``; with ``once`` (content-addressed files) a file already

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from harness.support.errors import ConfigError
-from harness.support.secrets import mask_url
+from harness.support.secrets import mask_url, register_secret, url_secrets
 
 DEFAULT_DB = "results.db"
 
@@ -49,6 +49,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def make_engine(db: str) -> Engine:
     url = normalize_url(db)
+    register_secret(*url_secrets(url)[1:3])  # its password, in any log line or traceback
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -58,9 +59,10 @@ def make_engine(db: str) -> Engine:
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(url)
-        if path is not None and not path.parent.exists():
+        if path is not None and not path.parent.is_dir():
             raise ConfigError(f"--db={mask_url(db)}", None,
-                              f"the folder {path.parent} does not exist",
+                              f"the folder {path.parent} does not exist" if not
+                              path.parent.exists() else f"{path.parent} is not a folder",
                               "Create it or choose another path")
         kwargs["connect_args"] = {"timeout": 30}
     else:
@@ -114,7 +116,12 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
         yield
         return
     lock = path.with_name(path.name + ".migrate.lock")
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise ConfigError(f"--db={path}", None, f"the migration lock {lock} cannot be made "
+                          f"({exc.strerror or exc})", "Give a path in a folder this user may "
+                          "write, e.g. --db results.db") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -136,6 +143,7 @@ def migrate(engine: Engine) -> None:
                 command.upgrade(cfg, "head")
     except SQLAlchemyError as exc:
         raise ConfigError(f"--db={shown}", None,
-                          f"cannot open or migrate the database: {getattr(exc, 'orig', exc)}",
+                          "cannot open or migrate the database: "
+                          + " ".join(str(getattr(exc, "orig", None) or exc).split()),
                           "Check that the file is writable and is a harness database, or "
                           "that the server is reachable") from None

@@ -37,6 +37,7 @@ from harness.storage.models import (
     StepRecord,
     VantageCheck,
 )
+from harness.storage.preflight import check_targets, database
 from harness.support.errors import HarnessError
 from harness.support.processes import holder_gone
 from harness.support.secrets import mask_url, mask_urls
@@ -160,6 +161,8 @@ class Store:
         written there), so a bad location is a ``ConfigError`` before anything runs."""
         engine = make_engine(db)
         try:
+            if sqlite_path(str(engine.url)) is not None:  # its folder first: the default
+                check_targets([database(db)])            # evidence folder is beside it
             artifacts = Artifacts.open(artifacts_dir, default_artifacts_dir(engine),
                                        write=writes_evidence)
             if migrate_schema:

@@ -18,10 +18,14 @@ import logging
 import os
 import re
 import secrets as _stdlib_secrets
+import sys
 import tempfile
 import threading
-from collections.abc import Mapping
+import traceback
+from collections import deque
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -109,14 +113,50 @@ def mask_phone(e164: str) -> str:
     return f"+{cc}" + "*" * (len(rest) - len(keep)) + keep
 
 
+#: Names of URL query parameters and HTTP headers whose values are secrets: keys,
+#: tokens, passwords, signatures, session cookies (``?key=``, ``&api_key=``,
+#: ``Authorization:``, ``X-Api-Key:``, ``access_token``, ``X-Amz-Signature``), and the
+#: phone number an SMS provider is asked about (``?number=``).
+_SECRET_NAME = re.compile(r"token|secret|passw|pwd|api[_\-]?key|auth|credential|signature"
+                          r"|session|cookie|phone|msisdn|number|^(?:key|pass|sig)$|[_\-]key$",
+                          re.IGNORECASE)
+#: One ``name=value`` of a query string (after ``?``, ``&`` or ``;``).
+_QUERY_PARAM = re.compile(r"([?&;])([^=&#;\s]+)=([^&#;\s'\"]*)")
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a query parameter or header of this name carries a secret."""
+    return _SECRET_NAME.search(unquote(name).strip()) is not None
+
+
+def _mask_query(url: str) -> str:
+    """``url`` with the value of every secret query parameter replaced by ``***``."""
+    head, mark, rest = url.partition("?")
+    if not mark:
+        return url
+    query, hash_mark, fragment = rest.partition("#")
+    masked = _QUERY_PARAM.sub(
+        lambda m: f"{m.group(1)}{m.group(2)}=***" if m.group(3) and is_secret_name(
+            m.group(2)) else m.group(0), "?" + query)
+    return head + masked + hash_mark + fragment
+
+
+def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """HTTP headers as they may be shown: secret ones (``Authorization``, ``X-Api-Key``,
+    a token, a cookie) as ``***``."""
+    return {k: "***" if is_secret_name(k) else v for k, v in headers.items()}
+
+
 def mask_url(url: str) -> str:
-    """A URL with its password (and any token in the user part) replaced by ``***``."""
+    """A URL with its password (and any token in the user part) replaced by ``***``, and
+    the value of each secret query parameter (``key``, ``token``, ``api_key``,
+    ``password`` ...) too."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return "<unparseable URL>"
     if parts.password is None and parts.username is None:
-        return url
+        return _mask_query(url) if "?" in url else url
     host = parts.hostname or ""
     if ":" in host:
         host = f"[{host}]"
@@ -131,13 +171,19 @@ def mask_url(url: str) -> str:
         host += f":{port}"
     user = parts.username or ""
     cred = f"{user}:***" if parts.password is not None else "***"
-    return urlunsplit((parts.scheme, f"{cred}@{host}", parts.path, parts.query, parts.fragment))
+    return _mask_query(urlunsplit((parts.scheme, f"{cred}@{host}", parts.path, parts.query,
+                                   parts.fragment)))
+
+
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"]+")
 
 
 def mask_urls(text: str) -> str:
-    """``text`` with the credentials of every URL in it masked (a command line, a
-    message): ``--db postgresql+psycopg://user:***@host/db``."""
-    return re.sub(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"]+", lambda m: mask_url(m.group(0)), text)
+    """``text`` with the credentials and secret query parameters of every URL in it
+    masked (a command line, a message): ``--db postgresql+psycopg://user:***@host/db``."""
+    if "://" not in text:
+        return text
+    return _URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), text)
 
 
 def shown_db(db: str) -> str:
@@ -248,49 +294,13 @@ def keyed_hash(value: str) -> str:
     return hmac.new(hash_key(), value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-#: ``user:password@`` in a URL.
-_URL_CREDENTIALS = (re.compile(r"(?<=://)[^/@\s:]+:[^/@\s]+@"), "***:***@")
+#: ``user:password@`` in a URL (not one already masked as ``user:***@``).
+_URL_CREDENTIALS = (re.compile(r"(?<=://)[^/@\s:]+:(?!\*\*\*@)[^/@\s]+@"), "***:***@")
 _SCRUBBERS: list[tuple[re.Pattern[str], str]] = [
     _URL_CREDENTIALS,
     (re.compile(r"\+\d[\d \-]{6,}\d"), "+<phone>"),
     (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"), "<ip>"),
 ]
-
-
-_REGISTERED: set[str] = set()
-_REGISTRY_LOCK = threading.Lock()
-_FACTORY_INSTALLED = False
-
-
-def register_secret(*values: str | None) -> None:
-    """Scrub these values from every log record from now on, whoever logs them.
-
-    Libraries log what they send (httpcore's debug trace includes SOCKS credentials);
-    a log-record factory replaces each registered value before any handler sees it.
-    """
-    global _FACTORY_INSTALLED
-    with _REGISTRY_LOCK:
-        for v in values:
-            if v and len(v) >= 4:
-                _REGISTERED.add(v)
-        if _FACTORY_INSTALLED:
-            return
-        previous = logging.getLogRecordFactory()
-
-        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-            record = previous(*args, **kwargs)
-            if _REGISTERED:
-                try:
-                    message = record.getMessage()
-                except Exception:
-                    return record
-                clean = scrub(message, sorted(_REGISTERED, key=len, reverse=True))
-                if clean != message:
-                    record.msg, record.args = clean, ()
-            return record
-
-        logging.setLogRecordFactory(factory)
-        _FACTORY_INSTALLED = True
 
 
 _MASK = "*•●xX×＊"
@@ -307,11 +317,14 @@ _MASK_RUN = re.compile(f"[{re.escape(_MASK)}]{{2}}")
 
 
 def _unattached(digits: str) -> str:
-    """``digits`` (optionally after ``+``) not preceded by a digit. The check comes after
-    the first character, so the pattern starts with a literal and the regex engine skips
-    ahead to the places where that character occurs instead of trying every position."""
+    """``digits`` after a ``+`` not preceded by a digit, or not preceded by a digit other
+    than a trunk or international prefix's ``0`` / ``00`` (``0151...``, ``0049151...``:
+    the number is masked, the zeros before it stay). The checks come after the first
+    character, so the pattern starts with a literal and the regex engine skips ahead to
+    the places where that character occurs instead of trying every position."""
     first, rest = re.escape(digits[0]), _SEP + _digits_pattern(digits[1:])
-    return rf"\+(?<!\d\+){first}{rest}|{first}(?<!\d{first}){rest}"
+    return (rf"\+(?<!\d\+){first}{rest}|{first}(?<![1-9]{first})(?<![1-9]0{first})"
+            rf"(?<!\d00{first}){rest}")
 
 
 class SecretScrubber:
@@ -342,9 +355,14 @@ class SecretScrubber:
         try:
             parsed = phonenumbers.parse(e164, None)
             cc, nsn = str(parsed.country_code), str(parsed.national_number)
+            # as dialled at home: a trunk prefix other than 0 (Russia's 8...) is a form
+            # of its own; a 0 before the number is allowed by every form (_unattached)
+            home = re.sub(r"\D", "", phonenumbers.format_number(
+                parsed, phonenumbers.PhoneNumberFormat.NATIONAL)).removeprefix("0")
         except phonenumbers.NumberParseException:
-            cc, nsn = "", nat.lstrip("0")
-        forms = sorted({d for d in (digits, nat, nsn) if len(d) >= 5}, key=len, reverse=True)
+            cc, nsn, home = "", nat.lstrip("0"), nat.lstrip("0")
+        forms = sorted({d for d in (digits, nat, nsn, home) if len(d) >= 5}, key=len,
+                       reverse=True)
         self._patterns.append(
             (None, re.compile(rf"(?:{'|'.join(map(_unattached, forms))})(?!\d)")))
         if len(nsn) >= 6:
@@ -363,6 +381,7 @@ class SecretScrubber:
         """Another secret of the attempt (the SMS code, a password)."""
         if not value or len(value) < 4 or value in self._values:
             return
+        _LOG.add(value, recent=True)  # and from the logs of the attempt
         self._values.append(value)
         self._patterns.append((value, re.compile(
             rf"(?<!\d){re.escape(value)}(?!\d)" if value.isdigit() else re.escape(value))))
@@ -398,3 +417,159 @@ def scrub(text: str, extra: list[str] | None = None) -> str:
     for pattern, repl in _SCRUBBERS:
         text = pattern.sub(repl, text)
     return text
+
+
+# --------------------------------------------------------------------------- logs
+
+
+class _LogSecrets:
+    """What every log record and every printed traceback is cleaned of: the values
+    registered (passwords, keys, tokens, proxy and database credentials), the phone
+    numbers of the profiles in use in every form, the codes of recent attempts, and
+    the credentials and secret parameters of any URL."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.values: set[str] = set()
+        #: per-attempt secrets (SMS codes, account passwords): the latest few hundred
+        self.recent: deque[str] = deque(maxlen=256)
+        self.phones = SecretScrubber()
+        self.phone_keys: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        self._dirty = False
+
+    def add(self, value: str | None, recent: bool = False) -> None:
+        if not value or len(value) < 4:
+            return
+        with self.lock:
+            if value in self.values or value in self.recent:
+                return
+            (self.recent.append if recent else self.values.add)(value)
+            self._dirty = True
+
+    def add_phone(self, e164: str, national: str) -> None:
+        with self.lock:
+            if e164 not in self.phone_keys:
+                self.phone_keys.add(e164)
+                self.phones.add_phone(e164, national)
+
+    def pattern(self) -> re.Pattern[str] | None:
+        """One alternation of every value, longest first (rebuilt when values change)."""
+        with self.lock:
+            if self._dirty:
+                alternatives = []
+                for value in sorted({*self.values, *self.recent}, key=len, reverse=True):
+                    digits = value.lstrip("+")
+                    alternatives.append(rf"(?<!\d)\+?{_digits_pattern(digits)}(?!\d)"
+                                        if digits.isdigit() else re.escape(value))
+                self._pattern = re.compile("|".join(alternatives)) if alternatives else None
+                self._dirty = False
+            return self._pattern
+
+    def clean(self, text: str) -> str:
+        if not text:
+            return text
+        text = mask_urls(text)
+        pattern = self.pattern()
+        if pattern is not None:
+            text = pattern.sub("***", text)
+        text = self.phones(text)
+        for regex, replacement in _SCRUBBERS[:2]:  # URL credentials, a foreign number
+            text = regex.sub(replacement, text)
+        return _IPV4.sub(_public_ip, text)
+
+
+_IPV4 = _SCRUBBERS[2][0]
+
+
+def _public_ip(m: re.Match[str]) -> str:
+    """A public IPv4 address (an egress IP: personal data) as ``<ip>``; a loopback or
+    private one (the simulator, a farm's nodes) stays, for whoever reads the log."""
+    try:
+        addr = ipaddress.ip_address(m.group(0))
+    except ValueError:
+        return m.group(0)
+    return m.group(0) if addr.is_private or addr.is_loopback else "<ip>"
+
+
+_LOG = _LogSecrets()
+_INSTALL_LOCK = threading.Lock()
+_INSTALLED: set[str] = set()
+
+
+def register_secret(*values: str | None) -> None:
+    """Scrub these values from every log record and printed traceback from now on,
+    whoever logs them.
+
+    Libraries log what they send (httpcore's debug trace includes SOCKS credentials);
+    a log-record factory replaces each registered value before any handler sees it.
+    """
+    for v in values:
+        _LOG.add(v)
+    install_log_scrubbing()
+
+
+def register_phone(e164: str, national: str) -> None:
+    """Scrub this phone number from every log record in every form a screen or a person
+    writes it (``+49 151 ...``, ``0151 ...``, ``0049151...``, masked by an app)."""
+    _LOG.add_phone(e164, national)
+    install_log_scrubbing()
+
+
+def scrub_log_text(text: str) -> str:
+    """``text`` (a message, a traceback, a failure report) cleaned as log records are."""
+    return _LOG.clean(text)
+
+
+def install_log_scrubbing(tracebacks: bool = False) -> None:
+    """Clean every log record (its message, its traceback, its stack), once per process;
+    with ``tracebacks``, every traceback printed for an uncaught exception too (main
+    thread or not: what a command line wants; a test runner keeps its own hooks).
+
+    The record factory runs when a record is made, before any handler or formatter,
+    so it covers the handlers of the CLI, of pytest's logging plugin and of any library.
+    """
+    with _INSTALL_LOCK:
+        todo = [k for k in ("records", "tracebacks" if tracebacks else "")
+                if k and k not in _INSTALLED]
+        _INSTALLED.update(todo)
+    if "records" in todo:
+        logging.setLogRecordFactory(_record_factory(logging.getLogRecordFactory()))
+    if "tracebacks" in todo:
+        sys.excepthook = _excepthook
+        threading.excepthook = _thread_excepthook
+
+
+def _record_factory(previous: Callable[..., logging.LogRecord]
+                    ) -> Callable[..., logging.LogRecord]:
+    formatter = logging.Formatter()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:
+            return record
+        clean = _LOG.clean(message)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _LOG.clean(formatter.formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = _LOG.clean(record.stack_info)
+        return record
+
+    return factory
+
+
+def _excepthook(kind: type[BaseException], exc: BaseException,
+                tb: TracebackType | None) -> None:
+    sys.stderr.write(_LOG.clean("".join(traceback.format_exception(kind, exc, tb))))
+
+
+def _thread_excepthook(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread is not None else "?"
+    sys.stderr.write(f"Exception in thread {name}:\n" + _LOG.clean("".join(
+        traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))))

@@ -360,10 +360,11 @@ def test_a_run_stores_its_command_without_passwords(tmp_path: Path) -> None:
 
 def _reference_number_pattern(forms: list[str]) -> re.Pattern[str]:
     """The plain statement of "one of these numbers, however punctuated, not inside a
-    longer digit run": what the scrubber's faster pattern must match, exactly."""
+    longer digit run (a trunk or international prefix's 0 or 00 before it aside)": what
+    the scrubber's faster pattern must match, exactly."""
     sep = r"[\s\-\u00a0().]?"
-    full = "|".join(r"\+?" + sep.join(re.escape(c) for c in d) for d in forms)
-    return re.compile(rf"(?<!\d)(?:{full})(?!\d)")
+    full = "|".join(sep.join(re.escape(c) for c in d) for d in forms)
+    return re.compile(rf"(?:(?<!\d)\+|(?<![1-9])(?<![1-9]0)(?<!\d00))(?:{full})(?!\d)")
 
 
 def test_the_scrubbers_number_pattern_matches_exactly_what_the_plain_one_does() -> None:
@@ -373,7 +374,7 @@ def test_the_scrubbers_number_pattern_matches_exactly_what_the_plain_one_does() 
     scrubber = SecretScrubber([("+4915123456789", "015123456789")])
     reference = _reference_number_pattern(["4915123456789", "015123456789", "15123456789"])
     alphabet = [*"0123456789+ -().\u00a0ab", "4915123456789", "015123456789",
-                "151 2345 6789", "+49 151", "1512345"]
+                "151 2345 6789", "+49 151", "1512345", "0049 151"]
     for _ in range(3000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
         expected = reference.sub("***", text)
