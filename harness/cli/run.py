@@ -185,12 +185,11 @@ def _selection(args: argparse.Namespace) -> tuple[list[Scenario], list[Profile]]
 
 
 def _for_backend(scenarios: list[Scenario], backend: Backend) -> list[Scenario]:
-    """The simulator's demo apps (``demo: true``) run only on the simulator: on a real
-    device they are never installed, so they are left out, and said so."""
-    if backend is Backend.SIM:
-        return scenarios
-    demo = [s.id for s in scenarios if s.app.demo]
-    real = [s for s in scenarios if not s.app.demo]
+    """The simulator's demo apps run only on the simulator: on a real device they are
+    never installed, so they are left out, and said so."""
+    from harness.spec.scenarios import for_backend
+
+    real, demo = for_backend(scenarios, backend)
     if demo and not real:
         raise ConfigError("scenarios", None, f"only simulator demo apps were given "
                           f"({', '.join(demo)}); they are never installed on a real device",

@@ -62,7 +62,7 @@ from harness.runs.resume import check_resumable
 from harness.runs.triage import screens_to_triage
 from harness.spec.profile import Profile
 from harness.spec.profiles import load_profiles, select_profiles
-from harness.spec.scenarios import Scenario, load_scenarios
+from harness.spec.scenarios import Scenario, for_backend, load_scenarios
 from harness.storage import preflight as paths
 from harness.storage.models import OPEN_STATES, JobLock, Run
 from harness.storage.plan import acquire_lock, heartbeat, plan_counts, plan_items, release_lock
@@ -109,7 +109,10 @@ def select_instances(config: NightlyConfig) -> tuple[list[Scenario], list[Profil
             name = "countries" if exc.location.startswith("--country") else "regions"
             raise ConfigError(config.at(name), name, exc.problem, exc.fix) from None
         raise
-    scenarios = load_scenarios(list(config.scenarios))
+    scenarios, demo = for_backend(load_scenarios(list(config.scenarios)), config.run.backend)
+    if demo:
+        log.warning("left out %d simulator demo scenarios (%s): they run only with "
+                    "backend: sim", len(demo), ", ".join(demo))
     if config.apps:
         unknown = sorted(set(config.apps) - {s.id for s in scenarios})
         if unknown:

@@ -45,7 +45,7 @@ from harness.spec.templates import VARIABLES, unknown_variables
 from harness.support.errors import ConfigError, ConfigErrors, display_path
 from harness.support.yamlfile import LoadedYaml, dotted, load_many, load_yaml, validation_errors
 from harness.verdicts.rules import Rule, parse_rules
-from harness.vocabulary.outcomes import Stage
+from harness.vocabulary.outcomes import Backend, Stage
 
 DEFAULT_TIMEOUT = 15.0
 DEFAULT_OTP_TIMEOUT = 90.0
@@ -549,8 +549,18 @@ def load_scenarios(paths: Iterable[Path]) -> list[Scenario]:
     return scenarios
 
 
+def for_backend(scenarios: Sequence[Scenario], backend: Backend
+                ) -> tuple[list[Scenario], list[str]]:
+    """The scenarios a run on ``backend`` measures, and the ids it leaves out: the
+    simulator's demo apps (``demo: true``) run only on the simulator, since a real device
+    never has them installed."""
+    if backend is Backend.SIM:
+        return list(scenarios), []
+    return ([s for s in scenarios if not s.app.demo], [s.id for s in scenarios if s.app.demo])
+
+
 __all__ = [
     "App", "ChooseCallingCode", "EnterOtp", "Feature", "FlowRef", "Input", "Launch",
-    "RequestOtp", "Scenario", "Step", "Tap", "Wait", "dotted", "find_scenario_files",
+    "RequestOtp", "Scenario", "Step", "Tap", "Wait", "dotted", "find_scenario_files", "for_backend",
     "load_scenario", "load_scenarios", "parse_scenario",
 ]

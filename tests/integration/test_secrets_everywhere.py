@@ -286,6 +286,19 @@ def profile(folder: Path, proxy_port: int, otp: str) -> Path:
     return folder
 
 
+def as_real_app(work: Path) -> Path:
+    """The demo OpenChat as a real device's app: the simulator stands in for the device
+    here (``--backend appium``), and a real run leaves ``demo: true`` scenarios out."""
+    path = work / "scenarios" / "openchat.yaml"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = (Path(__file__).resolve().parents[2] / "scenarios/demo/openchat.yaml"
+                ).read_text(encoding="utf-8")
+        assert "  demo: true\n" in text
+        path.write_text(text.replace("  demo: true\n", "  demo: false\n"), encoding="utf-8")
+    return path
+
+
 def test_no_secret_is_written_anywhere(tmp_path: Path, pg_with_password: str) -> None:
     work = tmp_path / "work"
     work.mkdir()
@@ -319,7 +332,7 @@ def test_no_secret_is_written_anywhere(tmp_path: Path, pg_with_password: str) ->
             "--country", "DE", "--ip-echo-url", echo.url, "--no-store-check",
             "--min-interval", "0", "--settle", "0.3", "--screenshots", "all",
             "--report", str(work / "run-report.html"),
-            str(Path(__file__).resolve().parents[2] / "scenarios/demo/openchat.yaml")])
+            str(as_real_app(work))])
         assert "1 measurements stored in" in run_out and "1 access" in run_out, run_out
         assert provider.codes and provider.answered and not provider.refused
         cli("harness runs", ["runs", f"--db={db}"])
@@ -344,7 +357,7 @@ def test_no_secret_is_written_anywhere(tmp_path: Path, pg_with_password: str) ->
         pytest_profiles = profile(work / "pytest-profiles", proxy.port, (
             f"    source: webhook\n    listen: {listen}\n    path: /sms\n"
             "    token: ${E2E_WEBHOOK_TOKEN}\n"))
-        done = run_pytest([str(Path(__file__).resolve().parents[2] / "scenarios/demo"),
+        done = run_pytest([str(as_real_app(work).parent),
                            "-v", "-rA", "--backend", "appium", "--appium-url", sim.url,
                            "--country", "DE", "--app", "demo-openchat", "--db", db,
                            "--profiles", str(pytest_profiles), "--artifacts",
