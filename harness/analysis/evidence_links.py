@@ -70,4 +70,21 @@ def evidence_hrefs(files: Mapping[str, Mapping[str, StoredFile]], artifacts: Art
     return {key: href for (key, _f), href in zip(items, hrefs, strict=True)}
 
 
-__all__ = ["EVIDENCE_FOLDER", "FETCH_WORKERS", "Href", "evidence_hrefs"]
+def copy_evidence(files: Mapping[str, Mapping[str, StoredFile]], artifacts: Artifacts,
+                  site_dir: Path) -> dict[tuple[str, str], Href]:
+    """Like :func:`evidence_hrefs`, but every file, local or not, is copied into
+    ``site_dir/evidence`` (in parallel), so the folder opens on its own wherever it is
+    copied: the report site's links. A copy that already matches is not read again."""
+    items = [((mid, kind), f) for mid, kinds in files.items() for kind, f in kinds.items()]
+
+    def one(f: StoredFile) -> Href:
+        rel = Path(f.path).as_posix()
+        ok = _copy(artifacts, f, site_dir / EVIDENCE_FOLDER / rel)
+        return f"{EVIDENCE_FOLDER}/{rel}" if ok else None
+
+    with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
+        hrefs = list(pool.map(lambda item: one(item[1]), items))
+    return {key: href for (key, _f), href in zip(items, hrefs, strict=True)}
+
+
+__all__ = ["EVIDENCE_FOLDER", "FETCH_WORKERS", "Href", "copy_evidence", "evidence_hrefs"]
