@@ -34,7 +34,7 @@ NAV: tuple[tuple[str, str], ...] = (
 
 CSS = """
 @font-face{font-family:"%(font)s";src:url("%(font_file)s") format("%(font_format)s");
- font-weight:100 900;font-display:block}
+ font-weight:400;font-style:normal;font-display:block}
 *{box-sizing:border-box}
 html{background:#fff}
 body{font-family:"%(font)s",system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;
@@ -69,14 +69,16 @@ details{margin:6px 0 12px}summary{cursor:pointer;color:#0b4f9c;font-weight:600}
 .card .t{font-weight:600}.card .d{font-size:13px;color:#3f4751}
 .chip{display:inline-block;min-width:2.6em;padding:0 4px;border-radius:3px;
  font-size:12px;font-weight:700;text-align:center;margin:1px}
-.bar{position:relative;width:260px;height:14px;background:#e9edf1;border-radius:2px}
+.bar{position:relative;width:240px;height:14px;background:#e9edf1;border-radius:2px;
+ margin:3px 0}.nw{white-space:nowrap}
 .bar .f{position:absolute;left:0;top:0;bottom:0}
 .bar .ci{position:absolute;top:6px;height:2px;background:#111}
 .bar .ci:before,.bar .ci:after{content:"";position:absolute;top:-4px;width:2px;height:10px;
  background:#111}.bar .ci:before{left:0}.bar .ci:after{right:0}
 .ev{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:12px}
 .ev figure{margin:0;border:1px solid #d0d5db;border-radius:6px;padding:8px;background:#fff}
-.ev img{width:100%%;height:auto;border:1px solid #d0d5db;display:block}
+.ev img{width:100%%;aspect-ratio:9/10;object-fit:cover;object-position:top;
+ border:1px solid #d0d5db;display:block}
 .ev figcaption{font-size:13px;margin-top:6px}
 .missing{color:#8b0000}
 svg.worldmap{width:100%%;height:auto;display:block}
@@ -127,11 +129,18 @@ def when(value: object) -> str:
     return esc(value)
 
 
+def sample_text(k: int, n: int, low: object, high: object) -> str:
+    """``34 of 56; 95% CI 48–72%``, or "none tested"."""
+    if not n:
+        return "none tested"
+    return f"{k} of {n}; 95% CI {pct(low)}–{pct(high)}"
+
+
 def share_text(k: int, n: int, low: object, high: object) -> str:
     """``61% (34 of 56; 95% CI 48–72%)``, or "none tested"."""
     if not n:
         return "none tested"
-    return (f"{pct(k / n)} <small>({k} of {n}; 95% CI {pct(low)}–{pct(high)})</small>")
+    return f"{pct(k / n)} <small>({sample_text(k, n, low, high)})</small>"
 
 
 def bar(share: object, low: object, high: object, color: str) -> str:
@@ -146,27 +155,34 @@ def bar(share: object, low: object, high: object, color: str) -> str:
             "</div></div>")
 
 
-def _rows_html(rows: Sequence[Sequence[str]], numeric: set[int]) -> str:
-    return "".join("<tr>" + "".join(f"<td{' class=n' if i in numeric else ''}>{c}</td>"
-                                    for i, c in enumerate(row)) + "</tr>" for row in rows)
+def _rows_html(rows: Sequence[Sequence[str]], numeric: set[int],
+               ids: Sequence[str | None]) -> str:
+    out = []
+    for row, rid in zip(rows, ids, strict=True):
+        tr = f"<tr id='{esc(rid)}'>" if rid else "<tr>"
+        out.append(tr + "".join(f"<td{' class=n' if i in numeric else ''}>{c}</td>"
+                                for i, c in enumerate(row)) + "</tr>")
+    return "".join(out)
 
 
 def table(head: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[int] = (),
-          limit: int = TABLE_ROWS, more: str = "rows", css: str = "") -> str:
+          limit: int = TABLE_ROWS, more: str = "rows", css: str = "",
+          ids: Sequence[str | None] | None = None) -> str:
     """A table whose cells are HTML already; after ``limit`` rows the rest is folded into
-    a ``<details>`` block with the same headings."""
+    a ``<details>`` block with the same headings. ``ids`` names each row (anchors)."""
     nums = set(numeric)
+    row_ids = list(ids) if ids is not None else [None] * len(rows)
     th = "".join(f"<th{' class=n' if i in nums else ''}>{esc(h)}</th>"
                  for i, h in enumerate(head))
     cls = f" class='{css}'" if css else ""
     first = (f"<table{cls}><thead><tr>{th}</tr></thead><tbody>"
-             f"{_rows_html(rows[:limit], nums)}</tbody></table>")
+             f"{_rows_html(rows[:limit], nums, row_ids[:limit])}</tbody></table>")
     if len(rows) <= limit:
         return first
     rest = rows[limit:]
     return (first + f"<details><summary>Show the other {len(rest)} {esc(more)}</summary>"
-            f"<table{cls}><thead><tr>{th}</tr></thead><tbody>{_rows_html(rest, nums)}"
-            "</tbody></table></details>")
+            f"<table{cls}><thead><tr>{th}</tr></thead><tbody>"
+            f"{_rows_html(rest, nums, row_ids[limit:])}</tbody></table></details>")
 
 
 def nav(root: str, active: str) -> str:
@@ -206,6 +222,7 @@ __all__ = [
     "nav",
     "page",
     "pct",
+    "sample_text",
     "share_text",
     "style_sheet",
     "table",

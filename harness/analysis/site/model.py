@@ -96,7 +96,8 @@ class SiteData:
 
     @property
     def matrix(self) -> pd.DataFrame:
-        """``barrier_matrix`` with ``confirmed_outcome`` / ``confirmed_at`` added."""
+        """``barrier_matrix`` with ``confirmed_outcome``, ``confirmed_at`` and
+        ``latest_store_result`` added."""
         return self.tables["barrier_matrix"]
 
     @property
@@ -160,12 +161,22 @@ def _countries(matrix: pd.DataFrame, attempts: pd.DataFrame) -> dict[str, Countr
     return out
 
 
-def _with_confirmed(matrix: pd.DataFrame, streak_table: pd.DataFrame) -> pd.DataFrame:
-    confirmed = history.last_confirmed(streak_table)
+def _with_history(matrix: pd.DataFrame, streak_table: pd.DataFrame,
+                  attempts: pd.DataFrame) -> pd.DataFrame:
+    """The matrix with each instance's last confirmed outcome (``confirmed_outcome``,
+    ``confirmed_at``) and the store result its latest attempt recorded
+    (``latest_store_result``: ``not_checked`` too, where ``store_result`` keeps only
+    conclusive store observations)."""
     if matrix.empty:
-        return matrix.assign(confirmed_outcome=None, confirmed_at=None)
-    return matrix.merge(confirmed.drop(columns="confirmed_is_latest"),
-                        on=["app", "country"], how="left")
+        return matrix.assign(confirmed_outcome=None, confirmed_at=None,
+                             latest_store_result=None)
+    confirmed = history.last_confirmed(streak_table)
+    out = matrix.merge(confirmed.drop(columns="confirmed_is_latest"),
+                       on=["app", "country"], how="left")
+    store = dict(zip(attempts["measurement_id"], attempts["store_result"], strict=True)) \
+        if not attempts.empty else {}
+    out["latest_store_result"] = out["latest_measurement_id"].map(store)
+    return out
 
 
 def _evidence(analysis: Analysis, matrix: pd.DataFrame, failures: pd.DataFrame,
@@ -182,7 +193,8 @@ def gather(analysis: Analysis, site_dir: Path, failures_limit: int = 500) -> Sit
     tables = analysis.tables()
     attempts = _attempts(analysis)
     streak_table = history.streaks(attempts, analysis.confirmation)
-    tables["barrier_matrix"] = _with_confirmed(tables["barrier_matrix"], streak_table)
+    tables["barrier_matrix"] = _with_history(tables["barrier_matrix"], streak_table,
+                                             attempts)
     matrix = tables["barrier_matrix"]
     failures = analysis.failures(failures_limit)
     downloads, trend = stored_downloads(analysis, by_app=tables["by_app"])
