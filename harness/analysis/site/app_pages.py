@@ -146,7 +146,9 @@ def _rules_section(data: SiteData, rows: pd.DataFrame) -> list[str]:
 
 
 def _store_section(rows: pd.DataFrame) -> list[str]:
-    seen = rows["store_result"].fillna(rows["latest_store_result"]).fillna("not recorded")
+    seen = (rows["store_result"].where(rows["store_result"].notna(),
+                                       rows["latest_store_result"])
+            .astype("object").where(lambda v: v.notna(), "not recorded"))
     counts = seen.value_counts()
     body = [[esc(STORE_RESULT_LABELS.get(str(k), str(k))), f"{int(v)}",
              esc(", ".join(sorted(rows.loc[seen == k, "country"])))]

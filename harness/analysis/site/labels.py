@@ -105,7 +105,7 @@ COLUMN_LABELS: dict[str, str] = {
     "region_a": "Region A", "region_b": "Region B",
     "region_a_instances": "Instances in A", "region_b_instances": "Instances in B",
     "log_odds_ratio": "Log odds ratio", "std_error": "Standard error",
-    "odds_ratio": "Odds ratio A / B", "p_value": "p", "p_holm": "p (Holm)",
+    "odds_ratio": "Odds ratio A / B", "p_value": "P-value", "p_holm": "P-value (Holm)",
     "differs": "Differs", "reference": "Reference region", "model_apps": "Apps modelled",
     "model_countries": "Countries modelled", "model_instances": "Instances modelled",
     "clusters": "Country clusters", "dropped_apps": "Apps dropped", "note": "Note",

@@ -36,7 +36,7 @@ ATTEMPT_COLUMNS: tuple[str, ...] = (
     "store_result", "sim_country", "ip_country", "device_locale", "device_timezone",
     "gps_country", "network_country", "egress_asn", "ip_country_match",
     "sim_country_match", "locale_match", "timezone_match", "gps_country_match",
-    "device_egress_match", "vantage_source")
+    "device_egress_match", "device_egress_country", "vantage_source")
 
 #: The vantage signals of a country page: the match column and its label's subject.
 VANTAGE_SIGNALS: tuple[tuple[str, str, str], ...] = (
@@ -45,7 +45,7 @@ VANTAGE_SIGNALS: tuple[tuple[str, str, str], ...] = (
     ("locale_match", "Locale", "device_locale"),
     ("timezone_match", "Time zone", "device_timezone"),
     ("gps_country_match", "GPS", "gps_country"),
-    ("device_egress_match", "Device's own egress", "ip_country"),
+    ("device_egress_match", "Device's own egress", "device_egress_country"),
 )
 
 
