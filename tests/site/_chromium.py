@@ -10,6 +10,7 @@ a full-page screenshot.
 from __future__ import annotations
 
 import base64
+import contextlib
 import fcntl
 import json
 import os
@@ -29,12 +30,21 @@ CHECKS = r"""
   await Promise.all(imgs.map(i => i.decode().catch(() => null)));
   const broken = imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src);
   const faces = [...document.fonts].map(f => ({family: f.family, status: f.status}));
-  const ctx = document.createElement('canvas').getContext('2d');
-  ctx.font = '32px "Noto Sans CJK SC"';
-  const cjk = ctx.measureText('真名社区').width;
   const text = document.body.innerText;
+  // two CJK characters of the page and a private-use one (never in a font) drawn in the
+  // page's font: real glyphs differ from each other and from the empty box
+  const chars = [...new Set(text.match(/[\u4e00-\u9fff]/g) || [])].slice(0, 2);
+  const draw = (ch) => {
+    const c = document.createElement('canvas'); c.width = 48; c.height = 48;
+    const g = c.getContext('2d');
+    g.font = '40px ' + getComputedStyle(document.body).fontFamily;
+    g.fillText(ch, 2, 40); return c.toDataURL();
+  };
+  const glyphs = chars.map(draw), tofu = draw('\ue000');
+  const cjkDistinct = chars.length < 2 ? null :
+    glyphs[0] !== glyphs[1] && glyphs.every(g => g !== tofu);
   return JSON.stringify({
-    images: imgs.length, broken, faces, cjkWidth: cjk,
+    images: imgs.length, broken, faces, cjkChars: chars.join(''), cjkDistinct,
     cjkReady: document.fonts.check('32px "Noto Sans CJK SC"', '真名社区'),
     hasCjkText: /[\u4e00-\u9fff]/.test(text),
     scrollWidth: document.documentElement.scrollWidth,
@@ -199,10 +209,8 @@ class Browser:
         return rendered
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(RuntimeError, queue.Empty, OSError):
             self.call("Browser.close", timeout=10)
-        except Exception:  # noqa: BLE001 - closing a browser that already went away
-            pass
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -25,7 +25,7 @@ from harness.analysis.site.labels import (
     outcome_label,
     stage_label,
 )
-from harness.analysis.site.layout import esc, pct, sample_text, share_text, table, when
+from harness.analysis.site.layout import esc, pct, records, sample_text, share_text, table, when
 from harness.analysis.site.matrix import app_cell, chip, funnel_rows, region_groups
 from harness.analysis.site.model import AppInfo, SiteData
 from harness.analysis.site.overview import funnel_html
@@ -52,7 +52,7 @@ def history_chips(data: SiteData, app: str, country: str) -> str:
     s = data.streaks
     mine = s[(s["app"] == app) & (s["country"] == country)]
     out = []
-    for r in mine.itertuples(index=False):
+    for r in records(mine):
         text = outcome_code(r.outcome) + (f"×{r.attempts}" if r.attempts > 1 else "")
         text += "✓" if r.confirmed else ""
         out.append(chip(r.outcome, text, f"{when(r.first_at)} to {when(r.last_at)}: "))
@@ -76,7 +76,8 @@ def _country_row(data: SiteData, row: Any) -> list[str]:
           if isinstance(row.latest_measurement_id, str) else "–")
     return [link, f"{chip(row.outcome)} {esc(outcome_label(row.outcome))}",
             confirmation_cell(row), esc(stage_label(row.latest_stage)),
-            evidence.why(data, row, versions=False), store_cell(row), history_chips(data, row.app, row.country),
+            evidence.why(data, row, versions=False), store_cell(row),
+            history_chips(data, row.app, row.country),
             ev]
 
 
@@ -89,7 +90,7 @@ def countries_section(data: SiteData, rows: pd.DataFrame) -> list[str]:
            "<p class='note'>The latest conclusive outcome per country and its support. "
            "<i>Attempts over time</i> lists the runs of agreeing attempts, oldest first "
            "(×3: three attempts; ✓: that run confirmed its outcome).</p>"]
-    by_code = {str(r.country): r for r in rows.itertuples(index=False)}
+    by_code = {str(r.country): r for r in records(rows)}
     for region, codes in region_groups(rows):
         out.append(f"<h3>{esc(REGION_LABELS.get(region, region or 'Other'))}</h3>")
         out.append(table(head, [_country_row(data, by_code[c]) for c in codes],
@@ -164,7 +165,7 @@ def _history_section(data: SiteData, app: AppInfo) -> list[str]:
     runs = per_run(mine)
     body = [[f"<code>{esc(str(r.run_id)[:12])}</code>", when(r.started), f"{r.attempts}",
              f"{r.access}", f"{r.barrier}", f"{r.failure}", f"{r.countries}"]
-            for r in runs.itertuples(index=False)]
+            for r in records(runs)]
     ev = data.events[data.events["app"] == app.id]
     out = ["<h2 id='history'>History</h2>",
            table(["Run", column_label("started_at"), "Attempts", "Access", "Barrier",
@@ -183,7 +184,7 @@ def _history_section(data: SiteData, app: AppInfo) -> list[str]:
 def _evidence_section(data: SiteData, rows: pd.DataFrame) -> list[str]:
     barriers = rows[rows["status"] == "barrier"]
     ordered = barriers.sort_values(["confirmed", "country"], ascending=[False, True])
-    items = list(ordered.itertuples(index=False))
+    items = list(records(ordered))
     heads = [f"{esc(data.country(str(r.country)).name)} <small>{esc(r.country)}</small>"
              for r in items]
     return ["<h2 id='evidence'>Evidence: the screen of each barrier</h2>",
@@ -225,18 +226,22 @@ def app_body(data: SiteData, app: AppInfo) -> str:
 
 def apps_index_body(data: SiteData) -> str:
     """The list of apps with their figures abroad."""
-    t = data.tables["by_app"].set_index("app")
+    by_app = {str(r.app): r for r in records(data.tables["by_app"])}
     body = []
     for app in data.apps.values():
-        has = app.id in t.index
-        r = t.loc[app.id] if has else None
+        r = by_app.get(app.id)
+        if r is None:
+            body.append([app_cell(app, ROOT), "0", "–", "–", "no"])
+            continue
+        enforces = "no"
+        if bool(r.enforces_identifiability):
+            enforces = "yes" + (" (confirmed)" if bool(r.enforces_identifiability_confirmed)
+                                else "")
         body.append([
-            app_cell(app, ROOT), f"{int(r['countries_tested'])}" if has else "0",
-            share_text(int(r["barrier_countries"]), int(r["countries_tested"]),
-                       r["barrier_ci_low"], r["barrier_ci_high"]) if has else "–",
-            f"{int(r['rnr_countries'])}" if has else "–",
-            ("yes" + (" (confirmed)" if bool(r["enforces_identifiability_confirmed"])
-                      else "")) if has and bool(r["enforces_identifiability"]) else "no"])
+            app_cell(app, ROOT), f"{int(r.countries_tested)}",
+            share_text(int(r.barrier_countries), int(r.countries_tested),
+                       r.barrier_ci_low, r.barrier_ci_high),
+            f"{int(r.rnr_countries)}", enforces])
     head = ["App", column_label("countries_tested"), column_label("barrier_countries"),
             column_label("rnr_countries"), column_label("enforces_identifiability")]
     return ("<h1>Apps</h1><p class='sub'>Each app's figures over the countries tested "

@@ -14,7 +14,7 @@ import pandas as pd
 
 from harness.analysis.site.evidence import show_command
 from harness.analysis.site.labels import column_label, outcome_label
-from harness.analysis.site.layout import esc, table, when
+from harness.analysis.site.layout import esc, records, table, when
 from harness.analysis.site.matrix import app_cell, chip
 from harness.analysis.site.model import SiteData
 
@@ -49,7 +49,7 @@ def _newest_run(data: SiteData) -> list[str]:
              f"{_outcome(r.previous_outcome)}<br><small>{when(r.previous_started_at)}"
              "</small>", f"{_outcome(r.current_outcome)}<br><small>"
              f"{when(r.current_started_at)}</small>", show_command(r.current_measurement_id)]
-            for r in changed.itertuples(index=False)]
+            for r in records(changed)]
     head = [column_label("app_name"), column_label("country"),
             column_label("previous_outcome"), column_label("current_outcome"), "Evidence"]
     if rows:
@@ -59,7 +59,7 @@ def _newest_run(data: SiteData) -> list[str]:
 
 def _event_rows(data: SiteData, events: pd.DataFrame) -> list[list[str]]:
     rows = []
-    for e in events.itertuples(index=False):
+    for e in records(events):
         support = f"{int(e.attempts)} attempt{'s' if e.attempts != 1 else ''}"
         if e.attempts > 1:
             support += f" over {float(e.span_hours):.1f} h"

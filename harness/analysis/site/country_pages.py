@@ -20,6 +20,7 @@ from harness.analysis.site.layout import (
     bar,
     esc,
     pct,
+    records,
     sample_text,
     share_text,
     table,
@@ -50,7 +51,7 @@ SIGNAL_NOTES: dict[str, str] = {
 
 def _fidelity_rows(rates: pd.DataFrame, country: str) -> list[list[str]]:
     rows = []
-    for r in rates.itertuples(index=False):
+    for r in records(rates):
         n, k = int(r.observed), int(r.matched)
         if n:
             lo, hi = wilson(k, n)
@@ -100,7 +101,7 @@ def _cards(data: SiteData, country: CountryInfo, rows: pd.DataFrame) -> str:
 
 def _app_rows(data: SiteData, rows: pd.DataFrame) -> list[list[str]]:
     out = []
-    for r in rows.itertuples(index=False):
+    for r in records(rows):
         app = data.app(str(r.app))
         ev = (f"<a href='#ev-{esc(r.country)}-{esc(r.app)}'>screen</a>"
               if str(r.status) == "barrier" else
@@ -108,7 +109,8 @@ def _app_rows(data: SiteData, rows: pd.DataFrame) -> list[list[str]]:
               if isinstance(r.latest_measurement_id, str) else "–")
         out.append([app_cell(app, ROOT), f"{chip(r.outcome)} {esc(outcome_label(r.outcome))}",
                     confirmation_cell(r), esc(stage_label(r.latest_stage)),
-                    evidence.why(data, r, versions=False), history_chips(data, str(r.app), str(r.country)),
+                    evidence.why(data, r, versions=False),
+                    history_chips(data, str(r.app), str(r.country)),
                     ev])
     return out
 
@@ -126,7 +128,7 @@ def country_body(data: SiteData, country: CountryInfo) -> str:
              + ", ".join(f"<code>{esc(p)}</code>" for p in profiles),
              f"{len(mine):,} attempts"]
     barriers = rows[rows["status"] == "barrier"]
-    items = list(barriers.itertuples(index=False))
+    items = list(records(barriers))
     heads = [esc(data.app(str(r.app)).label) for r in items]
     failures = data.failures
     failed = failures[failures["country"] == country.code] if not failures.empty \

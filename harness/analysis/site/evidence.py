@@ -12,8 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from harness.analysis.site.labels import STORE_RESULT_LABELS, outcome_label
-from harness.analysis.site.layout import esc, missing, when
+from harness.analysis.site.labels import (
+    STORE_RESULT_LABELS,
+    failure_label,
+    outcome_label,
+    stage_label,
+)
+from harness.analysis.site.layout import esc, missing, records, when
 from harness.analysis.site.model import SiteData
 
 #: Evidence cards a section shows before the rest is folded away.
@@ -63,8 +68,8 @@ def card(data: SiteData, row: Any, heading: str, root: str) -> str:
     store = row.store_result if isinstance(row.store_result, str) else (
         row.latest_store_result if isinstance(row.latest_store_result, str) else None)
     return (f"<figure id='ev-{esc(row.country)}-{esc(row.app)}'>{img}<figcaption><b>"
-            f"{heading}</b><br>{esc(outcome_label(row.outcome))} <small>(stage "
-            f"{esc(row.latest_stage)})</small><br>{why(data, row)}"
+            f"{heading}</b><br>{esc(outcome_label(row.outcome))} <small>(stage: "
+            f"{esc(stage_label(row.latest_stage))})</small><br>{why(data, row)}"
             + (f"<br><small>App store: {esc(STORE_RESULT_LABELS.get(store, store))}</small>"
                if store else "")
             + f"<br>{links(data, mid, root)}<br>{show_command(mid)}<br>"
@@ -88,11 +93,12 @@ def failure_rows(data: SiteData, failures: Any, root: str, by: str) -> list[list
     """Rows of an instrument-failure table; ``by`` is the column named in the first cell
     (``scenario_id`` on a country page, ``country`` on an app page)."""
     rows = []
-    for f in failures.itertuples(index=False):
+    for f in records(failures):
         mid = str(f.measurement_id)
         first = (esc(data.app(str(f.scenario_id)).label) if by == "scenario_id"
                  else esc(data.country(str(f.country)).name))
-        rows.append([first, f"{esc(f.failure)}<br><small>stage {esc(f.stage)}</small>",
+        rows.append([first, f"{esc(failure_label(f.failure))}<br><small>stage: "
+                     f"{esc(stage_label(f.stage))}</small>",
                      esc(f.failure_detail), f"{links(data, mid, root)}<br>"
                      f"{show_command(mid)}", when(f.started_at)])
     return rows

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 
@@ -106,6 +107,11 @@ def missing(value: object) -> bool:
     """True for None, NA, NaT and NaN."""
     return (value is None or value is pd.NA or value is pd.NaT
             or (isinstance(value, float) and math.isnan(value)))
+
+
+def records(df: pd.DataFrame) -> Iterator[Any]:
+    """The rows of ``df`` as named tuples (attributes are the columns)."""
+    yield from df.itertuples(index=False)
 
 
 def esc(value: object) -> str:
@@ -222,6 +228,7 @@ __all__ = [
     "nav",
     "page",
     "pct",
+    "records",
     "sample_text",
     "share_text",
     "style_sheet",

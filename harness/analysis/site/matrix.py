@@ -30,7 +30,7 @@ from harness.analysis.site.labels import (
     outcome_code,
     outcome_label,
 )
-from harness.analysis.site.layout import esc, when
+from harness.analysis.site.layout import esc, records, when
 from harness.analysis.site.model import AppInfo, SiteData
 from harness.analysis.tables import country_order
 from harness.vocabulary.outcomes import Stage
@@ -230,7 +230,7 @@ def matrix_html(data: SiteData, root: str = "") -> str:
     matrix = data.matrix
     if matrix.empty:
         return "<p>No measurement in the selection.</p>"
-    cells = {(str(r.app), str(r.country)): r for r in matrix.itertuples(index=False)}
+    cells = {(str(r.app), str(r.country)): r for r in records(matrix)}
     out = [legend(matrix)]
     out += [_block(data, cells, bands, root) for bands in pack(region_groups(matrix))]
     return "".join(out)

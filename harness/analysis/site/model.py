@@ -20,8 +20,8 @@ import pandas as pd
 import pyarrow as pa
 
 from harness.analysis.evidence_links import Href, copy_evidence
-from harness.analysis.frames import arrow_to_pandas
 from harness.analysis.findings import Figure, findings, stored_downloads
+from harness.analysis.frames import arrow_to_pandas
 from harness.analysis.site import history
 from harness.analysis.tables import Analysis
 from harness.analysis.trends.fitting import TrendResult
@@ -219,7 +219,7 @@ def vantage_rates(attempts: pd.DataFrame) -> pd.DataFrame:
             seen = group[column].dropna()
             values = group[value_col].dropna()
             rows.append({"country": country, "signal": column, "label": label,
-                         "observed": int(len(seen)), "matched": int(seen.sum()),
+                         "observed": len(seen), "matched": int(seen.sum()),
                          "value": str(values.mode().iloc[0]) if len(values) else None})
     return pd.DataFrame(rows)
 

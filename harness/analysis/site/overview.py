@@ -15,7 +15,7 @@ from harness.analysis import report_sections, worldmap
 from harness.analysis.definitions import DOMESTIC_COUNTRIES
 from harness.analysis.findings import Figure
 from harness.analysis.site.labels import column_label, stage_label
-from harness.analysis.site.layout import bar, esc, pct, share_text, table, when
+from harness.analysis.site.layout import bar, esc, pct, records, share_text, table, when
 from harness.analysis.site.matrix import funnel_rows, matrix_html
 from harness.analysis.site.model import SiteData
 
@@ -67,8 +67,9 @@ def figures_section(data: SiteData) -> list[str]:
         f"{basis.get('countries_tested') or 0} countries and "
         f"{basis.get('instances_tested') or 0} (app, country) instances abroad, from "
         f"{conclusive:,} conclusive attempts (instrument failures, "
-        f"{basis.get('attempts_failure') or 0:,} here, are never counted). Each share gives its count, its sample and "
-        "its 95% interval; <a href='methodology.html'>methodology</a> defines them.</p>",
+        f"{basis.get('attempts_failure') or 0:,} here, are never counted). Each share "
+        "gives its count, its sample and its 95% interval; "
+        "<a href='methodology.html'>methodology</a> defines them.</p>",
         "<div class='cards'>", *(_figure_card(f) for f in data.figures), "</div>",
     ]
 
@@ -82,7 +83,7 @@ def _rate_cell(share: object, k: int, n: int, low: object, high: object,
 
 def _region_rows(by_region: pd.DataFrame) -> list[list[str]]:
     rows = []
-    for r in by_region[by_region["instances"] > 0].itertuples(index=False):
+    for r in records(by_region[by_region["instances"] > 0]):
         n = int(r.instances)
         rows.append([
             esc(r.region_name), f"{int(r.countries)}", f"{n}",
