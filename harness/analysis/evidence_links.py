@@ -5,7 +5,9 @@ report folder and the artifacts folder can be copied together. Evidence kept in 
 store (``s3://``) is copied into ``evidence/`` beside the report, under the same relative
 path; a copy whose SHA-256 already matches its row is not fetched again, and a fetched
 file whose SHA-256 does not match its row is not linked. A file that is nowhere to be
-found is shown as missing rather than linked.
+found is shown as missing rather than linked. The report site copies every file it
+shows, local or not, into its own ``evidence/`` (:func:`copy_evidence`), so its folder
+opens on its own wherever it is moved.
 """
 
 from __future__ import annotations

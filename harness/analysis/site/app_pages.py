@@ -70,6 +70,8 @@ def _country_row(data: SiteData, row: Any) -> list[str]:
     c = data.country(str(row.country))
     link = (f"<a href='{ROOT}countries/{esc(c.code)}.html'>{esc(c.name)}</a> "
             f"<small>{esc(c.code)}</small>")
+    if c.code in DOMESTIC_COUNTRIES:
+        link += "<br><small>domestic: not in the rates</small>"
     ev = (f"<a href='#ev-{esc(row.country)}-{esc(row.app)}'>screen</a>"
           if str(row.status) == "barrier" else
           evidence.links(data, str(row.latest_measurement_id), ROOT)

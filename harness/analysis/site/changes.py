@@ -42,8 +42,8 @@ def _newest_run(data: SiteData) -> list[str]:
     new = changes[changes["change"] == "new"]
     out.append(f"<p class='note'>Run <code>{esc(current[:12])}</code>: each of its "
                "instances against the latest conclusive attempt of the same app and "
-               f"country before it. {len(changed)} changed outcome; {len(new)} were "
-               "measured for the first time.</p>")
+               f"country before it. {len(changed)} changed outcome; {len(new)} "
+               f"{'was' if len(new) == 1 else 'were'} measured for the first time.</p>")
     rows = [[app_cell(data.app(str(r.app)), ""),
              esc(data.country(str(r.country)).name),
              f"{_outcome(r.previous_outcome)}<br><small>{when(r.previous_started_at)}"
@@ -63,7 +63,7 @@ def _event_rows(data: SiteData, events: pd.DataFrame) -> list[list[str]]:
         support = f"{int(e.attempts)} attempt{'s' if e.attempts != 1 else ''}"
         if e.attempts > 1:
             support += f" over {float(e.span_hours):.1f} h"
-        rows.append([when(e.at), app_cell(data.app(str(e.app)), ""),
+        rows.append([f"<span class='nw'>{when(e.at)}</span>", app_cell(data.app(str(e.app)), ""),
                      f"<a href='countries/{esc(e.country)}.html'>"
                      f"{esc(data.country(str(e.country)).name)}</a>",
                      _outcome(e.previous_outcome), _outcome(e.outcome), support,

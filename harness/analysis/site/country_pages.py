@@ -183,6 +183,7 @@ def countries_index_body(data: SiteData) -> str:
         if not codes:
             continue
         parts.append(f"<h2>{esc(REGION_LABELS.get(region, region or 'Other'))}</h2>")
+        codes = sorted(codes, key=lambda c: data.country(c).name.casefold())
         parts.append(table(head, [_index_row(data, c, rates) for c in codes],
                            numeric=(1,), limit=100, more="countries"))
     return "".join(parts)
