@@ -12,7 +12,7 @@ GRID_STAMP := tests/grid/node_modules/.installed-stamp
 .PHONY: demo test bench lint typecheck check clean help
 
 help:
-	@echo "make demo   - every demo app from every profile on the simulator, then the barrier table and report"
+	@echo "make demo   - every demo app from every profile on the simulator, then the exports, the open data and the report site (reports/site/index.html)"
 	@echo "make test   - the whole test suite"
 	@echo "make bench  - the benchmarks in benchmarks/, printing their figures"
 	@echo "make check  - ruff and mypy --strict"
@@ -37,11 +37,13 @@ $(GRID_STAMP): tests/grid/package-lock.json
 demo: $(STAMP)
 	$(BIN)/harness demo
 	$(BIN)/harness export --include-simulated --format all --out exports/demo
-	$(BIN)/harness report --include-simulated --out reports/report.html
 	$(BIN)/harness findings --include-simulated
+	$(BIN)/harness publish --include-simulated --out reports/data
+	$(BIN)/harness report --include-simulated --data reports/data --out reports/site/
 
 test: $(STAMP) $(APPIUM_STAMP) $(GRID_STAMP)
 	bash tests/grid/ensure_java.sh
+	bash tests/site/ensure_chromium.sh
 	bash tests/postgres/with_postgres.sh $(BIN)/python -m pytest -q
 
 bench: $(STAMP) $(APPIUM_STAMP) $(GRID_STAMP)

@@ -5,7 +5,8 @@ use the same tables through :class:`Analysis` (or ``open_results``). Every defin
 (RNR barriers, confirmation, regions, the domestic exclusion, Wilson intervals) lives in
 ``harness.analysis.definitions`` and is explained in docs/analysis.md; every column in
 docs/data-dictionary.md. Names are imported on first use, so commands that never export
-do not load pandas and matplotlib.
+do not load pandas and matplotlib. The report site (``harness report --out DIR/``) is
+the subpackage ``harness.analysis.site``.
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ report folder and the artifacts folder can be copied together. Evidence kept in 
 store (``s3://``) is copied into ``evidence/`` beside the report, under the same relative
 path; a copy whose SHA-256 already matches its row is not fetched again, and a fetched
 file whose SHA-256 does not match its row is not linked. A file that is nowhere to be
-found is shown as missing rather than linked.
+found is shown as missing rather than linked. The report site copies every file it
+shows, local or not, into its own ``evidence/`` (:func:`copy_evidence`), so its folder
+opens on its own wherever it is moved.
 """
 
 from __future__ import annotations
@@ -70,4 +72,21 @@ def evidence_hrefs(files: Mapping[str, Mapping[str, StoredFile]], artifacts: Art
     return {key: href for (key, _f), href in zip(items, hrefs, strict=True)}
 
 
-__all__ = ["EVIDENCE_FOLDER", "FETCH_WORKERS", "Href", "evidence_hrefs"]
+def copy_evidence(files: Mapping[str, Mapping[str, StoredFile]], artifacts: Artifacts,
+                  site_dir: Path) -> dict[tuple[str, str], Href]:
+    """Like :func:`evidence_hrefs`, but every file, local or not, is copied into
+    ``site_dir/evidence`` (in parallel), so the folder opens on its own wherever it is
+    copied: the report site's links. A copy that already matches is not read again."""
+    items = [((mid, kind), f) for mid, kinds in files.items() for kind, f in kinds.items()]
+
+    def one(f: StoredFile) -> Href:
+        rel = Path(f.path).as_posix()
+        ok = _copy(artifacts, f, site_dir / EVIDENCE_FOLDER / rel)
+        return f"{EVIDENCE_FOLDER}/{rel}" if ok else None
+
+    with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
+        hrefs = list(pool.map(lambda item: one(item[1]), items))
+    return {key: href for (key, _f), href in zip(items, hrefs, strict=True)}
+
+
+__all__ = ["EVIDENCE_FOLDER", "FETCH_WORKERS", "Href", "copy_evidence", "evidence_hrefs"]

@@ -138,9 +138,12 @@ def _profile_rows(profiles: pd.DataFrame) -> list[list[str]]:
     return rows
 
 
-def regional_section(contrasts: pd.DataFrame, profiles: pd.DataFrame) -> list[str]:
+def regional_section(contrasts: pd.DataFrame, profiles: pd.DataFrame,
+                     definition: str = 'docs/analysis.md, "Regional variability, tested"'
+                     ) -> list[str]:
     """The pairwise regional contrasts of the regional models and each app's regional
-    profile (the app-region rows whose share differs from another region come first)."""
+    profile (the app-region rows whose share differs from another region come first).
+    ``definition`` is HTML naming where the method is described."""
     parts = ["<h2 id='regional-contrasts'>Do regions differ?</h2>"]
     rows = _contrast_rows(contrasts)
     notes = "".join(f"<p class='note'>{_model_note(g)}</p>"
@@ -148,7 +151,7 @@ def regional_section(contrasts: pd.DataFrame, profiles: pd.DataFrame) -> list[st
     parts.append(
         "<p class='note'>A model compares regions when at least two have 10 or more "
         "conclusive instances from 2 or more countries, among apps whose outcome varies "
-        "between countries (docs/analysis.md, \"Regional variability, tested\"). "
+        f"between countries ({definition}). "
         "Each pair of modelled regions: the odds of a barrier in region A against region B "
         "for the same app, with a 95% interval from errors clustered by country, and the "
         "p-value before and after Holm's correction over all pairs (instances per region "
@@ -175,14 +178,16 @@ def regional_section(contrasts: pd.DataFrame, profiles: pd.DataFrame) -> list[st
 
 # ----------------------------------------------------------------------- downloads
 
-def trend_section(figure: Figure | None, result: TrendResult | None) -> list[str]:
+def trend_section(figure: Figure | None, result: TrendResult | None,
+                  definition: str = 'docs/analysis.md, "Download trends"') -> list[str]:
     """The download trend of the affected and comparison apps, when download data is
-    stored: the chart (observed, fitted, counterfactual band) and the groups."""
+    stored: the chart (observed, fitted, counterfactual band) and the groups.
+    ``definition`` is HTML naming where the method is described."""
     head = "<h2 id='downloads'>Downloads around the intervention</h2>"
     if figure is None:
         return [head, "<p class='note'>No download data is stored in this database. "
                         "Load monthly counts with <code>harness trends import FILE</code> "
-                        "(docs/analysis.md, \"Download trends\") and this section shows the "
+                        f"({definition}) and this section shows the "
                         "affected and comparison apps' totals with the counterfactual.</p>"]
     if result is None:
         return [head, f"<p class='note'>{'<br>'.join(_e(n) for n in figure.notes)}</p>"]

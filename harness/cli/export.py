@@ -77,14 +77,21 @@ def register(subparsers: Any) -> None:
     exp.set_defaults(func=cmd_export)
 
     rep = subparsers.add_parser(
-        "report", help="self-contained HTML report with charts",
-        description="Write one HTML file with the heatmap of outcomes, barrier rates by "
-                    "region with Wilson intervals, the funnel, the changes since the "
-                    "previous run and links to the evidence. Loads nothing from the "
-                    "internet.")
+        "report", help="the report site: static pages with the figures and the evidence",
+        description="Write the report site into a folder: an overview (headline figures "
+                    "with intervals, the app x country matrix, the world map, regional "
+                    "rates, the funnel), one page per app and per country (evidence "
+                    "screenshots inline, vantage fidelity), the changes, the methodology "
+                    "and links to the published data. Opens from the file system; loads "
+                    "nothing from the internet. An --out ending in .html writes the "
+                    "single-page report instead. docs/report.md describes the site.")
     _add_selection(rep)
-    rep.add_argument("--out", type=Path, default=Path("reports/report.html"),
-                     help="HTML file to write (default reports/report.html)")
+    rep.add_argument("--out", type=Path, default=Path("reports/site"),
+                     help="folder of the site (default reports/site/); a path ending in "
+                          ".html writes the single-page report")
+    rep.add_argument("--data", type=Path, default=None, metavar="DIR",
+                     help="the folder `harness publish --out DIR` wrote: the data page "
+                          "links its files (datapackage.json), CITATION.cff and licence")
     rep.add_argument("--title", default=None, help="page title")
     rep.set_defaults(func=cmd_report)
 
@@ -153,16 +160,44 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _report_target(args: argparse.Namespace) -> bool:
+    """Whether ``--out`` names the single-page report (a ``.html`` file) rather than
+    the site's folder; ``--data`` needs the site."""
+    single = args.out.suffix.lower() in (".html", ".htm")
+    if single and args.data is not None:
+        raise ConfigError(f"--out={args.out}", None,
+                          "--data links the published files from the report site, which "
+                          "is a folder, but --out names one .html file",
+                          "Give --out a folder", "--data reports/data --out reports/site/")
+    if not single and args.out.is_file():
+        raise ConfigError(f"--out={args.out}", None, "is a file; the report site is a "
+                          "folder of pages", "Give --out a folder (or a path ending in "
+                          ".html for the single-page report)", "--out reports/site/")
+    return single
+
+
 def cmd_report(args: argparse.Namespace) -> int:
-    from harness.analysis.report import write_report
     from harness.analysis.tables import Analysis
-    from harness.storage.preflight import check_targets, database, output_file
+    from harness.storage.preflight import check_targets, database, folder, output_file
 
     filters, rule = selection(args)
-    check_targets([database(args.db), output_file(args.out, "--out")])
+    single = _report_target(args)
+    check_targets([database(args.db), output_file(args.out, "--out") if single
+                   else folder(args.out, "--out")])
+    if args.data is not None:
+        from harness.analysis.site import read_data_folder
+        read_data_folder(args.data)  # a bad folder fails before any work
     with Analysis(args.db, filters, rule) as analysis:
         _require_rows(analysis, args.db)
         _note_verdicts(analysis)
-        path = write_report(analysis, args.out, args.title)
-    print(f"report written to {display_path(path)}")
+        if single:
+            from harness.analysis.report import write_report
+            path = write_report(analysis, args.out, args.title)
+            print(f"report written to {display_path(path)}")
+            return EXIT_OK
+        from harness.analysis.site import write_site
+        site = write_site(analysis, args.out, args.title, args.data)
+    print(f"report site written to {display_path(site.out_dir)}/ ({len(site.pages)} pages, "
+          f"{site.evidence_files} evidence files; open "
+          f"{display_path(site.out_dir / 'index.html')})")
     return EXIT_OK

@@ -25,6 +25,7 @@ class CatalogAppIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     name: str
+    local_name: str | None = None
     developer: str
     category: str
     android_package: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")
@@ -49,6 +50,8 @@ class CatalogApp:
     apple_id: int | None
     bundle_id: str | None
     verified: frozenset[str]
+    #: The name in the app's own script (微信 for WeChat), None when it is the same.
+    local_name: str | None = None
 
     def is_verified(self, identifier: Identifier) -> bool:
         return identifier in self.verified
@@ -78,7 +81,8 @@ def load_catalog(path: Path) -> Catalog:
         raise ConfigErrors([doc.error(("apps",), f"app id {dupes[0]!r} is listed twice")])
     return Catalog(raw.version, tuple(
         CatalogApp(a.id, a.name, a.developer, a.category, a.android_package, a.apple_id,
-                   a.bundle_id, frozenset(a.verified)) for a in raw.apps))
+                   a.bundle_id, frozenset(a.verified),
+                   a.local_name if a.local_name != a.name else None) for a in raw.apps))
 
 
 @cache
