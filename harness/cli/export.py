@@ -168,11 +168,11 @@ def _report_target(args: argparse.Namespace) -> bool:
         raise ConfigError(f"--out={args.out}", None,
                           "--data links the published files from the report site, which "
                           "is a folder, but --out names one .html file",
-                          "Give --out a folder", "--data reports/data --out reports/site/")
+                          "Give --out a folder, e.g. --data reports/data --out reports/site/")
     if not single and args.out.is_file():
         raise ConfigError(f"--out={args.out}", None, "is a file; the report site is a "
-                          "folder of pages", "Give --out a folder (or a path ending in "
-                          ".html for the single-page report)", "--out reports/site/")
+                          "folder of pages", "Give --out a folder, e.g. reports/site/ (or a "
+                          "path ending in .html for the single-page report)")
     return single
 
 

@@ -108,7 +108,9 @@ def test_export_and_report_into_places_that_cannot_be_written(
         (["report", *base, "--out", str(read_only / "report.html")],
          (f"--out={read_only / 'report.html'}: {read_only} is not a folder",
           "Give --out a file in a folder this user may write")),
-        (["report", *base, "--out", str(tmp_path)], ("is a folder, not a file",)),
+        (["report", *base, "--out", str(read_only / "site")],
+         (f"--out={read_only / 'site'}: {read_only} is not a folder",)),
+        (["report", *base, "--out", str(a_file)], ("is a file; the report site is a folder",)),
         (["export", "--db", "/proc/x.db", "--out", str(tmp_path / "e")],
          ("--db=/proc/x.db: /proc is not a folder",)),
     ]:

@@ -4,7 +4,6 @@ known) and a site built by the real commands from a small simulator run."""
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -13,14 +12,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "export"))
 from _cli import harness  # noqa: E402  (tests/integration, put on the path by tests/conftest)
 from _export_data import fill  # noqa: E402
+from _sitedemo import DEMO_APPS, DEMO_COUNTRIES, DemoSite  # noqa: E402
 
 from harness.storage.store import Store  # noqa: E402
 
 #: The hand-written data package the data page links to (what `harness publish` writes).
 DATA_FIXTURE = HERE / "data"
-#: The simulator run behind the rendered site: few apps and countries, every kind of page.
-DEMO_APPS = ("demo-zhenming", "demo-dialcode", "demo-gatedpost", "demo-quietsms")
-DEMO_COUNTRIES = ("DE", "HK", "AE")
 
 
 @pytest.fixture(scope="session")
@@ -33,15 +30,6 @@ def export_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     finally:
         store.close()
     return path
-
-
-@dataclass(frozen=True)
-class DemoSite:
-    """A site written by `harness report --out DIR/ --data DIR` from a demo run."""
-
-    db: Path
-    site: Path
-    printed: str
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from _chromium import Browser, chromium_path
-from conftest import DEMO_COUNTRIES, DemoSite
+from _sitedemo import DEMO_COUNTRIES, DemoSite
 
 WIDTH = 1280
 
