@@ -157,7 +157,8 @@ def rewrite_docs(docs: str) -> str:
     section runs from its ``## `table``` heading to the next ``## `` heading)."""
     for table in SCHEMAS:
         pattern = re.compile(rf"^## `{re.escape(table)}`\n.*?(?=^## |\Z)", re.S | re.M)
-        docs = pattern.sub(lambda _m, t=table: markdown_section(t) + "\n\n", docs, count=1)
+        section = markdown_section(table) + "\n\n"
+        docs = pattern.sub(lambda _m: section, docs, count=1)  # noqa: B023 - used at once
     return docs
 
 
