@@ -56,6 +56,7 @@ from harness.analysis.formats import MANIFEST_FILE, write_export
 from harness.analysis.publish_docs import PackageInfo, citation, data_dictionary, licence
 from harness.analysis.tables import Analysis
 from harness.support.errors import ConfigError, HarnessError
+from harness.support.secrets import mask_url
 from harness.vocabulary.outcomes import DATA_FORMAT_VERSION
 
 #: The descriptor's file name.
@@ -108,6 +109,21 @@ def check_target(out_dir: Path) -> None:
                           "holds files but no datapackage.json, so it is not a package "
                           "written by `harness publish`; it is left alone",
                           "Give a new or empty folder", "--out open-data/")
+
+
+def check_not_empty(analysis: Analysis) -> None:
+    """``ConfigError`` when the selection holds no measurement: an empty package says
+    nothing (and a JSON Lines file without lines is no table)."""
+    if analysis.count_measurements():
+        return
+    hidden = analysis.status_counts()["simulated_excluded"]
+    hint = (f"{hidden:,} simulator rows are left out: add --include-simulated to publish "
+            "them (they are flagged as simulated)" if hidden else
+            "Widen the selection (--run, --since, --country, --region, --app), or measure "
+            "first (`harness run`)")
+    shown = mask_url(analysis.store.engine.url.render_as_string(hide_password=False))
+    raise ConfigError(f"--db={shown}", None, "no measurement matches the selection, so there is "
+                      "nothing to publish", hint, None)
 
 
 def _envelopes(analysis: Analysis, path: Path) -> tuple[int, int]:
@@ -247,13 +263,15 @@ def write_package(analysis: Analysis, out_dir: Path,
                   options: PublishOptions | None = None,
                   created: datetime | None = None) -> PublishResult:
     """Publish ``analysis`` in ``out_dir`` (see the module doc); ``ConfigError`` before
-    writing anything for a folder it must not overwrite or an unknown licence."""
+    writing anything for a folder it must not overwrite, an unknown licence or a
+    selection without measurements."""
     options = options or PublishOptions()
     if options.license_id not in LICENSES:
         raise ConfigError(f"--license={options.license_id}", None, "is not offered",
                           f"Choose one of {', '.join(LICENSES)}", "--license CC-BY-4.0")
     out_dir = out_dir.resolve()
     check_target(out_dir)
+    check_not_empty(analysis)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     built = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
     os.chmod(built, 0o755)  # mkdtemp makes it private; the package is for publishing
@@ -280,6 +298,7 @@ __all__ = [
     "TABLE_FORMATS",
     "PublishOptions",
     "PublishResult",
+    "check_not_empty",
     "check_target",
     "published_files",
     "write_package",

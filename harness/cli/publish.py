@@ -111,10 +111,6 @@ def cmd_publish(args: argparse.Namespace) -> int:
     print(f"measurements.jsonl: {result.envelopes:,} envelopes{sim}")
     for table, rows in result.rows.items():
         print(f"tables/{table}: {rows:,} rows")
-    if not result.envelopes:
-        hint = ("" if args.include_simulated else
-                " (simulator rows are left out unless --include-simulated)")
-        print(f"note: no measurement matches the selection{hint}")
     print(f"published {len(result.files)} files to {display_path(result.out_dir)} "
           f"(datapackage.json, licence {options.license_id})")
     return EXIT_OK
