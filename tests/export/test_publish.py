@@ -27,7 +27,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from harness.analysis import read_table
-from harness.analysis.dictionary import column_description, missing_descriptions
+from harness.analysis.dictionary import (
+    column_description,
+    docs_out_of_date,
+    missing_descriptions,
+    rewrite_docs,
+)
 from harness.analysis.envelopes import envelopes_frame, read_envelopes
 from harness.attempt.run import run_attempt
 from harness.attempt.settings import RunnerSettings
@@ -338,7 +343,7 @@ def test_a_package_is_replaced_whole_and_other_folders_are_refused(
         other = tmp_path / "notes"
         other.mkdir()
         (other / "mine.txt").write_text("keep me", encoding="utf-8")
-        with pytest.raises(ConfigError, match="no datapackage.json"):
+        with pytest.raises(ConfigError, match=r"no datapackage\.json"):
             pub.write_package(a, other)
     assert (other / "mine.txt").read_text(encoding="utf-8") == "keep me"
     proc = harness(["publish", "--db", str(measured.db), "--include-simulated", "--out",
@@ -367,5 +372,11 @@ def test_publish_takes_the_selection_options_of_export() -> None:
     assert options("export") - {"--format", "--tables"} <= options("publish")
 
 
-def test_every_column_is_described_once() -> None:
+def test_every_column_is_described_once_and_the_docs_say_the_same() -> None:
+    """harness/data/data_dictionary.yaml is the one source of the column descriptions:
+    every column has one, and docs/data-dictionary.md's table sections are written from
+    it (``harness.analysis.dictionary.rewrite_docs`` brings them up to date)."""
     assert missing_descriptions() == []
+    docs = (REPO / "docs" / "data-dictionary.md").read_text(encoding="utf-8")
+    assert docs_out_of_date(docs) == []
+    assert rewrite_docs(docs) == docs
