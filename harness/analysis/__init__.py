@@ -4,8 +4,8 @@
 this package; notebooks use the same tables through :class:`Analysis` (or
 ``open_results``). Every definition (RNR barriers, confirmation, regions, the domestic
 exclusion, the interval methods) lives in ``harness.analysis.definitions`` and is
-explained in docs/analysis.md; every column in docs/data-dictionary.md. Names are imported on first use, so commands that never export
-do not load pandas and matplotlib.
+explained in docs/analysis.md; every column in docs/data-dictionary.md. Names are
+imported on first use, so commands that never export do not load pandas and matplotlib.
 """
 
 from __future__ import annotations

@@ -173,7 +173,8 @@ def _harness_section(analysis: Analysis, result: PublishResult) -> dict[str, Any
 
 
 def _description(info: PackageInfo) -> str:
-    sim = (f" {info.simulated:,} of them were taken on the simulator (backend sim, "
+    were = "was" if info.simulated == 1 else "were"
+    sim = (f" {info.simulated:,} of them {were} taken on the simulator (backend sim, "
            "`simulated` true): they demonstrate the instrument and are not observations "
            "of real apps." if info.simulated else
            " None was taken on the simulator.")

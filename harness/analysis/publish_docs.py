@@ -50,8 +50,9 @@ def _simulated_note(info: PackageInfo) -> str:
     if not info.simulated:
         return ("Every measurement was taken on a real device or emulator (`backend` "
                 "`appium`); none comes from the simulator.")
-    return (f"**{info.simulated:,} of the {info.measurements:,} measurements were taken on "
-            "the simulator** (`backend` `sim`, `simulated` true in the envelopes): they "
+    were = "was" if info.simulated == 1 else "were"
+    return (f"**{info.simulated:,} of the {info.measurements:,} measurements {were} taken "
+            "on the simulator** (`backend` `sim`, `simulated` true in the envelopes): they "
             "demonstrate the instrument and are not observations of real apps.")
 
 
