@@ -1,12 +1,13 @@
 """What the measurements say: analyst tables, regional rates, exports, charts and reports.
 
-``harness export`` and ``harness report`` are thin commands over this package; notebooks
-use the same tables through :class:`Analysis` (or ``open_results``). Every definition
-(RNR barriers, confirmation, regions, the domestic exclusion, Wilson intervals) lives in
-``harness.analysis.definitions`` and is explained in docs/analysis.md; every column in
-docs/data-dictionary.md. Names are imported on first use, so commands that never export
-do not load pandas and matplotlib. The report site (``harness report --out DIR/``) is
-the subpackage ``harness.analysis.site``.
+``harness export``, ``harness report`` and ``harness publish`` are thin commands over
+this package; notebooks use the same tables through :class:`Analysis` (or
+``open_results``). Every definition (RNR barriers, confirmation, regions, the domestic
+exclusion, the interval methods) lives in ``harness.analysis.definitions`` and is
+explained in docs/analysis.md; every column in docs/data-dictionary.md. Names are
+imported on first use, so commands that never export do not load pandas and matplotlib.
+The report site (``harness report --out DIR/``) is the subpackage
+``harness.analysis.site``.
 """
 
 from __future__ import annotations
@@ -24,12 +25,18 @@ if TYPE_CHECKING:
         CONCLUSIVE_STATUSES,
         DOMESTIC_COUNTRIES,
         FORMATS,
+        INTERVAL_METHODS,
         NO_RESULT,
         REGION_LABELS,
         RNR_BARRIERS,
         TABLE_NAMES,
         Z_95,
         Confirmation,
+    )
+    from harness.analysis.envelopes import (
+        ENVELOPE_SCHEMA_VERSION,
+        envelopes_frame,
+        read_envelopes,
     )
     from harness.analysis.filters import (
         Filters,
@@ -74,6 +81,14 @@ if TYPE_CHECKING:
         by_region_select,
         funnel_select,
         instances_select,
+    )
+    from harness.analysis.intervals import (
+        ShareInterval,
+        cluster_share,
+    )
+    from harness.analysis.publish import (
+        PublishOptions,
+        write_package,
     )
     from harness.analysis.regional import (
         ExcludedRegion,
@@ -143,6 +158,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "CONCLUSIVE_STATUSES",
         "DOMESTIC_COUNTRIES",
         "FORMATS",
+        "INTERVAL_METHODS",
         "NO_RESULT",
         "REGION_LABELS",
         "RNR_BARRIERS",
@@ -181,6 +197,9 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "funnel_select",
         "instances_select",
     ),
+    "intervals": ("ShareInterval", "cluster_share"),
+    "publish": ("PublishOptions", "write_package"),
+    "envelopes": ("ENVELOPE_SCHEMA_VERSION", "envelopes_frame", "read_envelopes"),
     "regional": (
         "ExcludedRegion",
         "RegionContrast",
@@ -237,8 +256,10 @@ __all__ = [
     "CJK_FAMILY",
     "CONCLUSIVE_STATUSES",
     "DOMESTIC_COUNTRIES",
+    "ENVELOPE_SCHEMA_VERSION",
     "FORMATS",
     "FUNNEL_COLUMNS",
+    "INTERVAL_METHODS",
     "LATIN_FAMILY",
     "MANIFEST_FILE",
     "MATRIX_COLUMNS",
@@ -263,9 +284,11 @@ __all__ = [
     "ExportResult",
     "Filters",
     "Kind",
+    "PublishOptions",
     "RegionContrast",
     "RegionEffect",
     "RegionalModel",
+    "ShareInterval",
     "abroad_totals_select",
     "app_region_profiles",
     "app_region_tests",
@@ -279,8 +302,10 @@ __all__ = [
     "by_region_select",
     "changes_since_previous_run",
     "cjk_font_path",
+    "cluster_share",
     "column_to_arrow",
     "country_rates",
+    "envelopes_frame",
     "fit_regional_model",
     "font_families",
     "funnel",
@@ -295,6 +320,7 @@ __all__ = [
     "parse_formats",
     "parse_since",
     "parse_tables",
+    "read_envelopes",
     "read_table",
     "regional_contrasts",
     "regional_contrasts_table",
@@ -312,6 +338,7 @@ __all__ = [
     "wilson_columns",
     "world_map_svg",
     "write_export",
+    "write_package",
     "write_report",
     "write_run_report",
 ]

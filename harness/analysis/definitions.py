@@ -83,6 +83,19 @@ DOMESTIC_COUNTRIES: tuple[str, ...] = ("CN",)
 #: The two-sided 95% normal quantile used by every Wilson interval.
 Z_95 = 1.959964
 
+#: How the 95% interval of a share is computed (the ``*_ci_method`` / ``ci_method``
+#: columns; ``harness.analysis.intervals``). Instances of the same app go together across
+#: countries, so a share over several apps' instances is clustered by app.
+INTERVAL_METHODS: dict[str, str] = {
+    "cluster_logit": "share over instances of several apps: intercept-only binomial GLM "
+                     "(logit), cluster-robust (CRV1) standard errors clustered by app, t "
+                     "with apps - 1 degrees of freedom, back-transformed from log odds",
+    "wilson_clusters": "share of 0 or 1 over instances of several apps: Wilson score "
+                       "interval with the apps as the sample (0 or all of them)",
+    "wilson": "share over one app's instances, or over apps (one unit each): Wilson "
+              "score interval",
+}
+
 #: Outcome label of an instance that was tried but has no conclusive attempt (only
 #: failures or aborted attempts): shown in the matrix, never counted in a rate.
 NO_RESULT = "no_result"

@@ -9,6 +9,9 @@ intervals and the apps, countries and attempts behind each (``harness findings``
    the comparison group (``harness.analysis.trends``), when download data is stored;
 4. **regions**: the regional barrier rates and which regions differ.
 
+Shares of (app, country) instances carry intervals clustered by app, shares of apps
+Wilson intervals (``harness.analysis.intervals``).
+
 Each figure's definition is in docs/analysis.md, "Headline findings".
 """
 
@@ -102,15 +105,18 @@ def barriers(summary: pd.DataFrame) -> Figure:
                           ("store_barrier_only_share", "store only"),
                           ("signup_barrier_only_share", "sign-up only")):
         fig.parts.append(_share(summary, metric, metric, title))
-    fig.notes.append("Wilson 95% intervals treat instances as independent; the same apps "
-                     "recur in every country, so they are too narrow (the study's 'about 35%')")
+    method = str(summary.set_index("metric").loc["barrier_share"].get("ci_method") or "")
+    fig.notes.append("95% intervals clustered by app, since the same apps recur in every "
+                     f"country ({method or 'no interval'}; docs/analysis.md); the study's "
+                     "'about 35%'")
     return fig
 
 
 def regions(by_region: pd.DataFrame) -> Figure:
     """Figure 4: barrier rates per region (the contrasts are in the regional tables)."""
     tested = by_region[by_region["instances"] > 0]
-    fig = Figure("regions", "barrier share of tested instances, by region", None)
+    fig = Figure("regions", "barrier share of tested instances, by region", None,
+                 notes=["95% intervals clustered by app within each region"])
     for row in tested.itertuples():
         fig.parts.append(Figure(str(row.region), str(row.region_name), _num(row.barrier_share),
                                 _num(row.barrier_ci_low), _num(row.barrier_ci_high),

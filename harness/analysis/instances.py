@@ -294,6 +294,25 @@ def by_region_select(i: FromClause) -> Select[Any]:
     ).where(_abroad(i)).group_by(i.c.region))
 
 
+def cluster_counts_select(i: FromClause) -> Select[Any]:
+    """Counts per (study region, app) over conclusive instances abroad: the clusters of
+    the regional and headline shares' intervals (``harness.analysis.intervals``)."""
+    return (select(
+        i.c.region, i.c.app,
+        func.count(i.c.outcome).label("instances"),
+        _sum_if(i.c.status == Status.BARRIER.value).label("barrier_instances"),
+        _sum_if(i.c.rnr == 1).label("rnr_instances"),
+        _sum_if(i.c.confirmed == 1).label("confirmed_instances"),
+    ).where(_abroad(i), i.c.outcome.isnot(None))
+        .group_by(i.c.region, i.c.app).order_by(i.c.region, i.c.app))
+
+
+def case_counts_select(i: FromClause) -> Select[Any]:
+    """Instances abroad per (app, ``barrier_case``): the clusters of the case shares."""
+    return (select(i.c.app, i.c.barrier_case, func.count().label("n")).where(_abroad(i))
+            .group_by(i.c.app, i.c.barrier_case).order_by(i.c.app, i.c.barrier_case))
+
+
 def by_app_select(i: FromClause) -> Select[Any]:
     """Counts per app over instances abroad, with one count per RNR barrier code."""
     has = i.c.outcome.isnot(None)
@@ -338,6 +357,8 @@ __all__ = [
     "barrier_cases_select",
     "by_app_select",
     "by_region_select",
+    "case_counts_select",
+    "cluster_counts_select",
     "funnel_select",
     "instances_select",
 ]

@@ -66,9 +66,10 @@ BY_REGION_COLUMNS: tuple[tuple[str, Kind], ...] = (
     ("region", "str"), ("region_name", "str"), ("apps", "int"), ("countries", "int"),
     ("instances", "int"), ("no_result_instances", "int"), ("barrier_instances", "int"),
     ("barrier_share", "float"), ("barrier_ci_low", "float"), ("barrier_ci_high", "float"),
+    ("barrier_ci_method", "str"),
     ("rnr_instances", "int"), ("rnr_share", "float"), ("rnr_ci_low", "float"),
-    ("rnr_ci_high", "float"), ("confirmed_instances", "int"),
-    ("confirmed_barrier_instances", "int"),
+    ("rnr_ci_high", "float"), ("rnr_ci_method", "str"), ("ci_clusters", "int"),
+    ("confirmed_instances", "int"), ("confirmed_barrier_instances", "int"),
 )
 
 BY_APP_COLUMNS: tuple[tuple[str, Kind], ...] = (
@@ -89,7 +90,8 @@ FUNNEL_COLUMNS: tuple[tuple[str, Kind], ...] = (
 
 SUMMARY_COLUMNS: tuple[tuple[str, Kind], ...] = (
     ("metric", "str"), ("value", "float"), ("numerator", "int"), ("denominator", "int"),
-    ("ci_low", "float"), ("ci_high", "float"), ("description", "str"),
+    ("ci_low", "float"), ("ci_high", "float"), ("ci_method", "str"), ("ci_clusters", "int"),
+    ("description", "str"),
 )
 
 CHANGES_COLUMNS: tuple[tuple[str, Kind], ...] = (

@@ -57,7 +57,8 @@ from harness.analysis.frames import (
     scrub_columns,
     typed_frame,
 )
-from harness.analysis.headline import summary_frame
+from harness.analysis.headline import headline_shares, summary_frame
+from harness.analysis.intervals import grouped_shares, interval_columns
 from harness.analysis.regional import (
     RegionalModel,
     app_region_profiles,
@@ -146,6 +147,7 @@ class Analysis:
         self._changes: pd.DataFrame | None = None
         self._reclassified: int | None = None
         self._cases: dict[str, int] | None = None
+        self._clusters: pd.DataFrame | None = None
         try:
             self.runs = q.resolve_runs(self._conn, self._qf)
             q.check_apps(self._conn, self.filters.apps)
@@ -294,7 +296,8 @@ class Analysis:
         return typed_frame(wide, MATRIX_WIDE_COLUMNS, extra="str")
 
     def by_region(self) -> pd.DataFrame:
-        """Barrier and RNR shares of tested instances per study region, Wilson 95%.
+        """Barrier and RNR shares of tested instances per study region, with 95% intervals
+        clustered by app (``harness.analysis.intervals``).
 
         Lists every region in scope (all seven, or those of ``filters.regions``), in the
         order of ``REGION_LABELS``, with zero counts and NaN shares where none was tested.
@@ -306,10 +309,21 @@ class Analysis:
         df = df.set_index("region").reindex(regions + extra).rename_axis("region")
         df = df.fillna(0).reset_index()
         df["region_name"] = df["region"].map(REGION_LABELS).fillna(df["region"])
+        counts = self.cluster_counts()
         for key in ("barrier", "rnr"):
-            share, low, high = wilson_columns(df[f"{key}_instances"], df["instances"])
+            found = grouped_shares(counts, "region", f"{key}_instances")
+            share, low, high, method, clusters = interval_columns(df["region"], found)
             df[f"{key}_share"], df[f"{key}_ci_low"], df[f"{key}_ci_high"] = share, low, high
+            df[f"{key}_ci_method"] = method
+        df["ci_clusters"] = clusters
         return typed_frame(df, BY_REGION_COLUMNS)
+
+    def cluster_counts(self) -> pd.DataFrame:
+        """Conclusive instances abroad per (region, app) with their barrier, RNR and
+        confirmed counts: the clusters behind the regional and headline intervals."""
+        if self._clusters is None:
+            self._clusters = self._frame(iq.cluster_counts_select(self._instance_table()))
+        return self._clusters.copy()
 
     def by_app(self) -> pd.DataFrame:
         """Per app: countries tested, barrier share (Wilson 95%), and whether it enforces
@@ -372,13 +386,16 @@ class Analysis:
 
     def summary(self, by_region: pd.DataFrame | None = None,
                 by_app: pd.DataFrame | None = None) -> pd.DataFrame:
-        """The headline figures, one metric per row, with Wilson 95% intervals for shares."""
+        """The headline figures, one metric per row; shares with 95% intervals (clustered
+        by app for shares of instances, Wilson for shares of apps)."""
         reg = self.by_region() if by_region is None else by_region
         app = self.by_app() if by_app is None else by_app
         counts = self.status_counts()
         tot = self._conn.execute(iq.abroad_totals_select(self._instance_table())).one()
+        cases = self._frame(iq.case_counts_select(self._instance_table()))
         return summary_frame(counts, int(tot.apps), int(tot.countries), reg, app,
-                             self.barrier_cases(), self.reclassified_count())
+                             self.barrier_cases(), self.reclassified_count(),
+                             headline_shares(self.cluster_counts(), cases))
 
     def barrier_cases(self) -> dict[str, int]:
         """Instances abroad per ``BARRIER_CASES`` code (every code, zero when none)."""

@@ -35,6 +35,7 @@ GROUPS: tuple[str, ...] = (
     "harness.cli.sim",        # harness sim
     "harness.cli.stores",     # harness stores check|changes|verify
     "harness.cli.export",     # harness export, harness report
+    "harness.cli.publish",    # harness publish
     "harness.cli.classify",   # harness classify, harness reclassify
     "harness.cli.vantage",    # harness vantage check
     "harness.cli.farm",       # harness farm nodes|check

@@ -116,6 +116,9 @@ def test_summary_counts_the_cases_abroad(db: str) -> None:
         return int(row["numerator"]), int(row["denominator"]), round(row["ci_low"], 4)
 
     assert share("store_and_signup_barrier_share") == (2, 6, 0.0968)
+    # every instance is one app's: one cluster, so its rate keeps the Wilson interval
+    assert (s.loc["store_and_signup_barrier_share", "ci_method"],
+            s.loc["store_and_signup_barrier_share", "ci_clusters"]) == ("wilson", 1)
     assert share("store_barrier_only_share")[:2] == (2, 6)
     assert share("signup_barrier_only_share")[:2] == (1, 6)
     assert share("neither_barrier_share")[:2] == (1, 6)

@@ -32,7 +32,8 @@ def test_every_query_compiles(dialect: object) -> None:
         q.simulated_excluded_select(filters, ()), iq.instances_select(filters, (),
                                                                      Confirmation()),
         iq.by_region_select(inst), iq.by_app_select(inst), iq.funnel_select(inst),
-        iq.abroad_totals_select(inst), q.current_run_select(filters, ()),
+        iq.abroad_totals_select(inst), iq.cluster_counts_select(inst),
+        iq.case_counts_select(inst), q.current_run_select(filters, ()),
         q.changes_select(filters, ("a", "b"), "b"), q.evidence_select(["m1"]),
         q.failures_select(filters, (), 10)]
     for stmt in statements:

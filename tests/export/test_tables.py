@@ -1,18 +1,35 @@
 """Every figure of the analyst tables against values computed by hand from the data in
 conftest.py: confirmation, exclusion of failures, aborted, running and simulator rows,
-regional rates with Wilson intervals, per-app enforcement, the funnel and the changes."""
+regional rates with intervals clustered by app, per-app enforcement (Wilson), the funnel
+and the changes."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from _export_data import R1, R2, R3, T0
+from scipy.stats import t as student_t
 
 from harness.analysis import Analysis, Confirmation, Filters, wilson
 from harness.analysis.filters import parse_filters
 from harness.support.errors import ConfigError
+
+
+def clustered(k: list[int], n: list[int]) -> tuple[float, float]:
+    """The 95% interval of ``sum(k)/sum(n)`` clustered by app (one entry per app), by the
+    textbook closed form: CR1 variance of the mean ``G/(G-1) * sum_g (k_g - n_g p)^2 /
+    N^2`` (Cameron and Miller 2015; for an intercept-only model (N-1)/(N-K) is 1), the
+    delta method to the log odds, t with G - 1 degrees of freedom, back-transformed."""
+    g, total, p = len(k), sum(n), sum(k) / sum(n)
+    var = g / (g - 1) * sum((kg - ng * p) ** 2 for kg, ng in zip(k, n, strict=True)) / total**2
+    se = math.sqrt(var) / (p * (1 - p))
+    q = float(student_t.ppf(0.975, g - 1))
+    logit = math.log(p / (1 - p))
+    return tuple(round(1 / (1 + math.exp(-(logit + s * q * se))), 4)  # type: ignore[return-value]
+                 for s in (-1, 1))
 
 
 def matrix(db: Path, filters: Filters | None = None, rule: Confirmation | None = None
@@ -92,15 +109,23 @@ def test_by_region_rates_and_wilson_intervals(analysis_db: str) -> None:
             eu["countries"], eu["confirmed_instances"], eu["confirmed_barrier_instances"]
             ) == (5, 3, 3, 3, 2, 2, 1)
     assert round(eu["barrier_share"], 4) == 0.6
-    assert (round(eu["barrier_ci_low"], 4), round(eu["barrier_ci_high"], 4)) == (0.2307,
-                                                                                 0.8824)
+    # barriers per app: A 2 of 2, B 0 of 2, C 1 of 1; three apps, so the interval is wide
+    # (Wilson over the five instances as if independent would be [0.2307, 0.8824])
+    assert (eu["barrier_ci_method"], eu["ci_clusters"]) == ("cluster_logit", 3)
+    assert (round(eu["barrier_ci_low"], 4), round(eu["barrier_ci_high"], 4)) == clustered(
+        [2, 0, 1], [2, 2, 1]) == (0.0021, 0.9991)
     ap = r.loc["asia_pacific"]  # A/JP id, B/JP calling code; CN is domestic, left out
     assert (ap["instances"], ap["barrier_instances"], ap["rnr_instances"]) == (2, 2, 1)
+    # every instance a barrier: Wilson with the two apps as the sample
+    assert ap["barrier_ci_method"] == "wilson_clusters"
     assert (round(ap["barrier_ci_low"], 4), ap["barrier_ci_high"]) == (0.3424, 1.0)
-    assert (round(ap["rnr_ci_low"], 4), round(ap["rnr_ci_high"], 4)) == (0.0945, 0.9055)
+    assert ap["rnr_ci_method"] == "cluster_logit"
+    assert (round(ap["rnr_ci_low"], 4), round(ap["rnr_ci_high"], 4)) == clustered([1, 0],
+                                                                                  [1, 1])
     na = r.loc["north_america"]  # A/US failed twice: tried, but no result
     assert (na["instances"], na["no_result_instances"]) == (0, 1)
     assert pd.isna(na["barrier_share"]) and pd.isna(na["barrier_ci_low"])
+    assert pd.isna(na["barrier_ci_method"]) and na["ci_clusters"] == 0
     assert r.loc["latin_america", "instances"] == 0  # the simulator row is excluded
 
 
@@ -151,9 +176,15 @@ def test_summary_figures(analysis_db: str) -> None:
         row = s.loc[metric]
         return (int(row["numerator"]), int(row["denominator"]), round(row["ci_low"], 4),
                 round(row["ci_high"], 4))
-    assert share("barrier_share") == (5, 7, 0.3589, 0.9178)
-    assert share("rnr_share") == (4, 7, 0.2505, 0.8418)
+    # instances abroad per app: A 3 of 3 barriers (all RNR), B 1 of 3 (not RNR), C 1 of 1
+    assert share("barrier_share") == (5, 7, *clustered([3, 1, 1], [3, 3, 1]))
+    assert share("rnr_share") == (4, 7, *clustered([3, 0, 1], [3, 3, 1]))
+    assert (s.loc["barrier_share", "ci_method"], s.loc["barrier_share", "ci_clusters"]) == (
+        "cluster_logit", 3)
+    # a share of apps: each app one unit, Wilson
     assert share("apps_enforcing_identifiability") == (2, 3, 0.2077, 0.9385)
+    assert s.loc["apps_enforcing_identifiability", "ci_method"] == "wilson"
+    assert pd.isna(s.loc["apps_enforcing_identifiability", "ci_clusters"])
     assert share("apps_enforcing_identifiability_confirmed") == (1, 3, 0.0615, 0.7923)
     assert round(s.loc["barrier_share", "value"], 4) == round(5 / 7, 4)
 
