@@ -213,6 +213,25 @@ def load_yaml(path: Path) -> LoadedYaml:
     return LoadedYaml(path=path, data=data, lines=lines)
 
 
+def _field_loc(data: Any, loc: Sequence[str | int]) -> list[str | int]:
+    """``loc`` without the parts pydantic adds for a union member or a validator
+    (``list[str]``, ``function-after[...]``); a key the document has is always kept,
+    whatever its spelling (an unknown key ``[x]`` is still named)."""
+    out: list[str | int] = []
+    node: Any = data
+    for part in loc:
+        present = (isinstance(node, dict) and isinstance(part, str) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node))
+        if present:
+            node = node[part]
+        else:
+            node = None
+            if isinstance(part, str) and ("[" in part or part.startswith("function")):
+                continue
+        out.append(part)
+    return out
+
+
 def validation_errors(doc: LoadedYaml, exc: ValidationError,
                       examples: Mapping[str, str] | None = None,
                       base: Sequence[str | int] = (),
@@ -224,10 +243,7 @@ def validation_errors(doc: LoadedYaml, exc: ValidationError,
     """
     out: list[ConfigError] = []
     for err in exc.errors(include_url=False):
-        loc = [p for p in (*base, *err["loc"]) if isinstance(p, str | int)]
-        # pydantic adds the union member / function name to loc; drop non-field parts.
-        loc = [p for p in loc
-               if not (isinstance(p, str) and ("[" in p or p.startswith("function")))]
+        loc = _field_loc(doc.data, [p for p in (*base, *err["loc"]) if isinstance(p, str | int)])
         msg = str(err["msg"])
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, "):]
