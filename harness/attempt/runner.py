@@ -39,7 +39,7 @@ from harness.attempt.permissions import permission_button
 from harness.attempt.settings import RunnerSettings
 from harness.attempt.touch import Touch
 from harness.attempt.watch import CandidateWatch
-from harness.devices.base import Device, DeviceError, ElementGone
+from harness.devices.base import Device, DeviceError, ElementGone, SessionLost
 from harness.spec.scenarios import Scenario
 from harness.spec.selectors import Selector, SelectorKind
 from harness.spec.steps import (
@@ -230,7 +230,7 @@ class Runner:
             try:
                 screen = Screen(source, self.package)
             except ScreenParseError as exc:
-                raise DeviceError(f"the device returned an unreadable page source: {exc}"
+                raise SessionLost(f"the device returned an unreadable page source: {exc}"
                                   ) from None
             self._last_screen = screen
             retap = self.touch.missed_tap(screen)

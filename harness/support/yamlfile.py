@@ -202,10 +202,12 @@ def load_yaml(path: Path) -> LoadedYaml:
             "Check indentation and quoting near that line (quote values containing ': ' or '#')",
         ) from None
     except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, max(0, exc.position)) + 1
-        raise ConfigError(f"{name}:{line}", None,
-                          f"invalid YAML: character #x{exc.character:04x} is not allowed in "
-                          "YAML text", "Remove the control character from that line") from None
+        at = text.count("\n", 0, max(0, exc.position)) + 1
+        char = exc.character
+        code = ord(char) if isinstance(char, str) and len(char) == 1 else int(char)
+        raise ConfigError(f"{name}:{at}", None,
+                          f"invalid YAML: character #x{code:04x} is not allowed in YAML text",
+                          "Remove the control character from that line") from None
     except yaml.YAMLError as exc:
         raise ConfigError(name, None, f"invalid YAML: {exc}") from None
     finally:
