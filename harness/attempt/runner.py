@@ -439,10 +439,10 @@ class Runner:
         raise _Stop(self._unrecognized(step, "the code field vanished"), screen)
 
     def _no_code(self, step: EnterOtp, last_error: str | None) -> Verdict:
-        """No code arrived: the SMS source's failure if it never answered, else a barrier."""
+        """No code arrived: a failure if the SMS source's last request failed, else a barrier."""
         if not self.otp.answered and last_error is not None:
             return self._failure(step, Failure.UNKNOWN_FAILURE,
-                                 f"the {self.otp.kind} SMS source never answered: "
+                                 f"the {self.otp.kind} SMS source failed its last request: "
                                  f"{last_error}")
         return Verdict(
             status=Status.BARRIER, stage=Stage.OTP, barrier=Barrier.SMS_NOT_DELIVERED,

@@ -42,6 +42,7 @@ from tenacity import (
 from urllib3.util.retry import Retry
 
 from harness.devices.base import (
+    NETWORK_ERROR_PAGE,
     AppNotInstalled,
     DeviceError,
     DeviceInfo,
@@ -407,8 +408,9 @@ class AppiumDevice:
         deadline = time.monotonic() + timeout
         while True:
             texts = _visible_texts(self.page_source())
-            body = next((t for t in texts if t.lstrip().startswith("{")), None)
-            if body is not None:
+            body = next((t for t in texts if t.lstrip().startswith("{")), None) or next(
+                (t for t in texts if NETWORK_ERROR_PAGE.search(t)), None)
+            if body is not None:  # the page, or the browser's page saying it has none
                 return body
             if time.monotonic() >= deadline:
                 raise UnsupportedCommand(f"the browser showed no JSON from {mask_url(url)} "

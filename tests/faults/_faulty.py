@@ -135,3 +135,118 @@ def on_source(fault: Fault, after: int = 0, times: int | None = None) -> Rule:
         return fault
 
     return rule
+
+
+class Echo:
+    """An IP-echo service on 127.0.0.1: a request from ``DE_SOURCE`` (the proxy's own
+    outgoing address) exits in Germany, any other in no known country."""
+
+    DE_SOURCE = "127.0.0.11"
+
+    def __init__(self) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                de = self.client_address[0] == Echo.DE_SOURCE
+                data = {"ip": "193.99.144.80" if de else "203.0.113.9",
+                        "country": "DE" if de else "ZZ", "org": "AS64500 Example"}
+                body = json.dumps(data).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/json"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class DyingProxy:
+    """An HTTP forward proxy that carries ``lives`` requests, then dies: the request after
+    the last is dropped unanswered and the port is closed, as when a proxy process is
+    killed while an attempt uses it. Its traffic leaves from ``Echo.DE_SOURCE``."""
+
+    def __init__(self, lives: int) -> None:
+        self.lives = lives
+        self.carried = 0
+        self.dead = threading.Event()
+        proxy = self
+        client = httpx.Client(transport=httpx.HTTPTransport(local_address=Echo.DE_SOURCE),
+                              timeout=10, trust_env=False)
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                if proxy.carried >= proxy.lives:
+                    self.close_connection = True
+                    if not proxy.dead.is_set():
+                        proxy.dead.set()
+                        threading.Thread(target=proxy._die, daemon=True).start()
+                    return
+                proxy.carried += 1
+                resp = client.get(self.path)  # an absolute URL: a proxy request
+                self.send_response(resp.status_code)
+                self.send_header("Content-Type", resp.headers.get("content-type", "text/plain"))
+                self.send_header("Content-Length", str(len(resp.content)))
+                self.end_headers()
+                self.wfile.write(resp.content)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def _die(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def stop(self) -> None:
+        if not self.dead.is_set():
+            self.dead.set()
+            self._die()
+
+
+class Provider:
+    """An SMS provider's API on 127.0.0.1 answering what the test sets: ``answers`` are
+    (status, body) pairs given in turn, the last one repeated."""
+
+    def __init__(self, answers: list[tuple[int, str]]) -> None:
+        self.answers = list(answers)
+        self.requests = 0
+        provider = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                status, body = provider.answers[min(provider.requests,
+                                                    len(provider.answers) - 1)]
+                provider.requests += 1
+                data = body.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/sms"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

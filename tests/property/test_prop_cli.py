@@ -14,6 +14,7 @@ import argparse
 import signal
 import socket
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 from types import FrameType
 
@@ -136,7 +137,7 @@ def check(argv: list[str], status: int, out: str, err: str) -> None:
     shown = " ".join(argv)
     assert status in (0, 1, 2), (shown, status, err)
     assert "Traceback" not in err and "Traceback" not in out, (shown, err)
-    if any(a == "--db" and "secret-pw" in b for a, b in zip(argv, argv[1:], strict=False)):
+    if any(a == "--db" and "secret-pw" in b for a, b in pairwise(argv)):
         assert "secret-pw" not in err + out, shown  # a database password is never shown
     if status == 2:
         assert "error:" in err or "usage:" in err + out, (shown, err)
