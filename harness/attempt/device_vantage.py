@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from harness.devices.base import Device, DeviceError, UnsupportedCommand
+from harness.devices.base import NETWORK_ERROR_PAGE, Device, DeviceError, UnsupportedCommand
 from harness.devices.capabilities import proxy_host_port
 from harness.spec.profile import DeviceSlot, Profile
 from harness.support.errors import ConfigError
@@ -153,6 +153,8 @@ def observe_location(device: Device, profile: Profile) -> LocationObservation:
 class DeviceEgress:
     country: str | None
     detail: str
+    #: The device's browser showed a network error page: its route carries nothing.
+    unreachable: bool = False
 
     def matches(self, profile: Profile) -> bool | None:
         return None if self.country is None else self.country == profile.country.upper()
@@ -169,6 +171,9 @@ def check_device_route(device: Device, echo_url: str) -> DeviceEgress:
                                   f"browser ({exc.message})")
     except DeviceError as exc:
         return DeviceEgress(None, f"not checked: {exc.message}")
+    if not body.lstrip().startswith("{") and NETWORK_ERROR_PAGE.search(body):
+        return DeviceEgress(None, f"the device's browser could not reach {shown} "
+                                  f"({' '.join(body.split())[:100]})", unreachable=True)
     try:
         answer = parse_echo(json.loads(body))
     except (ValueError, EchoFormatError) as exc:

@@ -52,9 +52,11 @@ class OtpSourceError(Exception):
 
 class OtpSource(Protocol):
     kind: str
-    #: True once the source answered at least one real request since ``prepare``;
-    #: False while every request failed. A code that never came from a source that never
-    #: answered is an instrument failure, not ``sms_not_delivered``.
+    #: True when the source's last request since ``prepare`` was answered with something
+    #: it could read; False while none was, or after one that failed (unreachable, an
+    #: HTTP error, an answer that is not JSON). A code that never came from a source whose
+    #: last request failed is an instrument failure, not ``sms_not_delivered``: the
+    #: harness did not see whether the SMS came.
     answered: bool
 
     def prepare(self) -> None:
@@ -180,7 +182,11 @@ class HttpSmsSource:
         if self._clock() - self._last_poll < self.poll_interval:
             return []
         self._last_poll = self._clock()
-        texts = self._fetch()
+        try:
+            texts = self._fetch()
+        except OtpSourceError:
+            self.answered = False
+            raise
         self.answered = True
         return [t for t in texts if t not in self._before]
 

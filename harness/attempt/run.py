@@ -314,6 +314,11 @@ class _Leased:
         route_match = route_check.matches(plan.profile)
         plan.store.record_vantage(self.mid, Vantage(device_egress_country=route_check.country,
                                                     device_egress_match=route_match))
+        if route_check.unreachable:  # e.g. the proxy died after the harness's own check
+            raise _Concluded(self._failure(
+                Stage.VANTAGE, Failure.PROXY_UNREACHABLE if self.proxy or
+                self.route.phone_proxy else Failure.DEVICE_UNAVAILABLE,
+                f"{route_check.detail}: the device's route carries no traffic"))
         if route_match is False:
             raise _Concluded(self._failure(
                 Stage.VANTAGE, Failure.VANTAGE_MISMATCH,

@@ -40,7 +40,7 @@ from harness.attempt.settings import RunnerSettings
 from harness.attempt.shots import Screenshots
 from harness.attempt.touch import Touch
 from harness.attempt.watch import CandidateWatch
-from harness.devices.base import Device, DeviceError, ElementGone
+from harness.devices.base import Device, DeviceError, ElementGone, SessionLost
 from harness.spec.scenarios import Scenario
 from harness.spec.selectors import Selector, SelectorKind
 from harness.spec.steps import (
@@ -232,7 +232,7 @@ class Runner:
             try:
                 screen = Screen(source, self.package)
             except ScreenParseError as exc:
-                raise DeviceError(f"the device returned an unreadable page source: {exc}"
+                raise SessionLost(f"the device returned an unreadable page source: {exc}"
                                   ) from None
             self._last_screen = screen
             retap = self.touch.missed_tap(screen)
@@ -434,10 +434,10 @@ class Runner:
         raise _Stop(self._unrecognized(step, "the code field vanished"), screen)
 
     def _no_code(self, step: EnterOtp, last_error: str | None) -> Verdict:
-        """No code arrived: the SMS source's failure if it never answered, else a barrier."""
+        """No code arrived: a failure if the SMS source's last request failed, else a barrier."""
         if not self.otp.answered and last_error is not None:
             return self._failure(step, Failure.UNKNOWN_FAILURE,
-                                 f"the {self.otp.kind} SMS source never answered: "
+                                 f"the {self.otp.kind} SMS source failed its last request: "
                                  f"{last_error}")
         return Verdict(
             status=Status.BARRIER, stage=Stage.OTP, barrier=Barrier.SMS_NOT_DELIVERED,

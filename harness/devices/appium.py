@@ -10,6 +10,7 @@ actions (tap, type) are not, since repeating one could change what is measured.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import re
@@ -21,6 +22,7 @@ import urllib3
 from appium import webdriver
 from appium.options.android import UiAutomator2Options
 from appium.webdriver.client_config import AppiumClientConfig
+from appium.webdriver.errorhandler import MobileErrorHandler
 from selenium.common.exceptions import (
     InvalidSessionIdException,
     NoSuchElementException,
@@ -37,8 +39,10 @@ from tenacity import (
     stop_after_attempt,
     wait_exponential,
 )
+from urllib3.util.retry import Retry
 
 from harness.devices.base import (
+    NETWORK_ERROR_PAGE,
     AppNotInstalled,
     DeviceError,
     DeviceInfo,
@@ -64,6 +68,32 @@ class _Transient(Exception):
     def __init__(self, cause: BaseException) -> None:
         self.cause = cause
         super().__init__(str(cause))
+
+
+class _HttpError(WebDriverException):
+    """An HTTP error status whose body is no WebDriver error (a gateway's 502 page, a
+    proxy's 503), which the clients would otherwise return as the command's value."""
+
+    def __init__(self, status: int, body: str) -> None:
+        self.status = status
+        super().__init__(msg=f"HTTP {status}: {' '.join(body.split())[:120] or 'no body'}")
+
+
+class _StrictErrors(MobileErrorHandler):
+    """Appium's error handler, and an HTTP error status without a WebDriver error raised."""
+
+    def check_response(self, response: dict[str, Any]) -> None:
+        super().check_response(response)
+        status = response.get("status")
+        if isinstance(status, int) and status >= 400:  # never a JSON Wire code (0-34)
+            raise _HttpError(status, str(response.get("value") or ""))
+
+
+#: urllib3's own retries: a connection that could not be made is tried again (nothing was
+#: sent), an answer that does not come is not (``_retry`` retries idempotent reads only;
+#: urllib3's default would multiply each read timeout by four).
+_POOL = {"init_args_for_pool_manager": {"retries": Retry(total=3, connect=3, read=0,
+                                                         other=0, status=0)}}
 
 
 def _message(exc: BaseException) -> str:
@@ -99,10 +129,12 @@ class AppiumDevice:
 
         def create() -> Any:
             config = AppiumClientConfig(remote_server_addr=url, timeout=command_timeout,
-                                        keep_alive=True)
+                                        keep_alive=True, init_args_for_pool_manager=_POOL)
             try:
-                return webdriver.Remote(command_executor=url, options=options,
-                                        client_config=config)
+                driver = webdriver.Remote(command_executor=url, options=options,
+                                          client_config=config)
+                driver.error_handler = _StrictErrors()
+                return driver
             except SessionNotCreatedException as exc:
                 raise DeviceUnavailable(
                     f"the Appium endpoint at {shown} refused to open a session: "
@@ -160,6 +192,11 @@ class AppiumDevice:
                 raise SessionLost(f"the session was lost: {_message(exc)}") from None
             except UnknownMethodException as exc:
                 raise UnsupportedCommand(_message(exc)) from None
+            except _HttpError as exc:
+                if exc.status >= 500:
+                    raise _Transient(exc) from None
+                raise SessionLost(f"the Appium endpoint at {mask_url(self._url)} answered "
+                                  f"{_message(exc)}") from None
             except WebDriverException as exc:
                 text = str(exc)
                 if "unknown command" in text or "not implemented" in text.lower():
@@ -197,11 +234,20 @@ class AppiumDevice:
     # ------------------------------------------------------------------ Device
 
     def page_source(self) -> str:
-        return str(self._call(lambda: self._driver.page_source, True))
+        value = self._call(lambda: self._driver.execute(Command.GET_PAGE_SOURCE)["value"],
+                           True)
+        if not isinstance(value, str):
+            raise SessionLost(f"the Appium endpoint at {mask_url(self._url)} answered a page "
+                              f"source that is not text ({type(value).__name__})")
+        return value
 
     def screenshot(self) -> bytes:
-        data = self._call(lambda: self._driver.get_screenshot_as_png(), True)
-        return bytes(data)
+        value = self._call(lambda: self._driver.execute(Command.SCREENSHOT)["value"], True)
+        try:
+            return base64.b64decode(value.encode("ascii"), validate=True)
+        except (AttributeError, ValueError):  # binascii.Error is a ValueError
+            raise SessionLost(f"the Appium endpoint at {mask_url(self._url)} answered a "
+                              "screenshot that is not base64 PNG data") from None
 
     def tap(self, locators: Sequence[Locator]) -> None:
         el = self._find(locators)
@@ -362,8 +408,9 @@ class AppiumDevice:
         deadline = time.monotonic() + timeout
         while True:
             texts = _visible_texts(self.page_source())
-            body = next((t for t in texts if t.lstrip().startswith("{")), None)
-            if body is not None:
+            body = next((t for t in texts if t.lstrip().startswith("{")), None) or next(
+                (t for t in texts if NETWORK_ERROR_PAGE.search(t)), None)
+            if body is not None:  # the page, or the browser's page saying it has none
                 return body
             if time.monotonic() >= deadline:
                 raise UnsupportedCommand(f"the browser showed no JSON from {mask_url(url)} "

@@ -9,6 +9,7 @@ they mean, so a broken session is never mistaken for a finding about the app.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -16,6 +17,11 @@ from typing import Any, Protocol, runtime_checkable
 from harness.vocabulary.outcomes import Backend, Failure
 
 Locator = tuple[str, str]
+
+#: What a browser shows when the device's network (its proxy, its VPN) carries nothing:
+#: Chrome's error pages ("This site can't be reached", ERR_PROXY_CONNECTION_FAILED).
+NETWORK_ERROR_PAGE = re.compile(r"can.t be reached|\bERR_[A-Z_]+\b|no internet|"
+                                r"webpage not available", re.IGNORECASE)
 
 
 class DeviceError(Exception):

@@ -281,7 +281,12 @@ class _Expander:
 
 
 def _path(base: Path, text: str) -> Path:
-    p = Path(text).expanduser()
+    """``text`` relative to the file's folder; ``~`` and ``~user`` expanded as a shell does
+    (left as written when there is no such user)."""
+    try:
+        p = Path(text).expanduser()
+    except RuntimeError:
+        p = Path(text)
     return p if p.is_absolute() else base / p
 
 

@@ -26,8 +26,14 @@ DEFAULT_DB = "results.db"
 
 def normalize_url(db: str) -> str:
     """Accept a path (``results.db``) or any SQLAlchemy URL."""
+    if not db.strip():
+        raise ConfigError("--db", None, "the database is empty",
+                          "Give a SQLite path or a database URL, e.g. --db results.db")
     if "://" not in db:
-        return f"sqlite:///{Path(db).expanduser()}"
+        try:  # ~ and ~user as a shell expands them; left as written for no such user
+            return f"sqlite:///{Path(db).expanduser()}"
+        except RuntimeError:
+            return f"sqlite:///{Path(db)}"
     return db
 
 

@@ -95,32 +95,81 @@ def dotted(loc: Sequence[str | int]) -> str:
     return out
 
 
+#: The most values one document may construct. Hand-written files have a few thousand at
+#: most; the bound stops aliases that expand exponentially (``a: &a [x, x]``,
+#: ``b: &b [*a, *a]``, ...) from taking the machine's memory and time.
+MAX_VALUES = 100_000
+
+
+class _Refused(yaml.constructor.ConstructorError):
+    """A document PyYAML reads but the harness will not: its own fix to show."""
+
+    def __init__(self, problem: str, mark: yaml.Mark, fix: str) -> None:
+        super().__init__(None, None, problem, mark)
+        self.fix = fix
+
+
+_NO_ALIASES = "Write the values out instead of repeating anchors (`&name`) inside each other"
+
+
+class _Budget:
+    """Values constructed so far, and the collections being constructed (an alias to one
+    of those would make the document contain itself)."""
+
+    def __init__(self) -> None:
+        self.values = 0
+        self.open: set[int] = set()
+
+    def take(self, node: yaml.Node) -> None:
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise _Refused(f"the document expands to more than {MAX_VALUES:,} values "
+                           "(anchors and aliases repeated inside each other)",
+                           node.start_mark, _NO_ALIASES)
+
+
 def _construct(node: yaml.Node, loader: yaml.SafeLoader, prefix: PathKey,
-               lines: dict[PathKey, int]) -> Any:
+               lines: dict[PathKey, int], budget: _Budget) -> Any:
     lines.setdefault(prefix, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int | float | bool) and key is not None:
-                raise yaml.constructor.ConstructorError(
-                    None, None, "a mapping key must be a plain value", key_node.start_mark
-                )
-            skey = str(key)
-            if skey in out:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {skey!r} (a list item takes one step; start "
-                    "a new item with '-')", key_node.start_mark)
-            lines[(*prefix, skey)] = key_node.start_mark.line + 1
-            out[skey] = _construct(value_node, loader, (*prefix, skey), lines)
-        return out
+    budget.take(node)
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+        if id(node) in budget.open:
+            raise _Refused("an alias refers to the value that contains it",
+                           node.start_mark, _NO_ALIASES)
+        budget.open.add(id(node))
+        try:
+            return _collection(node, loader, prefix, lines, budget)
+        finally:
+            budget.open.discard(id(node))
+    return loader.construct_object(node, deep=True)
+
+
+def _collection(node: yaml.MappingNode | yaml.SequenceNode, loader: yaml.SafeLoader,
+                prefix: PathKey, lines: dict[PathKey, int], budget: _Budget) -> Any:
     if isinstance(node, yaml.SequenceNode):
         items = []
         for i, item in enumerate(node.value):
             lines[(*prefix, i)] = item.start_mark.line + 1
-            items.append(_construct(item, loader, (*prefix, i), lines))
+            items.append(_construct(item, loader, (*prefix, i), lines, budget))
         return items
-    return loader.construct_object(node, deep=True)
+    out: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key must be a plain value", key_node.start_mark)
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str | int | float | bool) and key is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key must be a plain value", key_node.start_mark
+            )
+        skey = str(key)
+        if skey in out:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {skey!r} (a list item takes one step; start "
+                "a new item with '-')", key_node.start_mark)
+        lines[(*prefix, skey)] = key_node.start_mark.line + 1
+        out[skey] = _construct(value_node, loader, (*prefix, skey), lines, budget)
+    return out
 
 
 def load_yaml(path: Path) -> LoadedYaml:
@@ -139,7 +188,7 @@ def load_yaml(path: Path) -> LoadedYaml:
     lines: dict[PathKey, int] = {}
     try:
         node = loader.get_single_node()
-        data = None if node is None else _construct(node, loader, (), lines)
+        data = None if node is None else _construct(node, loader, (), lines, _Budget())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
@@ -149,13 +198,40 @@ def load_yaml(path: Path) -> LoadedYaml:
             problem += f" ({exc.context} on line {ctx.line + 1})"
         raise ConfigError(
             f"{name}{line}", None, problem,
+            exc.fix if isinstance(exc, _Refused) else
             "Check indentation and quoting near that line (quote values containing ': ' or '#')",
         ) from None
+    except yaml.reader.ReaderError as exc:
+        at = text.count("\n", 0, max(0, exc.position)) + 1
+        char = exc.character
+        code = ord(char) if isinstance(char, str) and len(char) == 1 else int(char)
+        raise ConfigError(f"{name}:{at}", None,
+                          f"invalid YAML: character #x{code:04x} is not allowed in YAML text",
+                          "Remove the control character from that line") from None
     except yaml.YAMLError as exc:
         raise ConfigError(name, None, f"invalid YAML: {exc}") from None
     finally:
         loader.dispose()
     return LoadedYaml(path=path, data=data, lines=lines)
+
+
+def _field_loc(data: Any, loc: Sequence[str | int]) -> list[str | int]:
+    """``loc`` without the parts pydantic adds for a union member or a validator
+    (``list[str]``, ``function-after[...]``); a key the document has is always kept,
+    whatever its spelling (an unknown key ``[x]`` is still named)."""
+    out: list[str | int] = []
+    node: Any = data
+    for part in loc:
+        present = (isinstance(node, dict) and isinstance(part, str) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node))
+        if present:
+            node = node[part]
+        else:
+            node = None
+            if isinstance(part, str) and ("[" in part or part.startswith("function")):
+                continue
+        out.append(part)
+    return out
 
 
 def validation_errors(doc: LoadedYaml, exc: ValidationError,
@@ -169,10 +245,7 @@ def validation_errors(doc: LoadedYaml, exc: ValidationError,
     """
     out: list[ConfigError] = []
     for err in exc.errors(include_url=False):
-        loc = [p for p in (*base, *err["loc"]) if isinstance(p, str | int)]
-        # pydantic adds the union member / function name to loc; drop non-field parts.
-        loc = [p for p in loc
-               if not (isinstance(p, str) and ("[" in p or p.startswith("function")))]
+        loc = _field_loc(doc.data, [p for p in (*base, *err["loc"]) if isinstance(p, str | int)])
         msg = str(err["msg"])
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, "):]

@@ -102,14 +102,18 @@ def compile_concept(name: str, description: str, zh: Iterable[str], en: Iterable
     if not patterns:
         raise ConceptError(f"concept {name!r} has no patterns")
     for p in patterns:
-        try:
-            re.compile(p)
+        try:  # as it is compiled below: one alternative among the others
+            re.compile(f"(?:{p})")
         except re.error as exc:
-            raise ConceptError(f"concept {name!r}: {p!r} is not a valid regular expression: "
-                               f"{exc}") from None
+            raise ConceptError(f"concept {name!r}: {p!r} is not a valid regular expression "
+                               f"as one alternative of the concept: {exc}") from None
     if scope not in ("clause", "sentence"):
         raise ConceptError(f"concept {name!r}: scope must be clause or sentence")
-    regex = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    try:
+        regex = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    except re.error as exc:  # e.g. two patterns that name the same group
+        raise ConceptError(f"concept {name!r}: its patterns do not combine into one "
+                           f"regular expression: {exc}") from None
     return Concept(name, description, tuple(patterns), regex, scope)
 
 

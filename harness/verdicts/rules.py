@@ -489,8 +489,14 @@ def parse_lexicon(doc: LoadedYaml, items: Any, base: Sequence[str | int]) -> Lex
             errors.append(doc.error(loc, f"unknown key(s) {sorted(unknown)}",
                                     "A concept has description, zh, en, any, names and scope"))
             continue
+        lists = [k for k in ("zh", "en", "any") if spec.get(k) is not None and not (
+            isinstance(spec[k], list) and all(isinstance(x, str) for x in spec[k]))]
+        if lists:
+            errors.append(doc.error((*loc, lists[0]), "must be a list of patterns (text)",
+                                    example=f"{name}:\n  {lists[0]}: [\"pattern\"]"))
+            continue
         names = spec.get("names")
-        if names is not None and names not in NAME_LISTS:
+        if names is not None and (not isinstance(names, str) or names not in NAME_LISTS):
             errors.append(doc.error((*loc, "names"), f"unknown name list {names!r}",
                                     f"Use one of {sorted(NAME_LISTS)}"))
             continue

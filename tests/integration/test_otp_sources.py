@@ -263,4 +263,4 @@ def test_provider_down_is_a_failure_not_a_barrier(tmp_path: Path, sim_url: str) 
                            "    poll_interval: 0.5")
     v = result.verdict
     assert (v.status.value, v.failure.value) == ("failure", "unknown_failure")
-    assert "never answered" in (v.detail or "")
+    assert "failed its last request" in (v.detail or "")

@@ -142,7 +142,7 @@ def read_downloads(path: Path, catalog: Catalog, mapping: dict[str, str] | None 
     """Read and validate ``path``; every problem is raised at once (``ConfigErrors``)."""
     df = read_frame(path)
     cols = _columns(df, path, mapping or {})
-    errors = RowErrors(path)
+    errors = RowErrors(path, df.attrs.get("lines"))
     months = months_column(df, path, errors, cols.get("month"), cols.get("year"),
                            cols.get("month_of_year"))
     downloads = numbers_column(df, errors, cols["downloads"], "download count")

@@ -79,7 +79,7 @@ def _frame(path: Path, cols: SeriesColumns) -> tuple[pd.DataFrame, list[str | No
                                       (cols.exposure, "--exposure-col"),
                                       (cols.group, "--group-col")) if c is not None]
     require_columns(df, path, wanted)
-    errors = RowErrors(path)
+    errors = RowErrors(path, df.attrs.get("lines"))
     months = months_column(df, path, errors, cols.date, cols.year, cols.month)
     df["_count"] = pd.Series(numbers_column(df, errors, cols.count, "count"), index=df.index,
                              dtype="float64")
@@ -99,8 +99,9 @@ def load_series(path: Path, cols: SeriesColumns) -> list[Series]:
     df["_row"] = range(len(df))
     labels = (["all"] * len(df) if cols.group is None
               else ["(empty)" if missing(v) else str(v) for v in df[cols.group]])
+    lines = df.attrs.get("lines")
     df = df.assign(_group=labels)
-    errors = RowErrors(path)
+    errors = RowErrors(path, lines)
     out = []
     for label, part in df.groupby("_group", sort=False):
         dupes = part[part.duplicated("_month", keep="first")]

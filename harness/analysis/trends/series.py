@@ -9,9 +9,10 @@ as line 1; the 1-based row of a Parquet or Excel file), the column and the fix.
 
 from __future__ import annotations
 
+import csv
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
@@ -39,9 +40,11 @@ def read_frame(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix in (".csv", ".txt"):
-            return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+            return _with_lines(df, path, ",")
         if suffix == ".tsv":
-            return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+            return _with_lines(pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False),
+                               path, "\t")
         if suffix in (".parquet", ".pq"):
             return pd.read_parquet(path)
         if suffix == ".xlsx":
@@ -54,19 +57,48 @@ def read_frame(path: Path) -> pd.DataFrame:
                       "Give a .csv, .tsv, .parquet or .xlsx file")
 
 
-def row_label(path: Path, index: int) -> str:
-    """Where row ``index`` (0-based, in file order) is, as the user would look for it."""
+def _with_lines(df: pd.DataFrame, path: Path, sep: str) -> pd.DataFrame:
+    """``df`` with the line each row starts on (``df.attrs["lines"]``): blank lines and
+    quoted line breaks inside a cell make it other than the row's index + 2."""
+    counted = [0]
+
+    def lines() -> Iterator[str]:  # ended by \n, \r\n or \r, as pandas reads them
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            for line in fh:
+                counted[0] += 1
+                yield line
+
+    starts: list[int] = []
+    try:
+        reader = csv.reader(lines(), delimiter=sep, skipinitialspace=sep == ",")
+        start = 1
+        for record in reader:
+            if record and not (len(record) == 1 and not record[0].strip()):
+                starts.append(start)
+            start = counted[0] + 1
+    except (csv.Error, UnicodeDecodeError, OSError):
+        return df
+    if len(starts) == len(df) + 1:  # the reading agrees with the frame's: keep it
+        df.attrs["lines"] = starts[1:]
+    return df
+
+
+def row_label(path: Path, index: int, lines: Sequence[int] | None = None) -> str:
+    """Where row ``index`` (0-based, in file order) is, as the user would look for it:
+    its line in a text file (``lines``: each row's line, when it is not index + 2)."""
     where = display_path(path)
     if path.suffix.lower() in (".csv", ".tsv", ".txt"):
-        return f"{where}:{index + 2}"
+        line = lines[index] if lines is not None and index < len(lines) else index + 2
+        return f"{where}:{line}"
     return f"{where} (row {index + 1})"
 
 
 class RowErrors:
     """Row errors collected in one pass, raised together (at most ``MAX_ERRORS`` shown)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, lines: Sequence[int] | None = None) -> None:
         self.path = path
+        self.lines = lines
         self.errors: list[ConfigError] = []
         self.more = 0
 
@@ -75,12 +107,13 @@ class RowErrors:
         if len(self.errors) >= MAX_ERRORS:
             self.more += 1
             return
-        where = display_path(self.path) if index is None else row_label(self.path, index)
+        where = (display_path(self.path) if index is None
+                 else row_label(self.path, index, self.lines))
         self.errors.append(ConfigError(where, field, problem, fix))
 
     def row(self, index: int) -> str:
         """Where row ``index`` is (``file:line``)."""
-        return row_label(self.path, index)
+        return row_label(self.path, index, self.lines)
 
     def raise_if_any(self) -> None:
         if not self.errors:
