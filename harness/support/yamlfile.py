@@ -179,6 +179,12 @@ def load_yaml(path: Path) -> LoadedYaml:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(name, None, "file not found", "Check the path") from None
+    except IsADirectoryError:
+        raise ConfigError(name, None, "is a folder, not a YAML file",
+                          "Give the path of the file itself") from None
+    except OSError as exc:
+        raise ConfigError(name, None, f"cannot be read ({exc.strerror or exc})",
+                          "Check the path and its permissions") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(name, None, f"not UTF-8 text ({exc.reason})",
                           "Save the file as UTF-8") from None

@@ -74,6 +74,8 @@ COLUMN_LABELS: dict[str, str] = {
     "barrier_ci_low": "Barrier share, 95% low", "barrier_ci_high": "Barrier share, 95% high",
     "rnr_instances": "Instances with an RNR barrier", "rnr_share": "RNR share",
     "rnr_ci_low": "RNR share, 95% low", "rnr_ci_high": "RNR share, 95% high",
+    "barrier_ci_method": "Barrier interval method", "rnr_ci_method": "RNR interval method",
+    "ci_method": "Interval method", "ci_clusters": "Apps (clusters) in the interval",
     "confirmed_instances": "Confirmed instances",
     "confirmed_barrier_instances": "Confirmed barrier instances",
     "countries_tested": "Countries tested", "no_result_countries": "Countries without a result",
