@@ -68,8 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, HarnessError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as exc:  # SIGINT, or SIGTERM during a run: 128 + its number
+        return int(getattr(exc, "exit_status", 130))
 
 
 __all__ = ["EXIT_FAILURES", "EXIT_OK", "EXIT_USAGE", "GROUPS", "build_parser", "main"]

@@ -11,6 +11,7 @@ a slot there.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -27,9 +28,11 @@ from harness.attempt.device_vantage import check_routes
 from harness.attempt.otp import check_config as check_otp_config
 from harness.attempt.run import AttemptResult, run_attempt
 from harness.attempt.settings import RunnerSettings, settings_for
+from harness.attempt.stopping import RunStop
 from harness.attempt.vantage import VantageChecker, check_full_tunnel
 from harness.devices.backends import check_farm_serves, device_factory, endpoint, via_farm
 from harness.devices.pool import DevicePool
+from harness.runs.interrupt import Interrupted, deferred, interruptible
 from harness.runs.measure import InstancePolicy, Measured, grid_placement, measure_instance
 from harness.runs.resume import resume as resume_run
 from harness.spec.config import RunConfig, recent_attempt_message
@@ -57,6 +60,8 @@ class BatchResult:
     #: Attempts during which the harness itself raised (recorded as unknown_failure).
     errors: int = 0
     status: str = "running"
+    #: The attempts already counted (a stopped run records the last ones as they end).
+    recorded: set[Future[Measured]] = field(default_factory=set, repr=False)
 
     def cells(self, scenarios: dict[str, Scenario]) -> list[Cell]:
         return [
@@ -122,7 +127,7 @@ def _plan(scenarios: list[Scenario], profiles: list[Profile], config: RunConfig,
 
 
 def _attempt_runner(url: str, config: RunConfig, store: Store, run_id: str,
-                    ruleset: RuleSet, settings: RunnerSettings, farm: bool
+                    ruleset: RuleSet, settings: RunnerSettings, farm: bool, stop: RunStop
                     ) -> partial[AttemptResult]:
     """``run_attempt`` with the arguments shared by every attempt of the run bound; through
     a ``farm`` the hub queues requests for devices, so nothing is leased here."""
@@ -136,28 +141,57 @@ def _attempt_runner(url: str, config: RunConfig, store: Store, run_id: str,
     return partial(run_attempt, store=store, run_id=run_id, backend=config.backend,
                    open_device=open_device, rules=ruleset, settings=settings, pool=devices,
                    vantage=vantage, store_stage=store_stage, sideload=config.sideload,
-                   farm=farm)
+                   farm=farm, stop=stop)
+
+
+#: Seconds a stopped run waits for the attempts under way to end (each ends at its next
+#: device command); a second signal ends the wait at once.
+STOP_GRACE = 60.0
 
 
 def _run_pool(measure: Callable[[Scenario, Profile], Measured], pairs: list[_Pair],
               workers: int, console: Console, batch: BatchResult,
-              on_result: Callable[[AttemptResult], None] | None) -> None:
-    """Measure the instances on a thread pool, recording each in ``batch`` as it ends."""
-    with WorkProgress(console, "measuring", len(pairs)) as progress, \
-            ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+              on_result: Callable[[AttemptResult], None] | None, stop: RunStop) -> None:
+    """Measure the instances on a thread pool, recording each in ``batch`` as it ends.
+
+    On SIGINT or SIGTERM (``Interrupted``) the attempts not yet started are dropped, those
+    under way are stopped and waited for (``STOP_GRACE``), and the interrupt goes on up.
+    """
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    with WorkProgress(console, "measuring", len(pairs)) as progress:
         futures: dict[Future[Measured], _Pair] = {
             pool.submit(measure, scenario, profile): (scenario, profile)
             for scenario, profile in pairs}
-        for fut in as_completed(futures):
-            scenario, profile = futures[fut]
-            try:
-                done = fut.result()
-            except Exception as exc:  # not even a failure row could be written
-                batch.errors += 1
-                progress.advance(f"{scenario.id}-{profile.id}: not recorded "
-                                 f"({type(exc).__name__}: {exc})")
-                continue
-            progress.advance(_record(done, batch, on_result))
+        try:
+            for fut in as_completed(futures):
+                progress.advance(_settled(fut, futures, batch, on_result))
+        except KeyboardInterrupt as exc:
+            stop.set(exc.name if isinstance(exc, Interrupted) else "SIGINT")
+            pool.shutdown(wait=False, cancel_futures=True)
+            console.print(f"stopping ({stop.reason}): waiting for the attempts under way",
+                          highlight=False)
+            # a second signal, or the grace over: stop waiting (those left become aborted)
+            with contextlib.suppress(KeyboardInterrupt, TimeoutError):
+                running = [f for f in futures if not f.cancelled()]
+                for fut in as_completed(running, timeout=STOP_GRACE):
+                    if not fut.cancelled() and fut not in batch.recorded:
+                        progress.advance(_settled(fut, futures, batch, on_result))
+            raise
+        finally:
+            pool.shutdown(wait=not stop.is_set())
+
+
+def _settled(fut: Future[Measured], futures: dict[Future[Measured], _Pair],
+             batch: BatchResult, on_result: Callable[[AttemptResult], None] | None) -> str:
+    """Record one finished future in ``batch``; the progress line that shows it."""
+    batch.recorded.add(fut)
+    scenario, profile = futures[fut]
+    try:
+        done = fut.result()
+    except Exception as exc:  # not even a failure row could be written
+        batch.errors += 1
+        return f"{scenario.id}-{profile.id}: not recorded ({type(exc).__name__}: {exc})"
+    return _record(done, batch, on_result)
 
 
 def _record(done: Measured, batch: BatchResult,
@@ -181,7 +215,9 @@ def _record(done: Measured, batch: BatchResult,
 
 @contextmanager
 def _finishing(store: Store, batch: BatchResult) -> Iterator[None]:
-    """Store the run's final status when the block ends (``interrupted`` on Ctrl-C)."""
+    """Store the run's final status when the block ends (``interrupted`` on SIGINT or
+    SIGTERM: attempts still ``running`` then become ``aborted``). Further signals during
+    that last write are noted, not raised, so that it is never cut in half."""
     status = "completed"
     try:
         yield
@@ -191,7 +227,8 @@ def _finishing(store: Store, batch: BatchResult) -> Iterator[None]:
               f"{batch.run_id[:12]}` measures the rest", file=sys.stderr)
         raise
     finally:
-        batch.status = store.finish_run(batch.run_id, status, errors=batch.errors)
+        with deferred():
+            batch.status = store.finish_run(batch.run_id, status, errors=batch.errors)
 
 
 def run_batch(
@@ -223,7 +260,9 @@ def run_batch(
             batch, pairs = _start(store, scenarios, profiles, config, ruleset, command,
                                   sources, console)
         batch.aborted_before = aborted
-        attempt = _attempt_runner(url, config, store, batch.run_id, ruleset, settings, farm)
+        stop = RunStop()
+        attempt = _attempt_runner(url, config, store, batch.run_id, ruleset, settings, farm,
+                                  stop)
         policy = InstancePolicy(backend=config.backend.value,
                                 min_interval_hours=config.min_interval_hours,
                                 retry=grid_placement(url, store) if farm else None)
@@ -232,8 +271,8 @@ def run_batch(
             return measure_instance(attempt, store, batch.run_id, scenario, profile,
                                     phones[profile.id], policy)
 
-        with _finishing(store, batch):
-            _run_pool(measure, pairs, workers, console, batch, on_result)
+        with interruptible(), _finishing(store, batch):
+            _run_pool(measure, pairs, workers, console, batch, on_result, stop)
     batch.results.sort(key=lambda r: (r.scenario_id, r.profile_id))
     return batch
 
