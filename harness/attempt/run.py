@@ -47,6 +47,7 @@ from harness.spec.steps import DeviceRouteCheck
 from harness.storage.store import MeasurementStart, Store, Vantage
 from harness.stores.model import STORE_NOT_CHECKED
 from harness.stores.stage import StoreStage
+from harness.support.errors import HarnessError
 from harness.support.secrets import mask_url, scrub
 from harness.verdicts.rules import RuleSet, shared_rules
 from harness.vocabulary.outcomes import Backend, Failure, Stage, Status, Verdict
@@ -146,7 +147,8 @@ def _record_crash(plan: _Plan, begun: list[str], exc: Exception) -> AttemptResul
     """The row of an attempt during which the harness raised: ``unknown_failure``."""
     secrets = [plan.phone.e164.reveal(), plan.phone.national.reveal()]
     log.error("internal error during %s from %s: %s", plan.scenario.id, plan.profile.id,
-              scrub(f"{type(exc).__name__}: {exc}", secrets), exc_info=exc)
+              scrub(f"{type(exc).__name__}: {exc}", secrets),
+              exc_info=None if isinstance(exc, HarnessError) else exc)  # a database refusal
     verdict = Verdict(status=Status.FAILURE, stage=Stage.LAUNCH,
                       failure=Failure.UNKNOWN_FAILURE,
                       detail=scrub(f"internal error: {type(exc).__name__}: {exc}", secrets))
@@ -233,7 +235,9 @@ class _Leased:
         except DeviceError as exc:
             verdict = self._failure(Stage.LAUNCH, exc.failure, exc.message)
         except Exception as exc:  # an unmapped fault is still an instrument failure, recorded
-            log.exception("unexpected error during attempt %s", self.mid)
+            log.error("unexpected error during attempt %s: %s", self.mid,
+                      scrub(str(exc), self.secrets),
+                      exc_info=None if isinstance(exc, HarnessError) else exc)
             verdict = self._failure(Stage.LAUNCH, Failure.UNKNOWN_FAILURE,
                                     f"{type(exc).__name__}: {exc}")
         finally:

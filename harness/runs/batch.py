@@ -39,9 +39,9 @@ from harness.spec.config import RunConfig, recent_attempt_message
 from harness.spec.profile import PhoneNumber, Profile, resolve_proxy
 from harness.spec.scenarios import Scenario
 from harness.storage.plan import Instance, store_plan
-from harness.storage.store import Store
+from harness.storage.store import StorageError, Store
 from harness.support.console import WorkProgress
-from harness.support.errors import ConfigError, ConfigErrors
+from harness.support.errors import ConfigError, ConfigErrors, HarnessError
 from harness.support.secrets import hash_key
 from harness.verdicts.rules import RuleSet, shared_rules
 from harness.vocabulary.outcomes import Backend
@@ -57,8 +57,14 @@ class BatchResult:
     retried: int = 0
     #: The run was taken up again with ``--resume``.
     resumed: bool = False
-    #: Attempts during which the harness itself raised (recorded as unknown_failure).
+    #: Attempts during which the harness itself raised (recorded as unknown_failure, or
+    #: not recorded at all: ``unrecorded``).
     errors: int = 0
+    #: Attempts whose row could not be written (the database refused the writes).
+    unrecorded: int = 0
+    #: The latest attempts in a row that could not be stored, and why the last did not.
+    unstored_in_a_row: int = 0
+    last_unstored: str = ""
     status: str = "running"
     #: The attempts already counted (a stopped run records the last ones as they end).
     recorded: set[Future[Measured]] = field(default_factory=set, repr=False)
@@ -147,6 +153,13 @@ def _attempt_runner(url: str, config: RunConfig, store: Store, run_id: str,
 #: Seconds a stopped run waits for the attempts under way to end (each ends at its next
 #: device command); a second signal ends the wait at once.
 STOP_GRACE = 60.0
+#: Attempts in a row whose rows the database refused (full, locked past its busy
+#: timeout) after which the run stops: the devices would measure what cannot be stored.
+UNSTORED_LIMIT = 3
+
+
+class DatabaseRefuses(HarnessError):
+    """The run stopped: several attempts in a row could not be stored."""
 
 
 def _run_pool(measure: Callable[[Scenario, Profile], Measured], pairs: list[_Pair],
@@ -155,30 +168,49 @@ def _run_pool(measure: Callable[[Scenario, Profile], Measured], pairs: list[_Pai
     """Measure the instances on a thread pool, recording each in ``batch`` as it ends.
 
     On SIGINT or SIGTERM (``Interrupted``) the attempts not yet started are dropped, those
-    under way are stopped and waited for (``STOP_GRACE``), and the interrupt goes on up.
+    under way are stopped and waited for (``STOP_GRACE``), and the interrupt goes on up;
+    the same when ``UNSTORED_LIMIT`` attempts in a row could not be stored
+    (``DatabaseRefuses``).
     """
     pool = ThreadPoolExecutor(max_workers=max(1, workers))
     with WorkProgress(console, "measuring", len(pairs)) as progress:
         futures: dict[Future[Measured], _Pair] = {
             pool.submit(measure, scenario, profile): (scenario, profile)
             for scenario, profile in pairs}
+
+        def settle(fut: Future[Measured]) -> None:
+            progress.advance(_settled(fut, futures, batch, on_result))
+
         try:
             for fut in as_completed(futures):
-                progress.advance(_settled(fut, futures, batch, on_result))
-        except KeyboardInterrupt as exc:
-            stop.set(exc.name if isinstance(exc, Interrupted) else "SIGINT")
+                settle(fut)
+                if batch.unstored_in_a_row >= UNSTORED_LIMIT:
+                    raise DatabaseRefuses(
+                        f"the run stopped: {UNSTORED_LIMIT} attempts in a row could not be "
+                        f"stored ({batch.last_unstored}); free the database (space, the "
+                        "lock) and measure the rest with `harness run --resume "
+                        f"{batch.run_id[:12]}`")
+        except (KeyboardInterrupt, DatabaseRefuses) as exc:
+            stop.set(exc.name if isinstance(exc, Interrupted) else
+                     "SIGINT" if isinstance(exc, KeyboardInterrupt) else "database")
             pool.shutdown(wait=False, cancel_futures=True)
             console.print(f"stopping ({stop.reason}): waiting for the attempts under way",
                           highlight=False)
-            # a second signal, or the grace over: stop waiting (those left become aborted)
-            with contextlib.suppress(KeyboardInterrupt, TimeoutError):
-                running = [f for f in futures if not f.cancelled()]
-                for fut in as_completed(running, timeout=STOP_GRACE):
-                    if not fut.cancelled() and fut not in batch.recorded:
-                        progress.advance(_settled(fut, futures, batch, on_result))
+            _drain(futures, batch, settle)
             raise
         finally:
             pool.shutdown(wait=not stop.is_set())
+
+
+def _drain(futures: dict[Future[Measured], _Pair], batch: BatchResult,
+           settle: Callable[[Future[Measured]], None]) -> None:
+    """Wait (``STOP_GRACE``) for the stopped attempts still under way, recording each; a
+    second signal, or the grace over, ends the wait (those left become aborted)."""
+    with contextlib.suppress(KeyboardInterrupt, TimeoutError):
+        running = [f for f in futures if not f.cancelled()]
+        for fut in as_completed(running, timeout=STOP_GRACE):
+            if not fut.cancelled() and fut not in batch.recorded:
+                settle(fut)
 
 
 def _settled(fut: Future[Measured], futures: dict[Future[Measured], _Pair],
@@ -190,7 +222,11 @@ def _settled(fut: Future[Measured], futures: dict[Future[Measured], _Pair],
         done = fut.result()
     except Exception as exc:  # not even a failure row could be written
         batch.errors += 1
+        batch.unrecorded += 1
+        batch.unstored_in_a_row += 1
+        batch.last_unstored = str(exc)
         return f"{scenario.id}-{profile.id}: not recorded ({type(exc).__name__}: {exc})"
+    batch.unstored_in_a_row = 0
     return _record(done, batch, on_result)
 
 
@@ -218,17 +254,27 @@ def _finishing(store: Store, batch: BatchResult) -> Iterator[None]:
     """Store the run's final status when the block ends (``interrupted`` on SIGINT or
     SIGTERM: attempts still ``running`` then become ``aborted``). Further signals during
     that last write are noted, not raised, so that it is never cut in half."""
-    status = "completed"
+    status, failed = "completed", False
     try:
         yield
     except KeyboardInterrupt:
-        status = "interrupted"
+        status, failed = "interrupted", True
         print("interrupted: completed attempts are stored; `harness run --resume "
               f"{batch.run_id[:12]}` measures the rest", file=sys.stderr)
         raise
+    except BaseException:
+        failed = True
+        raise
     finally:
         with deferred():
-            batch.status = store.finish_run(batch.run_id, status, errors=batch.errors)
+            try:
+                batch.status = store.finish_run(batch.run_id, status, errors=batch.errors)
+            except StorageError as exc:
+                if not failed:
+                    raise
+                # the run stops for another reason already: that one is the error shown
+                print(f"the run's end could not be stored ({exc}); the next run marks its "
+                      "unfinished attempts aborted", file=sys.stderr)
 
 
 def run_batch(
