@@ -15,7 +15,7 @@ import contextlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from harness.attempt.device_vantage import (
     DeviceEgress,
@@ -29,6 +29,7 @@ from harness.attempt.observed import egress_vantage, observed_vantage
 from harness.attempt.otp import make_source
 from harness.attempt.runner import Runner, RunResult
 from harness.attempt.settings import RunnerSettings
+from harness.attempt.stopping import RunStop, StoppableDevice
 from harness.attempt.vantage import VantageChecker, VantageResult
 from harness.attempt.variables import template_variables
 from harness.devices.base import (
@@ -46,6 +47,7 @@ from harness.spec.steps import DeviceRouteCheck
 from harness.storage.store import MeasurementStart, Store, Vantage
 from harness.stores.model import STORE_NOT_CHECKED
 from harness.stores.stage import StoreStage
+from harness.support.errors import HarnessError
 from harness.support.secrets import mask_url, scrub
 from harness.verdicts.rules import RuleSet, shared_rules
 from harness.vocabulary.outcomes import Backend, Failure, Stage, Status, Verdict
@@ -87,6 +89,7 @@ class _Plan:
     retry_of: str | None = None
     farm: bool = False
     pin: Mapping[str, Any] | None = None
+    stop: RunStop | None = None
 
 
 def run_attempt(
@@ -107,6 +110,7 @@ def run_attempt(
     retry_of: str | None = None,
     farm: bool = False,
     pin: Mapping[str, Any] | None = None,
+    stop: RunStop | None = None,
 ) -> AttemptResult:
     """Measure ``scenario`` from ``profile`` once and store the result.
 
@@ -116,10 +120,10 @@ def run_attempt(
     that matches the profile is free. Whatever happens, the
     attempt leaves exactly one row: an exception of the harness itself becomes this
     attempt's ``failure: unknown_failure`` with a scrubbed message (``crashed``), never a
-    planned attempt without a row.
+    planned attempt without a row; one that ``stop`` cut short is ``aborted``.
     """
     plan = _Plan(store, run_id, scenario, profile, phone, backend, rules, settings, vantage,
-                 store_stage, sideload, retry_of, farm, pin)
+                 store_stage, sideload, retry_of, farm, pin, stop)
     begun: list[str] = []
     slots = profile.device.slots()
     try:
@@ -143,7 +147,8 @@ def _record_crash(plan: _Plan, begun: list[str], exc: Exception) -> AttemptResul
     """The row of an attempt during which the harness raised: ``unknown_failure``."""
     secrets = [plan.phone.e164.reveal(), plan.phone.national.reveal()]
     log.error("internal error during %s from %s: %s", plan.scenario.id, plan.profile.id,
-              scrub(f"{type(exc).__name__}: {exc}", secrets), exc_info=exc)
+              scrub(f"{type(exc).__name__}: {exc}", secrets),
+              exc_info=None if isinstance(exc, HarnessError) else exc)  # a database refusal
     verdict = Verdict(status=Status.FAILURE, stage=Stage.LAUNCH,
                       failure=Failure.UNKNOWN_FAILURE,
                       detail=scrub(f"internal error: {type(exc).__name__}: {exc}", secrets))
@@ -208,6 +213,7 @@ class _Leased:
         self.steps_done = 0
         self.features: dict[str, str] = {}
         self.mid = ""
+        self.stopped = False
 
     def run(self) -> AttemptResult:
         plan = self.plan
@@ -217,7 +223,7 @@ class _Leased:
         try:
             self._require_egress(egress)
             self._check_store(egress)
-            device = self.open_device(self.caps)
+            device = self._open()
             self._set_phone_proxy(device)
             self._record_device_vantage(device, egress)
             self._check_device_route(device)
@@ -229,15 +235,38 @@ class _Leased:
         except DeviceError as exc:
             verdict = self._failure(Stage.LAUNCH, exc.failure, exc.message)
         except Exception as exc:  # an unmapped fault is still an instrument failure, recorded
-            log.exception("unexpected error during attempt %s", self.mid)
+            log.error("unexpected error during attempt %s: %s", self.mid,
+                      scrub(str(exc), self.secrets),
+                      exc_info=None if isinstance(exc, HarnessError) else exc)
             verdict = self._failure(Stage.LAUNCH, Failure.UNKNOWN_FAILURE,
                                     f"{type(exc).__name__}: {exc}")
         finally:
             if device is not None:
                 self._release(device)
-        plan.store.complete_measurement(self.mid, verdict, self.steps_done, self.features)
+        verdict = self._unless_stopped(verdict, device)
+        plan.store.complete_measurement(self.mid, verdict, self.steps_done, self.features,
+                                        running_only=verdict.status is Status.ABORTED)
         return AttemptResult(self.mid, verdict, plan.scenario.id, plan.profile.id,
                              plan.profile.country)
+
+    def _open(self) -> Device:
+        """The device session; refused once the run is told to stop (not yet opened)."""
+        stop = self.plan.stop
+        if stop is not None and stop.is_set():
+            self.stopped = True
+            raise _Concluded(Verdict(status=Status.ABORTED, stage=Stage.LAUNCH))
+        device = self.open_device(self.caps)
+        return device if stop is None else cast(Device, StoppableDevice(device, stop))
+
+    def _unless_stopped(self, verdict: Verdict, device: Device | None) -> Verdict:
+        """``aborted`` for an attempt the run's stop cut short: what it concluded rests on
+        an observation it did not make."""
+        if not (self.stopped or getattr(device, "tripped", False)):
+            return verdict
+        reason = self.plan.stop.reason if self.plan.stop is not None else "a stop"
+        return Verdict(status=Status.ABORTED, stage=verdict.stage,
+                       detail=f"the run was stopped ({reason}) before this attempt "
+                              "finished; it is measured again by harness run --resume")
 
     def _failure(self, stage: Stage, failure: Failure, detail: str) -> Verdict:
         return Verdict(status=Status.FAILURE, stage=stage, failure=failure,

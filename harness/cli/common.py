@@ -30,8 +30,8 @@ EXIT_CODES: dict[int, str] = {
                    "a run did not complete",
     EXIT_USAGE: "bad input or configuration: a one-paragraph error was printed and "
                 "nothing was measured",
-    EXIT_INTERRUPTED: "interrupted (Ctrl-C); finished attempts are stored, and one under "
-                      "way is marked aborted by the next run or `harness run --resume`",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C); finished attempts are stored, those under way "
+                      "are stored aborted, and `harness run --resume` finishes the run",
     EXIT_TERMINATED: "stopped by SIGTERM (128 + 15), as for Ctrl-C",
 }
 

@@ -91,8 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, HarnessError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:  # SIGINT, or SIGTERM during a run: 128 + its number
+        return int(getattr(exc, "exit_status", EXIT_INTERRUPTED))
 
 
 __all__ = ["EXIT_FAILURES", "EXIT_OK", "EXIT_USAGE", "GROUPS", "build_parser", "main"]

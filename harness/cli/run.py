@@ -286,9 +286,11 @@ def _print_results(batch: BatchResult, by_id: dict[str, Scenario], config: RunCo
     out.print(f"{len(batch.results)} measurements stored in {shown_db(config.db)} ({summary}); "
               f"run id {batch.run_id}")
     if batch.status != "completed":
-        out.print(f"[bold red]run {batch.status}[/]: {batch.errors} attempts raised inside the "
-                  "harness (recorded as failure: unknown_failure; the log above has the "
-                  "cause)")
+        recorded = batch.errors - batch.unrecorded
+        out.print(f"[bold red]run {batch.status}[/]: {recorded} attempts raised inside the "
+                  "harness (recorded as failure: unknown_failure), "
+                  f"{batch.unrecorded} could not be stored (`harness run --resume` measures "
+                  "them again); the log above has the cause")
 
 
 def _report_path(args: argparse.Namespace) -> Path | None:

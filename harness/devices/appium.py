@@ -208,6 +208,10 @@ class AppiumDevice:
                 raise DeviceError(_message(exc)) from None
             except (urllib3.exceptions.HTTPError, OSError) as exc:
                 raise _Transient(exc) from None
+            except (TypeError, KeyError) as exc:  # the client choked on the answer (`null`)
+                raise SessionLost(f"the Appium endpoint at {mask_url(self._url)} answered "
+                                  "something that is not a WebDriver answer "
+                                  f"({type(exc).__name__}: {_message(exc)})") from None
 
         try:
             return _retry(once, 3 if idempotent else 1)

@@ -11,6 +11,7 @@ a slot there.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -27,18 +28,20 @@ from harness.attempt.device_vantage import check_routes
 from harness.attempt.otp import check_config as check_otp_config
 from harness.attempt.run import AttemptResult, run_attempt
 from harness.attempt.settings import RunnerSettings, settings_for
+from harness.attempt.stopping import RunStop
 from harness.attempt.vantage import VantageChecker, check_full_tunnel
 from harness.devices.backends import check_farm_serves, device_factory, endpoint, via_farm
 from harness.devices.pool import DevicePool
+from harness.runs.interrupt import Interrupted, deferred, interruptible
 from harness.runs.measure import InstancePolicy, Measured, grid_placement, measure_instance
 from harness.runs.resume import resume as resume_run
 from harness.spec.config import RunConfig, recent_attempt_message
 from harness.spec.profile import PhoneNumber, Profile, resolve_proxy
 from harness.spec.scenarios import Scenario
 from harness.storage.plan import Instance, store_plan
-from harness.storage.store import Store
+from harness.storage.store import StorageError, Store
 from harness.support.console import WorkProgress
-from harness.support.errors import ConfigError, ConfigErrors
+from harness.support.errors import ConfigError, ConfigErrors, HarnessError
 from harness.support.secrets import hash_key
 from harness.verdicts.rules import RuleSet, shared_rules
 from harness.vocabulary.outcomes import Backend
@@ -54,9 +57,17 @@ class BatchResult:
     retried: int = 0
     #: The run was taken up again with ``--resume``.
     resumed: bool = False
-    #: Attempts during which the harness itself raised (recorded as unknown_failure).
+    #: Attempts during which the harness itself raised (recorded as unknown_failure, or
+    #: not recorded at all: ``unrecorded``).
     errors: int = 0
+    #: Attempts whose row could not be written (the database refused the writes).
+    unrecorded: int = 0
+    #: The latest attempts in a row that could not be stored, and why the last did not.
+    unstored_in_a_row: int = 0
+    last_unstored: str = ""
     status: str = "running"
+    #: The attempts already counted (a stopped run records the last ones as they end).
+    recorded: set[Future[Measured]] = field(default_factory=set, repr=False)
 
     def cells(self, scenarios: dict[str, Scenario]) -> list[Cell]:
         return [
@@ -122,7 +133,7 @@ def _plan(scenarios: list[Scenario], profiles: list[Profile], config: RunConfig,
 
 
 def _attempt_runner(url: str, config: RunConfig, store: Store, run_id: str,
-                    ruleset: RuleSet, settings: RunnerSettings, farm: bool
+                    ruleset: RuleSet, settings: RunnerSettings, farm: bool, stop: RunStop
                     ) -> partial[AttemptResult]:
     """``run_attempt`` with the arguments shared by every attempt of the run bound; through
     a ``farm`` the hub queues requests for devices, so nothing is leased here."""
@@ -136,28 +147,87 @@ def _attempt_runner(url: str, config: RunConfig, store: Store, run_id: str,
     return partial(run_attempt, store=store, run_id=run_id, backend=config.backend,
                    open_device=open_device, rules=ruleset, settings=settings, pool=devices,
                    vantage=vantage, store_stage=store_stage, sideload=config.sideload,
-                   farm=farm)
+                   farm=farm, stop=stop)
+
+
+#: Seconds a stopped run waits for the attempts under way to end (each ends at its next
+#: device command); a second signal ends the wait at once.
+STOP_GRACE = 60.0
+#: Attempts in a row whose rows the database refused (full, locked past its busy
+#: timeout) after which the run stops: the devices would measure what cannot be stored.
+UNSTORED_LIMIT = 3
+
+
+class DatabaseRefuses(HarnessError):
+    """The run stopped: several attempts in a row could not be stored."""
 
 
 def _run_pool(measure: Callable[[Scenario, Profile], Measured], pairs: list[_Pair],
               workers: int, console: Console, batch: BatchResult,
-              on_result: Callable[[AttemptResult], None] | None) -> None:
-    """Measure the instances on a thread pool, recording each in ``batch`` as it ends."""
-    with WorkProgress(console, "measuring", len(pairs)) as progress, \
-            ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+              on_result: Callable[[AttemptResult], None] | None, stop: RunStop) -> None:
+    """Measure the instances on a thread pool, recording each in ``batch`` as it ends.
+
+    On SIGINT or SIGTERM (``Interrupted``) the attempts not yet started are dropped, those
+    under way are stopped and waited for (``STOP_GRACE``), and the interrupt goes on up;
+    the same when ``UNSTORED_LIMIT`` attempts in a row could not be stored
+    (``DatabaseRefuses``).
+    """
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    with WorkProgress(console, "measuring", len(pairs)) as progress:
         futures: dict[Future[Measured], _Pair] = {
             pool.submit(measure, scenario, profile): (scenario, profile)
             for scenario, profile in pairs}
-        for fut in as_completed(futures):
-            scenario, profile = futures[fut]
-            try:
-                done = fut.result()
-            except Exception as exc:  # not even a failure row could be written
-                batch.errors += 1
-                progress.advance(f"{scenario.id}-{profile.id}: not recorded "
-                                 f"({type(exc).__name__}: {exc})")
-                continue
-            progress.advance(_record(done, batch, on_result))
+
+        def settle(fut: Future[Measured]) -> None:
+            progress.advance(_settled(fut, futures, batch, on_result))
+
+        try:
+            for fut in as_completed(futures):
+                settle(fut)
+                if batch.unstored_in_a_row >= UNSTORED_LIMIT:
+                    raise DatabaseRefuses(
+                        f"the run stopped: {UNSTORED_LIMIT} attempts in a row could not be "
+                        f"stored ({batch.last_unstored}); free the database (space, the "
+                        "lock) and measure the rest with `harness run --resume "
+                        f"{batch.run_id[:12]}`")
+        except (KeyboardInterrupt, DatabaseRefuses) as exc:
+            stop.set(exc.name if isinstance(exc, Interrupted) else
+                     "SIGINT" if isinstance(exc, KeyboardInterrupt) else "database")
+            pool.shutdown(wait=False, cancel_futures=True)
+            console.print(f"stopping ({stop.reason}): waiting for the attempts under way",
+                          highlight=False)
+            _drain(futures, batch, settle)
+            raise
+        finally:
+            pool.shutdown(wait=not stop.is_set())
+
+
+def _drain(futures: dict[Future[Measured], _Pair], batch: BatchResult,
+           settle: Callable[[Future[Measured]], None]) -> None:
+    """Wait (``STOP_GRACE``) for the stopped attempts still under way, recording each; a
+    second signal, or the grace over, ends the wait (those left become aborted)."""
+    with contextlib.suppress(KeyboardInterrupt, TimeoutError):
+        running = [f for f in futures if not f.cancelled()]
+        for fut in as_completed(running, timeout=STOP_GRACE):
+            if not fut.cancelled() and fut not in batch.recorded:
+                settle(fut)
+
+
+def _settled(fut: Future[Measured], futures: dict[Future[Measured], _Pair],
+             batch: BatchResult, on_result: Callable[[AttemptResult], None] | None) -> str:
+    """Record one finished future in ``batch``; the progress line that shows it."""
+    batch.recorded.add(fut)
+    scenario, profile = futures[fut]
+    try:
+        done = fut.result()
+    except Exception as exc:  # not even a failure row could be written
+        batch.errors += 1
+        batch.unrecorded += 1
+        batch.unstored_in_a_row += 1
+        batch.last_unstored = str(exc)
+        return f"{scenario.id}-{profile.id}: not recorded ({type(exc).__name__}: {exc})"
+    batch.unstored_in_a_row = 0
+    return _record(done, batch, on_result)
 
 
 def _record(done: Measured, batch: BatchResult,
@@ -181,17 +251,30 @@ def _record(done: Measured, batch: BatchResult,
 
 @contextmanager
 def _finishing(store: Store, batch: BatchResult) -> Iterator[None]:
-    """Store the run's final status when the block ends (``interrupted`` on Ctrl-C)."""
-    status = "completed"
+    """Store the run's final status when the block ends (``interrupted`` on SIGINT or
+    SIGTERM: attempts still ``running`` then become ``aborted``). Further signals during
+    that last write are noted, not raised, so that it is never cut in half."""
+    status, failed = "completed", False
     try:
         yield
     except KeyboardInterrupt:
-        status = "interrupted"
+        status, failed = "interrupted", True
         print("interrupted: completed attempts are stored; `harness run --resume "
               f"{batch.run_id[:12]}` measures the rest", file=sys.stderr)
         raise
+    except BaseException:
+        failed = True
+        raise
     finally:
-        batch.status = store.finish_run(batch.run_id, status, errors=batch.errors)
+        with deferred():
+            try:
+                batch.status = store.finish_run(batch.run_id, status, errors=batch.errors)
+            except StorageError as exc:
+                if not failed:
+                    raise
+                # the run stops for another reason already: that one is the error shown
+                print(f"the run's end could not be stored ({exc}); the next run marks its "
+                      "unfinished attempts aborted", file=sys.stderr)
 
 
 def run_batch(
@@ -223,7 +306,9 @@ def run_batch(
             batch, pairs = _start(store, scenarios, profiles, config, ruleset, command,
                                   sources, console)
         batch.aborted_before = aborted
-        attempt = _attempt_runner(url, config, store, batch.run_id, ruleset, settings, farm)
+        stop = RunStop()
+        attempt = _attempt_runner(url, config, store, batch.run_id, ruleset, settings, farm,
+                                  stop)
         policy = InstancePolicy(backend=config.backend.value,
                                 min_interval_hours=config.min_interval_hours,
                                 retry=grid_placement(url, store) if farm else None)
@@ -232,8 +317,8 @@ def run_batch(
             return measure_instance(attempt, store, batch.run_id, scenario, profile,
                                     phones[profile.id], policy)
 
-        with _finishing(store, batch):
-            _run_pool(measure, pairs, workers, console, batch, on_result)
+        with interruptible(), _finishing(store, batch):
+            _run_pool(measure, pairs, workers, console, batch, on_result, stop)
     batch.results.sort(key=lambda r: (r.scenario_id, r.profile_id))
     return batch
 

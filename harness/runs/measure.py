@@ -23,9 +23,18 @@ from harness.devices.grid import grid_request
 from harness.devices.grid_retry import elsewhere
 from harness.spec.profile import PhoneNumber, Profile
 from harness.spec.scenarios import Scenario
-from harness.storage.plan import CLAIMED, DONE, SKIPPED, Instance, claim, mark, release
+from harness.storage.plan import (
+    ABORTED,
+    CLAIMED,
+    DONE,
+    SKIPPED,
+    Instance,
+    claim,
+    mark,
+    release,
+)
 from harness.storage.store import Store, Vantage
-from harness.vocabulary.outcomes import Failure
+from harness.vocabulary.outcomes import Failure, Status
 
 #: ``run_attempt`` with everything but the instance bound; ``retry_of`` names the
 #: measurement a retry repeats, ``pin`` the capabilities that send it to another device.
@@ -78,7 +87,9 @@ def measure_instance(attempt: Attempt, store: Store, run_id: str, scenario: Scen
             first = result
             result = attempt(scenario=scenario, profile=profile, phone=phone,
                              retry_of=first.measurement_id, pin=pin)
-        mark(store, run_id, item, DONE, measurement_id=result.measurement_id)
+        # an attempt the run's stop cut short settles nothing: --resume measures it again
+        state = ABORTED if result.verdict.status is Status.ABORTED else DONE
+        mark(store, run_id, item, state, measurement_id=result.measurement_id)
         return Measured(scenario, profile, result=result, first=first)
     finally:
         release(store, run_id, item, policy.backend)

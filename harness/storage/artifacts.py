@@ -112,12 +112,16 @@ class LocalArtifacts:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._made.add(path.parent)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            if once:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+                if once:
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:  # a full disk: no half-written file is left behind
+            tmp.unlink(missing_ok=True)
+            raise
 
     def get(self, rel: str) -> bytes:
         return read_file(self.path_of(rel))

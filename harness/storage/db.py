@@ -44,12 +44,34 @@ def sqlite_path(url: str) -> Path | None:
     return Path(u.database)
 
 
+#: How long a write waits for another process's lock on a SQLite file before it is
+#: refused (seconds; ``HARNESS_DB_BUSY_TIMEOUT`` sets it).
+BUSY_TIMEOUT = 30.0
+
+
+def busy_timeout() -> float:
+    """``$HARNESS_DB_BUSY_TIMEOUT`` seconds (0 to 3600), else ``BUSY_TIMEOUT``."""
+    raw = os.environ.get("HARNESS_DB_BUSY_TIMEOUT", "").strip()
+    if not raw:
+        return BUSY_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:  # NaN too
+        raise ConfigError("HARNESS_DB_BUSY_TIMEOUT", None,
+                          f"{raw!r} is not a number of seconds from 0 to 3600",
+                          "Set it to how long a write may wait for another process's lock, "
+                          "e.g. HARNESS_DB_BUSY_TIMEOUT=30, or unset it")
+    return value
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={int(busy_timeout() * 1000)}")
     cur.close()
 
 
@@ -70,7 +92,7 @@ def make_engine(db: str) -> Engine:
                               f"the folder {path.parent} does not exist" if not
                               path.parent.exists() else f"{path.parent} is not a folder",
                               "Create it or choose another path")
-        kwargs["connect_args"] = {"timeout": 30}
+        kwargs["connect_args"] = {"timeout": busy_timeout()}
     else:
         kwargs["pool_pre_ping"] = True
     try:

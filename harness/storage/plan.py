@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from harness.storage.models import (
@@ -40,6 +40,7 @@ from harness.storage.models import (
 from harness.storage.store import STALE_AFTER, StorageError, Store, utcnow
 from harness.support.errors import HarnessError
 from harness.support.processes import holder_gone
+from harness.support.secrets import mask_url
 from harness.vocabulary.outcomes import Status
 
 
@@ -199,6 +200,12 @@ def _try_claim(store: Store, run_id: str, item: Instance, backend: str,
         return Claim(False, "recent", str(recent))
     except _Settled as settled:
         return Claim(False, "settled", str(settled))
+    except IntegrityError:
+        raise  # another attempt holds the claim: ``claim`` looks at who
+    except SQLAlchemyError as exc:  # locked past its busy timeout, full, gone
+        raise StorageError(f"could not write to the database "
+                           f"{mask_url(str(store.engine.url))}: "
+                           f"{getattr(exc, 'orig', exc)}") from None
     return Claim(True)
 
 

@@ -44,7 +44,8 @@ class Status(DocumentedEnum):
     FAILURE = ("failure", "The harness could not measure; the failure column says why.")
     ABORTED = (
         "aborted",
-        "The run that owned the attempt died before it finished (crash, kill); never a result.",
+        "The run that owned the attempt died or was stopped (crash, kill, SIGINT, SIGTERM) "
+        "before the attempt finished; never a result.",
     )
 
     @property
