@@ -131,6 +131,13 @@ def test_no_phone_number_or_ip_address_reaches_a_page(site: Path) -> None:
         assert "12345678" not in html and "203.0.113.7" not in html, name
 
 
+def test_no_missing_value_reads_as_text(site: Path) -> None:
+    for name, html in _pages(site).items():
+        text = re.sub(r"<[^>]+>", " ", html)
+        found = re.search(r"\b(nan|NaN|Nan|None|NaT|<NA>)\b", text)
+        assert found is None, (name, text[max(0, found.start() - 120):found.end() + 40])
+
+
 def test_pages_use_human_labels_not_column_names(site: Path) -> None:
     headings = [h for html in _pages(site).values()
                 for h in re.findall(r"<th[^>]*>(.*?)</th>", html)]

@@ -120,7 +120,7 @@ def _summary_cards(data: SiteData, app: AppInfo) -> str:
                      r["barrier_ci_high"])),
         ("Countries with an RNR barrier", f"{int(r['rnr_countries'])}",
          esc(", ".join(outcome_label(f"barrier:{b}") for b in
-                       str(r["rnr_barriers"] or "").split(";") if b)) or "none"),
+                       _text(r["rnr_barriers"]).split(";") if b)) or "none"),
         ("Enforces real-name registration abroad", enforces, how),
     ]
     return "<div class='cards'>" + "".join(
@@ -249,6 +249,11 @@ def apps_index_body(data: SiteData) -> str:
     return ("<h1>Apps</h1><p class='sub'>Each app's figures over the countries tested "
             "abroad; the app's page has its evidence.</p>"
             + table(head, body, numeric=(1, 3), limit=100, more="apps"))
+
+
+def _text(value: object) -> str:
+    """A text cell, or "" for a missing one (None, or pandas' NaN for an empty cell)."""
+    return value if isinstance(value, str) else ""
 
 
 __all__ = ["app_body", "apps_index_body", "confirmation_cell", "countries_section",

@@ -232,7 +232,9 @@ def stage_label(stage: object) -> str:
              Stage.SIGNUP.value: "Sign-up screens", Stage.PHONE.value: "Phone number",
              Stage.OTP.value: "SMS code", Stage.VERIFICATION.value: "Extra verification",
              Stage.ACCOUNT.value: "Account created", Stage.FEATURES.value: "Using features"}
-    return names.get(str(stage), str(stage or "–"))
+    if not isinstance(stage, str) or not stage:
+        return "–"  # no stage recorded (None, or pandas' NaN for an empty cell)
+    return names.get(stage, stage)
 
 
 __all__ = [
