@@ -24,7 +24,7 @@ import pandas as pd
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
-from harness.analysis.definitions import NO_RESULT, outcome_labels
+from harness.analysis.definitions import NO_RESULT, REGION_SHORT, outcome_labels
 from harness.analysis.fonts import LATIN_FAMILY, font_families
 from harness.analysis.tables import country_order
 from harness.analysis.terminal_table import SHORT
@@ -49,16 +49,6 @@ OUTCOME_COLORS: dict[str, str] = {
 _DARK_TEXT = {"access:limited", "barrier:phone_country_unsupported",
               "barrier:sms_not_delivered", "barrier:feature_restricted", NO_RESULT}
 _DPI = 110
-#: Region names that fit above a band of three or more columns, and above one or two.
-_REGION_SHORT: dict[str, tuple[str, str]] = {
-    "asia_pacific": ("Asia-Pacific", "APAC"),
-    "europe": ("Europe (extended)", "Europe"),
-    "mena": ("Middle East & N. Africa", "MENA"),
-    "north_america": ("North America", "N. Am."),
-    "latin_america": ("Latin America", "Lat. Am."),
-    "sub_saharan_africa": ("Sub-Saharan Africa", "SSA"),
-    "central_asia": ("Central Asia", "C. Asia"),
-}
 _BARRIER = "#c62828"
 _RNR = "#6a1b9a"
 _P = ParamSpec("_P")
@@ -147,7 +137,7 @@ def _region_bands(ax: Any, matrix: pd.DataFrame, countries: list[str]) -> None:
     for j in range(1, len(countries) + 1):
         if j == len(countries) or regions[countries[j]] != regions[countries[start]]:
             region = str(regions[countries[start]])
-            long, short = _REGION_SHORT.get(region, (region, region))
+            long, short = REGION_SHORT.get(region, (region, region))
             name = long if j - start >= 3 else short
             ax.annotate(name, xy=((start + j) / 2, -0.15), xycoords=("data", "data"),
                         ha="center", va="bottom", fontsize=8, color="#333",

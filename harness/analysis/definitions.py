@@ -110,6 +110,17 @@ REGION_LABELS: dict[str, str] = {
     Region.SUB_SAHARAN_AFRICA.value: "Sub-Saharan Africa",
     Region.CENTRAL_ASIA.value: "Central Asia",
 }
+#: Region names that fit above a band of countries of a chart or a matrix table: over
+#: three or more columns, and over one or two.
+REGION_SHORT: dict[str, tuple[str, str]] = {
+    Region.ASIA_PACIFIC.value: ("Asia-Pacific", "APAC"),
+    Region.EUROPE.value: ("Europe (extended)", "Europe"),
+    Region.MENA.value: ("Middle East & N. Africa", "MENA"),
+    Region.NORTH_AMERICA.value: ("North America", "N. Am."),
+    Region.LATIN_AMERICA.value: ("Latin America", "Lat. Am."),
+    Region.SUB_SAHARAN_AFRICA.value: ("Sub-Saharan Africa", "SSA"),
+    Region.CENTRAL_ASIA.value: ("Central Asia", "C. Asia"),
+}
 
 
 def outcome_labels() -> list[str]:

@@ -24,6 +24,7 @@ import pandas as pd
 
 from harness import __version__
 from harness.analysis import charts, report_sections, worldmap
+from harness.analysis.cells import esc, missing, pct, when
 from harness.analysis.definitions import (
     BARRIER_CASES,
     DOMESTIC_COUNTRIES,
@@ -57,13 +58,6 @@ svg.worldmap{width:100%;max-width:1400px;height:auto;display:block}
 """
 
 
-def _missing(value: object) -> bool:
-    return (value is None or value is pd.NA or value is pd.NaT
-            or (isinstance(value, float) and math.isnan(value)))
-
-
-def _e(value: object) -> str:
-    return "" if _missing(value) else html.escape(str(value))
 
 
 def _img(png: bytes, alt: str, natural: bool = False) -> str:
@@ -73,34 +67,22 @@ def _img(png: bytes, alt: str, natural: bool = False) -> str:
     return f"<div class='wide'>{tag} class='natural'></div>" if natural else tag + ">"
 
 
-def _pct(value: object) -> str:
-    if _missing(value) or not isinstance(value, int | float):
-        return "–"
-    return f"{float(value):.1%}"
-
-
-def _when(value: object) -> str:
-    if _missing(value):
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M UTC")
-    return _e(value)
 
 
 def _table(df: pd.DataFrame, columns: Sequence[str], numeric: Iterable[str] = (),
            css: str = "") -> str:
     nums = set(numeric)
-    head = "".join(f"<th>{_e(c)}</th>" for c in columns)
+    head = "".join(f"<th>{esc(c)}</th>" for c in columns)
     body = []
     for row in df[list(columns)].itertuples(index=False, name=None):
         cells = []
         for col, value in zip(columns, row, strict=True):
             if col.endswith(("share", "ci_low", "ci_high")):
-                cells.append(f"<td class='n'>{_pct(value)}</td>")
+                cells.append(f"<td class='n'>{pct(value, 1)}</td>")
             elif isinstance(value, datetime):
-                cells.append(f"<td>{_when(value)}</td>")
+                cells.append(f"<td>{when(value)}</td>")
             else:
-                cells.append(f"<td{' class=n' if col in nums else ''}>{_e(value)}</td>")
+                cells.append(f"<td{' class=n' if col in nums else ''}>{esc(value)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     cls = f" class='{css}'" if css else ""
     return f"<div class='wide'><table{cls}><tr>{head}</tr>{''.join(body)}</table></div>"
@@ -114,10 +96,10 @@ def _summary_block(summary: pd.DataFrame) -> str:
         if pd.isna(n):
             shown = f"{int(value):,}"
         else:
-            shown = (f"{_pct(value)} <small>({int(k)}/{int(n)}; 95% CI {_pct(lo)}–"
-                     f"{_pct(hi)})</small>")
-        rows.append(f"<tr><td>{_e(metric)}</td><td class='n'>{shown}</td>"
-                    f"<td>{_e(text)}</td></tr>")
+            shown = (f"{pct(value, 1)} <small>({int(k)}/{int(n)}; 95% CI {pct(lo, 1)}–"
+                     f"{pct(hi, 1)})</small>")
+        rows.append(f"<tr><td>{esc(metric)}</td><td class='n'>{shown}</td>"
+                    f"<td>{esc(text)}</td></tr>")
     return "<table class='key'><tr><th>figure</th><th>value</th><th>meaning</th></tr>" + \
         "".join(rows) + "</table>"
 
@@ -130,9 +112,9 @@ def _matrix_html(matrix: pd.DataFrame) -> str:
     cells = {(a, c): row for a, c, row in zip(matrix["app"], matrix["country"],
                                                matrix.itertuples(index=False), strict=True)}
     out = ["<div class='wide'><table class='matrix'><tr><th>app \\ country</th>",
-           *(f"<th>{_e(c)}</th>" for c in countries), "</tr>"]
+           *(f"<th>{esc(c)}</th>" for c in countries), "</tr>"]
     for app in sorted(names):
-        out.append(f"<tr><td class='app'>{_e(names[app])} <small>{_e(app)}</small></td>")
+        out.append(f"<tr><td class='app'>{esc(names[app])} <small>{esc(app)}</small></td>")
         for country in countries:
             row: Any = cells.get((app, country))
             if row is None:
@@ -145,16 +127,16 @@ def _matrix_html(matrix: pd.DataFrame) -> str:
             mark = "?" if row.confirmation == "unconfirmed" else ""
             tip = (f"{row.outcome} ({row.confirmation}): {row.agreeing_attempts} agreeing of "
                    f"{row.conclusive_attempts} conclusive, {row.failure_attempts} failed; "
-                   f"latest {_when(row.latest_at)}"
+                   f"latest {when(row.latest_at)}"
                    + (f"; reclassified (rules {row.latest_rules_version})"
-                      if not _missing(row.latest_reclassified) and row.latest_reclassified
+                      if not missing(row.latest_reclassified) and row.latest_reclassified
                       else "")
                    + (f"; store: {row.store_result}" if isinstance(row.store_result, str)
                       else ""))
-            label = _e(charts.short_label(row.outcome)) + mark
-            link = (f"<a href='#m-{_e(row.latest_measurement_id)}'>{label}</a>"
+            label = esc(charts.short_label(row.outcome)) + mark
+            link = (f"<a href='#m-{esc(row.latest_measurement_id)}'>{label}</a>"
                     if isinstance(row.latest_measurement_id, str) else label)
-            out.append(f"<td title='{_e(tip)}' style='background:{color};"
+            out.append(f"<td title='{esc(tip)}' style='background:{color};"
                        f"color:{'#222' if dark else '#fff'}'>{link}</td>")
         out.append("</tr>")
     out.append("</table></div>")
@@ -165,12 +147,12 @@ def _change_rows(changes: pd.DataFrame) -> str:
     rows = []
     for r in changes.itertuples(index=False):
         rows.append(
-            f"<tr class='{_e(r.change)}'><td>{_e(r.change)}</td><td>{_e(r.app_name)} "
-            f"<small>{_e(r.app)}</small></td><td>{_e(r.country)}</td>"
-            f"<td>{_e(r.previous_outcome) or '–'}<br><small>{_when(r.previous_started_at)}"
-            f"</small></td><td>{_e(r.current_outcome)}<br><small>"
-            f"{_when(r.current_started_at)}</small></td>"
-            f"<td><code>harness show {_e(str(r.current_measurement_id)[:12])}</code></td></tr>")
+            f"<tr class='{esc(r.change)}'><td>{esc(r.change)}</td><td>{esc(r.app_name)} "
+            f"<small>{esc(r.app)}</small></td><td>{esc(r.country)}</td>"
+            f"<td>{esc(r.previous_outcome) or '–'}<br><small>{when(r.previous_started_at)}"
+            f"</small></td><td>{esc(r.current_outcome)}<br><small>"
+            f"{when(r.current_started_at)}</small></td>"
+            f"<td><code>harness show {esc(str(r.current_measurement_id)[:12])}</code></td></tr>")
     return ("<table><tr><th>change</th><th>app</th><th>country</th><th>before</th>"
             "<th>now</th><th>evidence</th></tr>" + "".join(rows) + "</table>")
 
@@ -178,7 +160,7 @@ def _change_rows(changes: pd.DataFrame) -> str:
 def _changes_block(changes: pd.DataFrame, current: str | None) -> str:
     if current is None:
         return "<p>No conclusive measurement in the selection.</p>"
-    out = [f"<p>Newest run in the selection: <code>{_e(current)}</code>. Each of its "
+    out = [f"<p>Newest run in the selection: <code>{esc(current)}</code>. Each of its "
            "instances is compared with the latest conclusive attempt of the same app and "
            "country before that run.</p>"]
     changed = changes[changes["change"] == "changed"]
@@ -204,22 +186,22 @@ def _evidence_links(mid: str, hrefs: Mapping[tuple[str, str], Href]) -> str:
         if (mid, kind) not in hrefs:
             continue
         href = hrefs[(mid, kind)]
-        out.append(f"<a href='{_e(href)}'>{label}</a>" if href is not None
+        out.append(f"<a href='{esc(href)}'>{label}</a>" if href is not None
                    else f"<span class='missing'>{label} missing</span>")
     return " · ".join(out)
 
 
 def _rule_cell(r: Any, d: Mapping[str, str]) -> str:
     """The rule, matched text, rules version and store result of a matrix row's attempt."""
-    why = _e(r.latest_rule_id) + (f": {_e(d.get('matched_text'))}"
+    why = esc(r.latest_rule_id) + (f": {esc(d.get('matched_text'))}"
                                   if d.get("matched_text") else "")
-    why += f"<br><small>rules {_e(r.latest_rules_version)}"
-    if not _missing(r.latest_reclassified) and r.latest_reclassified:
-        why += f"; reclassified, as measured: {_e(d.get('measured_outcome'))}"
+    why += f"<br><small>rules {esc(r.latest_rules_version)}"
+    if not missing(r.latest_reclassified) and r.latest_reclassified:
+        why += f"; reclassified, as measured: {esc(d.get('measured_outcome'))}"
     if d.get("store_result"):
-        why += f"; store: {_e(d.get('store_result'))}"
+        why += f"; store: {esc(d.get('store_result'))}"
         if d.get("store_rule_id"):
-            why += f" ({_e(d.get('store_rule_id'))})"
+            why += f" ({esc(d.get('store_rule_id'))})"
     return why + "</small>"
 
 
@@ -227,13 +209,13 @@ def _attempt_row(r: Any, d: Mapping[str, str], links: str) -> str:
     """The evidence table's row of one matrix row (its latest attempt)."""
     mid = str(r.latest_measurement_id)
     return (
-        f"<tr id='m-{_e(mid)}'><td>{_e(r.app_name)} <small>{_e(r.app)}</small></td>"
-        f"<td>{_e(r.country)} <small>{_e(d.get('profile_id'))}</small></td>"
-        f"<td>{_e(r.outcome)}<br><small>stage {_e(r.latest_stage)}</small></td>"
-        f"<td>{_e(r.confirmation)}<br><small>{r.agreeing_attempts} agreeing / "
+        f"<tr id='m-{esc(mid)}'><td>{esc(r.app_name)} <small>{esc(r.app)}</small></td>"
+        f"<td>{esc(r.country)} <small>{esc(d.get('profile_id'))}</small></td>"
+        f"<td>{esc(r.outcome)}<br><small>stage {esc(r.latest_stage)}</small></td>"
+        f"<td>{esc(r.confirmation)}<br><small>{r.agreeing_attempts} agreeing / "
         f"{r.conclusive_attempts} conclusive, {r.failure_attempts} failed</small></td>"
-        f"<td>{_rule_cell(r, d)}</td><td>{links}<br><code>harness show {_e(mid[:12])}</code>"
-        f"<br><small>{_when(r.latest_at)}</small></td></tr>")
+        f"<td>{_rule_cell(r, d)}</td><td>{links}<br><code>harness show {esc(mid[:12])}</code>"
+        f"<br><small>{when(r.latest_at)}</small></td></tr>")
 
 
 def _failures_table(failures: pd.DataFrame, links: Callable[[str], str]) -> str:
@@ -244,11 +226,11 @@ def _failures_table(failures: pd.DataFrame, links: Callable[[str], str]) -> str:
            "<th>country</th><th>failure</th><th>detail</th><th>evidence</th></tr>"]
     for f in failures.itertuples(index=False):
         mid = str(f.measurement_id)
-        out.append(f"<tr id='m-{_e(mid)}'><td>{_e(f.scenario_id)}</td>"
-                   f"<td>{_e(f.country)} <small>{_e(f.profile_id)}</small></td>"
-                   f"<td>{_e(f.failure)}<br><small>stage {_e(f.stage)}</small></td>"
-                   f"<td>{_e(f.failure_detail)}</td><td>{links(mid)}<br><code>harness "
-                   f"show {_e(mid[:12])}</code><br><small>{_when(f.started_at)}</small>"
+        out.append(f"<tr id='m-{esc(mid)}'><td>{esc(f.scenario_id)}</td>"
+                   f"<td>{esc(f.country)} <small>{esc(f.profile_id)}</small></td>"
+                   f"<td>{esc(f.failure)}<br><small>stage {esc(f.stage)}</small></td>"
+                   f"<td>{esc(f.failure_detail)}</td><td>{links(mid)}<br><code>harness "
+                   f"show {esc(mid[:12])}</code><br><small>{when(f.started_at)}</small>"
                    "</td></tr>")
     out.append("</table>")
     return "".join(out)
@@ -284,10 +266,10 @@ def _cases_block(analysis: Analysis, matrix: pd.DataFrame) -> str:
             shown = "–"
         else:
             lo, hi = wilson(n, complete) if complete else (math.nan, math.nan)
-            shown = (f"{_pct(n / complete if complete else math.nan)} <small>(95% CI "
-                     f"{_pct(lo)}–{_pct(hi)})</small>")
-        rows.append(f"<tr><td>{_e(case)}</td><td class='n'>{n}</td><td class='n'>{shown}"
-                    f"</td><td>{_e(meaning)}</td></tr>")
+            shown = (f"{pct(n / complete if complete else math.nan, 1)} <small>(95% CI "
+                     f"{pct(lo, 1)}–{pct(hi, 1)})</small>")
+        rows.append(f"<tr><td>{esc(case)}</td><td class='n'>{n}</td><td class='n'>{shown}"
+                    f"</td><td>{esc(meaning)}</td></tr>")
     out = ["<p class='note'>The store check is its own observation: by default sign-up is "
            "still measured on a device that has the app, so an instance can show a store "
            "barrier, a sign-up barrier, or both. Shares are over the instances abroad "
@@ -335,11 +317,11 @@ def _header(analysis: Analysis, title: str) -> list[str]:
     return [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{_e(title)}</h1>",
+        f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{esc(title)}</h1>",
         f"<p class='meta'>Generated {now} by harness {__version__} from "
-        f"<code>{_e(mask_url(str(analysis.store.engine.url)))}</code>. Selection: "
-        f"{_e(_scope(analysis))}.</p>",
+        f"<code>{esc(mask_url(str(analysis.store.engine.url)))}</code>. Selection: "
+        f"{esc(_scope(analysis))}.</p>",
         "<p class='note'>An <b>instance</b> is one (app, country) pair. Its outcome is the "
         "latest <i>conclusive</i> attempt (access or barrier); instrument failures and "
         "aborted attempts are never counted. An outcome is <b>confirmed</b> when the latest "

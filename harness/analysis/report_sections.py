@@ -10,38 +10,25 @@ tables ``regional_contrasts`` and ``app_regions``.
 from __future__ import annotations
 
 import base64
-import html
-import math
 from collections.abc import Sequence
 
 import pandas as pd
 
+from harness.analysis.cells import esc, pct
 from harness.analysis.definitions import REGION_LABELS
 from harness.analysis.findings import Figure
 from harness.analysis.trends.chart import trend_chart
 from harness.analysis.trends.fitting import TrendResult
 
 
-def _e(value: object) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return html.escape(str(value))
-
-
-def _pct(value: object) -> str:
-    if not isinstance(value, int | float) or math.isnan(value):
-        return "–"
-    return f"{float(value):.1%}"
-
-
 def _region(code: object) -> str:
-    return _e(REGION_LABELS.get(str(code), str(code)))
+    return esc(REGION_LABELS.get(str(code), str(code)))
 
 
 def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """Cells are HTML already; a header cell starting with '#' is right-aligned."""
     num = [h.startswith("#") for h in head]
-    th = "".join(f"<th>{_e(h.lstrip('#'))}</th>" for h in head)
+    th = "".join(f"<th>{esc(h.lstrip('#'))}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td{' class=n' if n else ''}>{c}</td>"
                                     for c, n in zip(row, num, strict=True)) + "</tr>"
                    for row in rows)
@@ -51,15 +38,15 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 # ----------------------------------------------------------------------- findings
 
 def _figure_rows(fig: Figure, depth: int = 0) -> list[list[str]]:
-    interval = (f"{_pct(fig.ci_low)} – {_pct(fig.ci_high)}"
+    interval = (f"{pct(fig.ci_low, 1)} – {pct(fig.ci_high, 1)}"
                 if fig.ci_low is not None and fig.ci_high is not None else "–")
     sample = (f"{fig.numerator:,} / {fig.denominator:,}"
               if fig.numerator is not None and fig.denominator else "–")
-    title = ("&nbsp;&nbsp;&nbsp;" * depth) + _e(fig.title)
+    title = ("&nbsp;&nbsp;&nbsp;" * depth) + esc(fig.title)
     if depth == 0:
         title = f"<b>{title}</b>"
-    notes = "<br>".join(_e(n) for n in fig.notes)
-    rows = [[title, _pct(fig.value), interval, sample, f"<small>{notes}</small>"]]
+    notes = "<br>".join(esc(n) for n in fig.notes)
+    rows = [[title, pct(fig.value, 1), interval, sample, f"<small>{notes}</small>"]]
     for part in fig.parts:
         rows += _figure_rows(part, depth + 1)
     return rows
@@ -99,16 +86,16 @@ def _model_note(rows: pd.DataFrame) -> str:
         left_out = sorted({tuple(part.split(" left out: ", 1)) for n in notes
                            if " left out: " in n for part in n.split("; ")})
         other = sorted(n[0].upper() + n[1:] for n in notes if " left out: " not in n)
-        listed = "; ".join(f"{_region(code)}: {_e(why)}" for code, why in left_out)
+        listed = "; ".join(f"{_region(code)}: {esc(why)}" for code, why in left_out)
         return (f"<b>{_outcome_label(r['outcome'])}</b>: no pair of regions could be "
                 "compared. " + (f"Left out: {listed}. " if listed else "")
-                + " ".join(f"{_e(o)}." for o in other))
+                + " ".join(f"{esc(o)}." for o in other))
     note = (f"<b>{_outcome_label(r['outcome'])}</b>: logit with app fixed effects over "
             f"{int(r['model_instances'])} instances ({int(r['model_apps'])} apps, "
             f"{int(r['model_countries'])} countries; {int(r['dropped_apps'])} apps with the "
             f"same outcome everywhere dropped), errors clustered by country "
             f"({int(r['clusters'])} clusters), reference {_region(r['reference'])}.")
-    extra = _e(estimable.iloc[0]["note"])
+    extra = esc(estimable.iloc[0]["note"])
     return note + (f" {extra}" if extra else "")
 
 
@@ -130,10 +117,10 @@ def _profile_rows(profiles: pd.DataFrame) -> list[list[str]]:
         found = r.barrier_differs_from if isinstance(r.barrier_differs_from, str) else ""
         differs = ", ".join(_region(x) for x in found.split(";") if x)
         rows.append([
-            f"{_e(r.app_name)} <small>({_e(r.app)})</small>", _region(r.region),
+            f"{esc(r.app_name)} <small>({esc(r.app)})</small>", _region(r.region),
             f"{r.countries}", f"{r.barrier_instances} / {r.instances}",
-            f"{_pct(r.barrier_share)} <small>({_pct(r.barrier_ci_low)} – "
-            f"{_pct(r.barrier_ci_high)})</small>",
+            f"{pct(r.barrier_share, 1)} <small>({pct(r.barrier_ci_low, 1)} – "
+            f"{pct(r.barrier_ci_high, 1)})</small>",
             f"{r.rnr_instances} / {r.instances}", differs or "–"])
     return rows
 
@@ -190,16 +177,16 @@ def trend_section(figure: Figure | None, result: TrendResult | None,
                         f"({definition}) and this section shows the "
                         "affected and comparison apps' totals with the counterfactual.</p>"]
     if result is None:
-        return [head, f"<p class='note'>{'<br>'.join(_e(n) for n in figure.notes)}</p>"]
+        return [head, f"<p class='note'>{'<br>'.join(esc(n) for n in figure.notes)}</p>"]
     png = base64.b64encode(trend_chart(result)).decode("ascii")
     groups = result.groups
     who = ""
     if groups is not None:
-        who = (f"Groups ({_e(groups.rule)}): affected {', '.join(map(_e, groups.affected))}; "
-               f"comparison {', '.join(map(_e, groups.comparison))}. ")
+        who = (f"Groups ({esc(groups.rule)}): affected {', '.join(map(esc, groups.affected))}; "
+               f"comparison {', '.join(map(esc, groups.comparison))}. ")
     return [
-        head, f"<p class='note'>Dataset {_e(result.source['dataset'].get('name'))}, intervention "
-        f"{_e(result.spec.intervention)}. {who}The drop, its interval and prevented "
+        head, f"<p class='note'>Dataset {esc(result.source['dataset'].get('name'))}, intervention "
+        f"{esc(result.spec.intervention)}. {who}The drop, its interval and prevented "
         "downloads are in the headline findings; <code>harness trends fit --group affected "
         "--vs comparison</code> gives every coefficient.</p>",
         f"<img alt='download trend of the affected and comparison apps' "

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
     from harness.analysis.tables import Analysis
 
 
-
-def _add_selection(p: argparse.ArgumentParser) -> None:
+def add_selection(p: argparse.ArgumentParser) -> None:
+    """The database, selection, verdict and confirmation options that `harness export`,
+    `report` and `publish` share (read back by ``selection``)."""
     p.add_argument("--db", default=db_default(),
                    help="SQLite path or SQLAlchemy URL (default results.db or $HARNESS_DB)")
     g = p.add_argument_group("selection")
@@ -66,7 +67,7 @@ def register(subparsers: Any) -> None:
                     "barrier_matrix_wide, by_region, by_app, funnel, summary, changes) and a "
                     "manifest.json. Columns: docs/data-dictionary.md; definitions: "
                     "docs/analysis.md.")
-    _add_selection(exp)
+    add_selection(exp)
     exp.add_argument("--format", action="append", default=None, metavar="FMT[,FMT]",
                      help=f"{', '.join(FORMATS)} or all; comma-separated or repeated "
                           "(default csv)")
@@ -85,7 +86,7 @@ def register(subparsers: Any) -> None:
                     "and links to the published data. Opens from the file system; loads "
                     "nothing from the internet. An --out ending in .html writes the "
                     "single-page report instead. docs/report.md describes the site.")
-    _add_selection(rep)
+    add_selection(rep)
     rep.add_argument("--out", type=Path, default=Path("reports/site"),
                      help="folder of the site (default reports/site/); a path ending in "
                           ".html writes the single-page report")

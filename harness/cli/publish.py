@@ -12,44 +12,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from harness.analysis.definitions import Confirmation
-from harness.cli.common import EXIT_OK, db_default
-from harness.cli.export import selection
+from harness.cli.common import EXIT_OK
+from harness.cli.export import add_selection, selection
 from harness.support.errors import display_path
 
 #: The licences ``--license`` offers (``harness.analysis.datapackage.LICENSES``).
 LICENSE_CHOICES = ("CC-BY-4.0", "CC0-1.0", "ODbL-1.0")
-
-
-def _selection_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", default=db_default(),
-                   help="SQLite path or SQLAlchemy URL (default results.db or $HARNESS_DB)")
-    g = p.add_argument_group("selection (as harness export)")
-    g.add_argument("--run", default=None, metavar="ID[,ID]",
-                   help="run ids or unique prefixes (`harness runs`), or 'latest'")
-    g.add_argument("--since", default=None, metavar="WHEN",
-                   help="attempts started at or after: 2024-03-01, 2024-03-01T18:30, or an "
-                        "age such as 7d, 12h, 2w")
-    g.add_argument("--country", default=None, metavar="XX[,YY]",
-                   help="ISO 3166-1 alpha-2 codes of the target country")
-    g.add_argument("--region", default=None, metavar="R[,R]", help="study regions")
-    g.add_argument("--app", default=None, metavar="ID[,ID]", help="scenario ids")
-    g.add_argument("--include-simulated", action="store_true",
-                   help="keep measurements taken on the simulator (flagged `simulated` in "
-                        "every envelope and in the package description)")
-    g.add_argument("--verified-only", action="store_true",
-                   help="keep only measurements whose scenario was verified")
-    g.add_argument("--regions-file", type=Path, default=None, metavar="CSV",
-                   help="alpha2,region CSV that remaps countries to study regions")
-    v = p.add_argument_group("verdicts")
-    v.add_argument("--as-measured", action="store_true",
-                   help="the verdicts as measured, not each measurement's latest "
-                        "classification")
-    c = p.add_argument_group("confirmation")
-    c.add_argument("--min-attempts", type=int, default=Confirmation.min_attempts,
-                   help="consistent conclusive attempts needed to confirm (default 3)")
-    c.add_argument("--min-hours", type=float, default=Confirmation.min_hours,
-                   help="hours the consistent attempts must span (default 6)")
 
 
 def register(subparsers: Any) -> None:
@@ -61,7 +29,7 @@ def register(subparsers: Any) -> None:
                     "analyst table as CSV and Parquet, a data dictionary, a Frictionless "
                     "datapackage.json, CITATION.cff and the data licence to one folder, "
                     "atomically. No secret is written. See docs/publishing.md.")
-    _selection_options(p)
+    add_selection(p)
     o = p.add_argument_group("package")
     o.add_argument("--out", type=Path, default=Path("open-data"),
                    help="folder to write (default open-data/); a package written there "

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from harness.storage.models import Measurement, Run
 from harness.storage.store import Store
@@ -132,3 +133,13 @@ def fill(store: Store) -> None:
         s.flush()
         s.add_all(rows)
         s.commit()
+
+
+def filled_sqlite(path: Path) -> Path:
+    """A SQLite file at ``path`` holding the rows of ``fill``."""
+    store = Store.open(str(path))
+    try:
+        fill(store)
+    finally:
+        store.close()
+    return path

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _export_data import fill
+from _export_data import fill, filled_sqlite
 from databases import BACKENDS, filled_database
 
 from harness.storage.store import Store
@@ -16,13 +16,7 @@ from harness.storage.store import Store
 @pytest.fixture(scope="session")
 def db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The filled database, built once (tests only read it)."""
-    path = tmp_path_factory.mktemp("results") / "results.db"
-    store = Store.open(str(path))
-    try:
-        fill(store)
-    finally:
-        store.close()
-    return path
+    return filled_sqlite(tmp_path_factory.mktemp("results") / "results.db")
 
 
 @pytest.fixture

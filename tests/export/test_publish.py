@@ -53,7 +53,8 @@ PROFILES = {"DE": ("de_DE", "de", "Europe/Berlin", "+4915209876543"),
             "US": ("en_US", "en", "America/New_York", "+12015550187")}
 APPS = ("dialcode", "zhenming", "quietsms", "gatedpost", "openchat", "friendcheck",
         "geofence")
-#: The password of the database URL given to `harness publish`.
+#: The password of the database URL given to `harness publish`: a canary made up for the
+#: test's throwaway cluster, searched for in every published byte.
 DB_PASSWORD = "Pw-4711-never-published"
 
 

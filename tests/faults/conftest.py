@@ -7,17 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _appium import AppiumServer, require_install
+from _appium import AppiumServer, running
 from _faulty import FaultProxy
 
 
 @pytest.fixture(scope="module")
 def appium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppiumServer]:
-    require_install()
-    server = AppiumServer(tmp_path_factory.mktemp("appium") / "appium.log")
-    server.start()
-    yield server
-    server.stop()
+    with running(tmp_path_factory.mktemp("appium") / "appium.log") as server:
+        yield server
 
 
 @pytest.fixture
@@ -31,8 +28,5 @@ def faulty(appium: AppiumServer) -> Iterator[FaultProxy]:
 @pytest.fixture
 def own_appium(tmp_path: Path) -> Iterator[AppiumServer]:
     """A server of this test's own, for a test that kills it."""
-    require_install()
-    server = AppiumServer(tmp_path / "appium.log")
-    server.start()
-    yield server
-    server.stop()
+    with running(tmp_path / "appium.log") as server:
+        yield server

@@ -14,6 +14,8 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -91,3 +93,13 @@ def require_install() -> None:
         pytest.skip(problem)
 
 
+@contextmanager
+def running(log: Path) -> Iterator[AppiumServer]:
+    """A real Appium server (fake driver) logging to ``log``, stopped on leaving."""
+    require_install()
+    server = AppiumServer(log)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

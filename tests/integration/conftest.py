@@ -6,23 +6,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _appium import AppiumServer, require_install
+from _appium import AppiumServer, running
 
 
 @pytest.fixture(scope="session")
 def appium_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppiumServer]:
-    require_install()
-    server = AppiumServer(tmp_path_factory.mktemp("appium") / "appium.log")
-    server.start()
-    yield server
-    server.stop()
+    with running(tmp_path_factory.mktemp("appium") / "appium.log") as server:
+        yield server
 
 
 @pytest.fixture
 def own_appium_server(tmp_path: Path) -> Iterator[AppiumServer]:
     """A server of this test's own, for tests that kill it."""
-    require_install()
-    server = AppiumServer(tmp_path / "appium.log")
-    server.start()
-    yield server
-    server.stop()
+    with running(tmp_path / "appium.log") as server:
+        yield server

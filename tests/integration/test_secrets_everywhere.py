@@ -48,6 +48,8 @@ from sqlalchemy.engine import make_url
 from harness.sim import SimServer
 from harness.sim.apps import AppContext, OpenChat
 
+#: Canaries made up for this test (a throwaway PostgreSQL cluster and servers on loopback,
+#: gone when it ends): each is searched for in every byte the commands write.
 PHONE = "+4915112345678"
 #: The number as screens, logs and people write it; none may appear anywhere.
 PHONE_FORMS = ("+4915112345678", "4915112345678", "004915112345678", "015112345678",

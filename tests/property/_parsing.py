@@ -54,6 +54,22 @@ def parse(load: Callable[[Path], T], path: Path) -> T | Rejected:
         return Rejected([ConfigError(display_path(path), None, text)])
 
 
+def parse_change(load: Callable[[Path], T], change: Mutated, path: Path, tmp: Path
+                 ) -> T | None:
+    """Write the changed document to ``path`` and load it: the parsed object, or None
+    once its errors were checked to name the file and the changed place (or its line;
+    ``tmp`` is where ``line_of`` may write its probe)."""
+    text = change.text()
+    path.write_text(text, encoding="utf-8")
+    got = parse(load, path)
+    if not isinstance(got, Rejected):
+        return got
+    check_errors(got, [path])
+    assert names_place(got, change.loc, line_of(text, change.loc, tmp)), \
+        (change.kind, change.loc, [str(e) for e in got])
+    return None
+
+
 def check_errors(errors: Sequence[ConfigError], files: Sequence[Path],
                  need_line: bool = True) -> None:
     """Each error is one clear message at ``file`` or ``file:line`` of one of ``files``;

@@ -17,6 +17,7 @@ from _parsing import (
     mutated,
     names_place,
     parse,
+    parse_change,
 )
 from hypothesis import given
 from hypothesis import strategies as st
@@ -80,14 +81,8 @@ def test_a_changed_inventory_parses_or_names_the_change(tmp_path: Path, seed: st
                                                         data: st.DataObject) -> None:
     change: Mutated = data.draw(mutated(yaml.safe_load(seed)))
     path = tmp_path / "inventory.yaml"
-    text = change.text()
-    path.write_text(text, encoding="utf-8")
-    got = parse(_load_inventory, path)
-    if isinstance(got, Rejected):
-        check_errors(got, [path])
-        assert names_place(got, change.loc, line_of(text, change.loc, tmp_path)), \
-            (change.kind, change.loc, [str(e) for e in got])
-    else:
+    got = parse_change(_load_inventory, change, path, tmp_path)
+    if got is not None:
         assert got.devices and all(d.profiles for d in got.devices)
 
 

@@ -11,11 +11,10 @@ from _parsing import (
     Rejected,
     check_errors,
     damaged,
-    line_of,
     load_seed,
     mutated,
-    names_place,
     parse,
+    parse_change,
     repo_files,
 )
 from hypothesis import given
@@ -43,14 +42,8 @@ def test_a_changed_profile_parses_or_names_the_change(tmp_path: Path, seed: Path
                                                       data: st.DataObject) -> None:
     change: Mutated = data.draw(mutated(load_seed(seed)))
     path = tmp_path / seed.name
-    text = change.text()
-    path.write_text(text, encoding="utf-8")
-    got = parse(_load_and_resolve, path)
-    if isinstance(got, Rejected):
-        check_errors(got, [path])
-        assert names_place(got, change.loc, line_of(text, change.loc, tmp_path)), \
-            (change.kind, change.loc, [str(e) for e in got])
-    else:
+    got = parse_change(_load_and_resolve, change, path, tmp_path)
+    if got is not None:
         assert got.country and got.timezone
 
 

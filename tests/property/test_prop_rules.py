@@ -11,11 +11,10 @@ from _parsing import (
     Rejected,
     check_errors,
     damaged,
-    line_of,
     load_seed,
     mutated,
-    names_place,
     parse,
+    parse_change,
 )
 from hypothesis import given
 from hypothesis import strategies as st
@@ -63,14 +62,8 @@ def test_a_changed_rules_file_parses_or_names_the_change(tmp_path: Path,
     seed = data.draw(st.sampled_from([RULES, _rules_seed(tmp_path)]))
     change: Mutated = data.draw(mutated(load_seed(seed)))
     path = tmp_path / "rules.yaml"
-    text = change.text()
-    path.write_text(text, encoding="utf-8")
-    got = parse(load_ruleset, path)
-    if isinstance(got, Rejected):
-        check_errors(got, [path])
-        assert names_place(got, change.loc, line_of(text, change.loc, tmp_path)), \
-            (change.kind, change.loc, [str(e) for e in got])
-    else:
+    got = parse_change(load_ruleset, change, path, tmp_path)
+    if got is not None:
         assert isinstance(got, RuleSet) and got.version
 
 
@@ -113,12 +106,6 @@ def test_a_changed_catalog_parses_or_names_the_change(tmp_path: Path,
                                                       data: st.DataObject) -> None:
     change: Mutated = data.draw(mutated(load_seed(CATALOG)))
     path = tmp_path / "catalog.yaml"
-    text = change.text()
-    path.write_text(text, encoding="utf-8")
-    got = parse(load_catalog, path)
-    if isinstance(got, Rejected):
-        check_errors(got, [path])
-        assert names_place(got, change.loc, line_of(text, change.loc, tmp_path)), \
-            (change.kind, change.loc, [str(e) for e in got])
-    else:
+    got = parse_change(load_catalog, change, path, tmp_path)
+    if got is not None:
         assert isinstance(got, Catalog) and len({a.id for a in got.apps}) == len(got.apps)

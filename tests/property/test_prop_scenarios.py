@@ -17,6 +17,7 @@ from _parsing import (
     mutated,
     names_place,
     parse,
+    parse_change,
     repo_files,
 )
 from hypothesis import given
@@ -74,13 +75,7 @@ def test_a_changed_flow_parses_or_names_the_change(tmp_path: Path, seed: Path,
     change: Mutated = data.draw(mutated(load_seed(seed)))
     path = tmp_path / "flows" / seed.name
     path.parent.mkdir(exist_ok=True)
-    text = change.text()
-    path.write_text(text, encoding="utf-8")
-    got = parse(load_flow, path)
-    if isinstance(got, Rejected):
-        check_errors(got, [path])
-        assert names_place(got, change.loc, line_of(text, change.loc, tmp_path)), \
-            (change.kind, change.loc, [str(e) for e in got])
+    parse_change(load_flow, change, path, tmp_path)
 
 
 @given(data=st.data())

@@ -11,10 +11,8 @@ import pytest
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "export"))
 from _cli import harness  # noqa: E402  (tests/integration, put on the path by tests/conftest)
-from _export_data import fill  # noqa: E402
+from _export_data import filled_sqlite  # noqa: E402
 from _sitedemo import DEMO_APPS, DEMO_COUNTRIES, DemoSite  # noqa: E402
-
-from harness.storage.store import Store  # noqa: E402
 
 #: The hand-written data package the data page links to (what `harness publish` writes).
 DATA_FIXTURE = HERE / "data"
@@ -23,13 +21,7 @@ DATA_FIXTURE = HERE / "data"
 @pytest.fixture(scope="session")
 def export_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The filled database of tests/export/_export_data.py (tests only read it)."""
-    path = tmp_path_factory.mktemp("site-results") / "results.db"
-    store = Store.open(str(path))
-    try:
-        fill(store)
-    finally:
-        store.close()
-    return path
+    return filled_sqlite(tmp_path_factory.mktemp("site-results") / "results.db")
 
 
 @pytest.fixture(scope="session")

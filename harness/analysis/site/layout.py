@@ -11,14 +11,13 @@ files in ``assets/`` beside the pages.
 
 from __future__ import annotations
 
-import html
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import pandas as pd
+
+from harness.analysis.cells import esc, missing, pct, when
 
 #: The web font's family name in the style sheet (a subset of Noto Sans CJK SC, written
 #: to ``assets/`` by ``harness.analysis.site.assets``).
@@ -103,36 +102,13 @@ class Shell:
     font_format: str
 
 
-def missing(value: object) -> bool:
-    """True for None, NA, NaT and NaN."""
-    return (value is None or value is pd.NA or value is pd.NaT
-            or (isinstance(value, float) and math.isnan(value)))
-
 
 def records(df: pd.DataFrame) -> Iterator[Any]:
     """The rows of ``df`` as named tuples (attributes are the columns)."""
     yield from df.itertuples(index=False)
 
 
-def esc(value: object) -> str:
-    """HTML-escaped text of a value; a missing value is empty."""
-    return "" if missing(value) else html.escape(str(value))
 
-
-def pct(value: object, digits: int = 0) -> str:
-    """A share as a percentage (``61%``), a dash when there is none."""
-    if missing(value) or not isinstance(value, int | float):
-        return "–"
-    return f"{float(value):.{digits}%}"
-
-
-def when(value: object) -> str:
-    """A timestamp as ``2024-03-01 18:30 UTC``."""
-    if missing(value):
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M UTC")
-    return esc(value)
 
 
 def sample_text(k: int, n: int, low: object, high: object) -> str:

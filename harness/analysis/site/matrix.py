@@ -22,6 +22,7 @@ from harness.analysis.definitions import (
     DOMESTIC_COUNTRIES,
     NO_RESULT,
     REGION_LABELS,
+    REGION_SHORT,
     outcome_labels,
 )
 from harness.analysis.site.labels import (
@@ -125,17 +126,6 @@ def _cell(row: Any, app: AppInfo, country: str, root: str) -> str:
             f"{esc(app.id)}.html#c-{esc(row.country)}'><b>{esc(outcome_code(row.outcome))}"
             f"</b><i>{esc(_mark(row))}</i></a></td>")
 
-
-#: Region names over a band of three or more columns, and over one or two.
-REGION_SHORT: dict[str, tuple[str, str]] = {
-    "asia_pacific": ("Asia-Pacific", "APAC"),
-    "europe": ("Europe (extended)", "Europe"),
-    "mena": ("Middle East & N. Africa", "MENA"),
-    "north_america": ("North America", "N. Am."),
-    "latin_america": ("Latin America", "Lat. Am."),
-    "sub_saharan_africa": ("Sub-Saharan Africa", "SSA"),
-    "central_asia": ("Central Asia", "C. Asia"),
-}
 
 #: A band of countries of one region in one matrix table: (region, its countries, part
 #: label such as " 1/2" when the region is split over tables).
@@ -257,7 +247,6 @@ def funnel_rows(matrix: pd.DataFrame) -> list[dict[str, object]]:
 __all__ = [
     "MATRIX_CSS",
     "MAX_COLUMNS",
-    "REGION_SHORT",
     "app_cell",
     "chip",
     "funnel_rows",
