@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from datetime import datetime
 
 import pandas as pd
@@ -20,6 +21,14 @@ def missing(value: object) -> bool:
 def esc(value: object) -> str:
     """HTML-escaped text of a value; a missing value is empty."""
     return "" if missing(value) else html.escape(str(value))
+
+
+_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def esc_code(value: object) -> str:
+    """``esc`` of a Markdown-ish text, its `backtick` spans shown as ``<code>``."""
+    return _CODE.sub(lambda m: f"<code>{m.group(1)}</code>", esc(value))
 
 
 def pct(value: object, digits: int = 0) -> str:
@@ -38,4 +47,4 @@ def when(value: object) -> str:
     return esc(value)
 
 
-__all__ = ["esc", "missing", "pct", "when"]
+__all__ = ["esc", "esc_code", "missing", "pct", "when"]

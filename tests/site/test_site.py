@@ -18,6 +18,7 @@ from harness.analysis import Analysis, Confirmation, Filters
 from harness.analysis.definitions import outcome_labels
 from harness.analysis.schemas import SCHEMAS
 from harness.analysis.site import COLUMN_LABELS, read_data_folder, write_site
+from harness.analysis.site.datapage import data_body
 from harness.analysis.site.history import change_events, last_confirmed, streaks
 from harness.analysis.site.labels import OUTCOME_CODES, outcome_label
 from harness.analysis.site.matrix import MAX_COLUMNS, pack, text_on
@@ -285,3 +286,15 @@ def test_report_command_bad_data_option(export_db: Path, tmp_path: Path,
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and message in err and "Traceback" not in err
+
+
+def test_the_data_page_shows_code_spans_and_sizes_a_package_left_out(
+        tmp_path: Path) -> None:
+    doc = json.loads((DATA / "datapackage.json").read_text(encoding="utf-8"))
+    del doc["resources"][1]["bytes"]
+    doc["resources"][1]["description"] = "One row per `(app, country)`; see <b>`status`</b>."
+    folder = read_data_folder(_package(tmp_path, doc))
+    assert folder.resources[1].bytes == (DATA / "tables" / "barrier_matrix.csv").stat().st_size
+    page = data_body(folder, tmp_path / "site")
+    assert "<code>(app, country)</code>" in page and "`" not in page
+    assert "&lt;b&gt;<code>status</code>&lt;/b&gt;" in page  # still escaped

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.analysis.cells import esc_code
 from harness.analysis.site.layout import esc, table
 from harness.support.errors import ConfigError, display_path
 
@@ -63,6 +64,8 @@ def _resource(path: Path, i: int, raw: Any) -> Resource:
         raise _fail(path, f"resources[{i}].path",
                     f"{rel!r} is not a path inside the data folder")
     size = raw.get("bytes")
+    if not isinstance(size, int) and (path.parent / rel).is_file():
+        size = (path.parent / rel).stat().st_size  # a package may leave `bytes` out
     return Resource(str(raw.get("title") or raw.get("name") or rel), rel,
                     str(raw.get("format") or Path(rel).suffix.lstrip(".")),
                     size if isinstance(size, int) else None,
@@ -131,7 +134,7 @@ def data_body(folder: DataFolder | None, site_dir: Path) -> str:
         return head + _without_data()
     rows = [[f"<a href='{esc(_href(folder, r.path, site_dir))}'>{esc(r.title)}</a>",
              f"<code>{esc(r.path)}</code>", esc(r.format), _size(r.bytes),
-             esc(r.description)] for r in folder.resources]
+             esc_code(r.description)] for r in folder.resources]
     out = [head, f"<p class='sub'>{esc(folder.title)}"
            + (f", version {esc(folder.version)}" if folder.version else "") + "</p>",
            f"<p class='note'>The files are in <code>{esc(display_path(folder.root))}</code>; "
