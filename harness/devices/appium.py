@@ -101,6 +101,15 @@ def _message(exc: BaseException) -> str:
     return scrub(str(msg).splitlines()[0] if str(msg) else type(exc).__name__)
 
 
+def _stream_hint(exc: Exception) -> str:
+    """The fix when a session failed on the MJPEG stream its screenshots were to come from."""
+    if "mjpeg" not in str(exc).lower():
+        return ""
+    return (". Screenshots from the MJPEG stream (the profile's `mjpeg_port`) need the "
+            "mjpeg-consumer npm package on the Appium host (npm i -g mjpeg-consumer) and "
+            "that host port free; or remove `mjpeg_port` to let the device take them")
+
+
 def _is_connection_error(exc: BaseException) -> bool:
     return isinstance(exc, urllib3.exceptions.HTTPError | OSError | ConnectionError)
 
@@ -138,13 +147,13 @@ class AppiumDevice:
             except SessionNotCreatedException as exc:
                 raise DeviceUnavailable(
                     f"the Appium endpoint at {shown} refused to open a session: "
-                    f"{_message(exc)}") from None
+                    f"{_message(exc)}{_stream_hint(exc)}") from None
             except WebDriverException as exc:
                 if _is_connection_error(exc) or "Connection refused" in str(exc):
                     raise _Transient(exc) from None
                 raise DeviceUnavailable(
                     f"the Appium endpoint at {shown} failed to open a session: "
-                    f"{_message(exc)}") from None
+                    f"{_message(exc)}{_stream_hint(exc)}") from None
             except (urllib3.exceptions.HTTPError, OSError) as exc:
                 raise _Transient(exc) from None
 

@@ -79,6 +79,9 @@ def build_capabilities(
         caps["appium:app"] = dev.app_path
     if system_port is not None:
         caps["appium:systemPort"] = system_port
+    mjpeg_port = slot.mjpeg_port if slot is not None and slot.mjpeg_port else dev.mjpeg_port
+    if mjpeg_port is not None and not farm:
+        caps.update(stream_screenshot_capabilities(mjpeg_port))
     if backend is Backend.SIM:
         caps.update(_sim_capabilities(profile, phone, proxy_url, ip_echo_url))
     caps.update(dev.capabilities)
@@ -86,7 +89,27 @@ def build_capabilities(
         caps.update(slot.capabilities)
     if extra:
         caps.update(extra)
+    settings = caps.get("appium:settings")
+    if mjpeg_port is not None and not farm and isinstance(settings, Mapping):
+        caps["appium:settings"] = {**STREAM_SETTINGS, **settings}  # a profile's win
     return caps
+
+
+#: The device-side MJPEG broadcaster's settings for evidence screenshots: full size (the
+#: page source's bounds map 1:1, small CJK text stays legible) and a JPEG quality at
+#: which text has no visible artefacts; the driver's defaults are 50 and 50.
+STREAM_SETTINGS = {"mjpegScalingFactor": 100, "mjpegServerScreenshotQuality": 80}
+
+
+def stream_screenshot_capabilities(port: int) -> dict[str, Any]:
+    """Screenshots from UiAutomator2's MJPEG stream: the driver forwards the device's
+    broadcaster to host ``port`` and answers a screenshot with the stream's latest frame,
+    on the Appium host, instead of asking the device to take and encode one."""
+    return {
+        "appium:mjpegServerPort": port,
+        "appium:mjpegScreenshotUrl": f"http://127.0.0.1:{port}",
+        "appium:settings": dict(STREAM_SETTINGS),
+    }
 
 
 def _base_capabilities(profile: Profile) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.devices.capabilities import stream_screenshot_capabilities
 from harness.devices.grid import GridSlot, GridStatus, grid_request, matching_slots
 from harness.runs.inventory import DeviceSpec, HubSpec, Inventory, NodeTiming
 from harness.spec.profile import Profile
@@ -106,6 +107,8 @@ def stereotype(device: DeviceSpec, profile: Profile) -> dict[str, Any]:
     elif device.emulator:
         caps["appium:avd"] = device.emulator
     caps["appium:systemPort"] = device.system_port
+    if device.mjpeg_port is not None:
+        caps.update(stream_screenshot_capabilities(device.mjpeg_port))
     return caps
 
 

@@ -53,6 +53,8 @@ FIELD_EXAMPLES = {
                "    system_port: 8200\n    profiles: [DE]",
     "appium": "appium: http://127.0.0.1:4723",
     "system_port": "system_port: 8200         # UiAutomator2's port, one per device of a host",
+    "mjpeg_port": "mjpeg_port: 7810          # screenshots from the device's MJPEG stream, "
+                  "one port per device of a host",
     "profiles": "profiles: [DE, DE-2]      # ids of files in device_profiles/",
     "nodes": "nodes:\n  heartbeat_period: 10\n  session_timeout: 600",
 }
@@ -61,7 +63,8 @@ NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 #: Stereotype capabilities the inventory's own fields set; ``capabilities:`` may not.
 OWN_PREFIXES = ("harness:",)
 OWN_CAPABILITIES = ("platformName", "appium:automationName", "appium:udid", "appium:avd",
-                    "appium:systemPort")
+                    "appium:systemPort", "appium:mjpegServerPort",
+                    "appium:mjpegScreenshotUrl")
 Loc = tuple[str | int, ...]
 
 
@@ -95,6 +98,7 @@ class DeviceIn(_Strict):
     name: str | None = None
     appium: str = Field(min_length=1)
     system_port: int = Field(ge=1024, le=65535)
+    mjpeg_port: int | None = Field(default=None, ge=1024, le=65535)
     node_port: int | None = Field(default=None, ge=1, le=65535)
     profiles: list[str] = Field(min_length=1)
     platform: str | None = None
@@ -169,6 +173,8 @@ class DeviceSpec:
     emulator: str | None = None
     udid: str | None = None
     capabilities: Mapping[str, Any] = field(default_factory=dict)
+    #: The host port its MJPEG stream is forwarded to (screenshots from the stream).
+    mjpeg_port: int | None = None
 
     @property
     def label(self) -> str:
@@ -327,7 +333,8 @@ def _check_device(doc: LoadedYaml, loc: Loc, dev: DeviceIn, known: Mapping[str, 
             errors.append(doc.error((*loc, "capabilities", key), f"{key} is written by "
                                     "`harness farm nodes` itself",
                                     "Use the device's `udid`, `emulator`, `system_port`, "
-                                    "`platform`, `automation` or `profiles` instead"))
+                                    "`mjpeg_port`, `platform`, `automation` or "
+                                    "`profiles` instead"))
     errors.extend(_check_profiles(doc, (*loc, "profiles"), dev.profiles, known))
     return errors
 
@@ -379,6 +386,7 @@ def _build_device(host: HostIn, d: int, dev: DeviceIn) -> DeviceSpec:
         emulator=dev.emulator,
         udid=dev.udid,
         capabilities=dict(dev.capabilities),
+        mjpeg_port=dev.mjpeg_port,
     )
 
 
@@ -402,7 +410,8 @@ def _check_unique(doc: LoadedYaml, h: int, host: str,
         keys: list[tuple[str, str, str, Any]] = [
             ("udid", "udid", "udid", dev.udid),
             ("emulator", "emulator", "AVD", dev.emulator),
-            ("system_port", "system_port", "systemPort", dev.system_port),
+            ("port", "system_port", "systemPort", dev.system_port),
+            ("port", "mjpeg_port", "MJPEG port", dev.mjpeg_port),
             ("port", "appium", "Appium port", appium_port(dev.appium_url)),
             ("port", "node_port", "node port", dev.node_port),
             ("name", "name", "name", dev.name),
@@ -426,7 +435,10 @@ _UNIQUE_FIX = {
     "udid": "Each device has its own adb serial; list a device once",
     "AVD": "Each emulator is one AVD; create one AVD per emulator (avdmanager create avd)",
     "name": "Give each device of a host its own `name:`",
-    "systemPort": "Give each device its own UiAutomator2 systemPort (8200, 8201, ...)",
+    "systemPort": "Give each device its own UiAutomator2 systemPort (8200, 8201, ...), "
+                  "not a port another server of the host uses",
+    "MJPEG port": "Give each device its own `mjpeg_port:` (7810, 7811, ...), not a port "
+                  "another server of the host uses",
     "Appium port": "Run one Appium server per device, each on its own --port",
     "node port": "Give each device its own `node_port:` (or leave it out: the host's "
                  "`node_port` + the device's position)",

@@ -82,6 +82,17 @@ PACE_SOURCES: tuple[PaceFigure, ...] = (
     PaceFigure("screenshot", 0.557,
                f"{_AUTODROID}: `GET /screenshot 200 557 ms` (Appium 3.1.1, driver 6.7.1, "
                "1080x1920 real device); 775 ms for a later one in the same log"),
+    PaceFigure("screenshot:stream", 0.015,
+               "a screenshot from the MJPEG stream (`appium:mjpegScreenshotUrl`, "
+               "appium-uiautomator2-driver docs/mjpeg.md): the driver converts the "
+               "stream's latest JPEG frame to PNG on the Appium host, without a device "
+               "round trip. No published timing found; measured on the 2-core development "
+               "machine with the sharp library Appium uses (@appium/support mjpeg.js "
+               "`lastChunkPNG`): 12.6 ms median for a 1080x1920 frame at quality 90, "
+               "10.8 ms at 50; plus a request to the Appium host, assumed 2 ms. The "
+               "device's cost of encoding frames continuously (mjpegServerFramerate, "
+               "10 a second by default) is not priced",
+               measured=False),
     PaceFigure("execute:mobile: getDeviceInfo", 0.015,
                "no published figure found. The driver proxies it to the on-device server's "
                "`/appium/device/info` (lib/commands/misc.ts): assumed one server round trip "

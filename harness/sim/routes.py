@@ -79,6 +79,15 @@ class Api:
     def session(self, request: Request) -> SimSession:
         return self.sessions.get(request.params["sid"])
 
+    def streams_screenshots(self, request: Request) -> bool:
+        """Whether the request's session reads screenshots from an MJPEG stream
+        (``appium:mjpegScreenshotUrl``): a real driver then answers from the stream's
+        latest frame on the Appium host, without a device round trip."""
+        if "sid" not in request.params:
+            return False
+        url = self.session(request).capabilities.get("appium:mjpegScreenshotUrl")
+        return isinstance(url, str) and bool(url)
+
     def source_bytes(self, request: Request) -> int:
         """The size of the page source response for the request's session now (what a
         real driver dumps for a page source or an XPath find); 0 without a session."""

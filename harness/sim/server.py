@@ -127,6 +127,8 @@ class _Handler(BaseHTTPRequestHandler):
             body = self._body(raw)
             command = classify(found.kind, method, body)
             request = Request(found.params, body)
+            if command.kind == "screenshot" and self.server.api.streams_screenshots(request):
+                command = Command("screenshot", "stream")
             if meter.by_size(command):  # the price depends on the screen: read it first
                 payload = {"value": found.handler(self.server.api, request)}
                 meter.wait(command, response_size(payload) if command.kind == "source"

@@ -57,6 +57,9 @@ class DeviceSlot:
     emulator: str | None = None
     udid: str | None = None
     system_port: int | None = None
+    #: The host port UiAutomator2's MJPEG stream is forwarded to; screenshots are read
+    #: from the stream when it is set (``harness.devices.capabilities``).
+    mjpeg_port: int | None = None
     capabilities: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -113,6 +116,7 @@ class DeviceTarget:
     app_path: str | None = None
     capabilities: Mapping[str, Any] = field(default_factory=dict)
     system_port: int | None = None
+    mjpeg_port: int | None = None
     pool: tuple[DeviceSlot, ...] = ()
     reset: str = "none"
 
@@ -123,7 +127,7 @@ class DeviceTarget:
             return list(self.pool)
         if self.emulator or self.udid:
             return [DeviceSlot(emulator=self.emulator, udid=self.udid,
-                               system_port=self.system_port)]
+                               system_port=self.system_port, mjpeg_port=self.mjpeg_port)]
         return []
 
 

@@ -118,6 +118,7 @@ class SlotIn(_Strict):
     emulator: str | None = None
     udid: str | None = None
     system_port: int | None = Field(default=None, ge=1024, le=65535)
+    mjpeg_port: int | None = Field(default=None, ge=1024, le=65535)
     capabilities: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -131,11 +132,23 @@ class DeviceIn(_Strict):
     emulator: str | None = None
     udid: str | None = None
     system_port: int | None = Field(default=None, ge=1024, le=65535)
+    mjpeg_port: int | None = Field(default=None, ge=1024, le=65535)
     pool: list[SlotIn] = Field(default_factory=list)
     platform_version: str | None = None
     app_path: str | None = None
     reset: Literal["none", "full"] = "none"
     capabilities: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _stream_ports(self) -> DeviceIn:
+        if self.mjpeg_port is not None and len(self.pool) > 1:
+            raise ValueError("`mjpeg_port` is one host port, and a pool has several devices; "
+                             "give each pool entry its own `mjpeg_port:` instead")
+        ports = [p for p in (self.system_port, self.mjpeg_port) if p is not None]
+        if len(ports) == 2 and ports[0] == ports[1]:
+            raise ValueError("`mjpeg_port` and `system_port` are two host ports; give them "
+                             "different numbers (e.g. system_port: 8200, mjpeg_port: 7810)")
+        return self
 
 
 class ProfileIn(_Strict):
@@ -313,8 +326,9 @@ def _build_device(device: DeviceIn) -> DeviceTarget:
         app_path=device.app_path,
         capabilities=dict(device.capabilities),
         system_port=device.system_port,
+        mjpeg_port=device.mjpeg_port,
         pool=tuple(DeviceSlot(emulator=s.emulator, udid=s.udid, system_port=s.system_port,
-                              capabilities=dict(s.capabilities))
+                              mjpeg_port=s.mjpeg_port, capabilities=dict(s.capabilities))
                    for s in device.pool),
         reset=device.reset,
     )

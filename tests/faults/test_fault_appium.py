@@ -10,6 +10,7 @@ result, and the next attempt, once the fault is gone, measures normally.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -162,3 +163,33 @@ def test_any_other_bad_answer_to_a_read_is_an_instrument_failure(
     hit, got = around_fault(faulty, tmp_path, Fault("status", code=200, body=body), after=1)
     check_failure(hit, got, Failure.SESSION_ERROR)
     assert not hit.crashed
+
+
+#: What UiAutomator2 answers when it cannot read the MJPEG stream a session's screenshots
+#: were to come from (its driver.ts starts the stream client while opening the session).
+MJPEG_REFUSAL = json.dumps({"value": {
+    "error": "session not created",
+    "message": "A new session could not be created. Details: Cannot connect to the MJPEG "
+               "stream at http://127.0.0.1:7810. Original error: mjpeg-consumer module is "
+               "required to use MJPEG-over-HTTP features. Please install it first (npm i -g "
+               "mjpeg-consumer) and restart Appium.",
+    "stacktrace": ""}})
+
+
+def test_a_session_refused_for_its_mjpeg_stream_says_how_to_fix_it(
+        faulty: FaultProxy, tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    store = Store.open(str(db))
+    try:
+        run_id = store.start_run("appium", "test")
+        faulty.rule = lambda method, path: (
+            Fault("status", code=500, body=MJPEG_REFUSAL)
+            if method == "POST" and path.rstrip("/").endswith("/session") else None)
+        hit = attempt(store, run_id, faulty.url, tmp_path)
+    finally:
+        store.close()
+    assert hit.verdict.status is Status.FAILURE
+    assert hit.verdict.failure is Failure.DEVICE_UNAVAILABLE, hit.verdict
+    (status, _stage, barrier, code, detail), = rows(db)
+    assert (status, barrier, code) == ("failure", None, "device_unavailable")
+    assert "npm i -g mjpeg-consumer" in detail and "remove `mjpeg_port`" in detail

@@ -360,3 +360,35 @@ def test_the_documented_example_against_the_real_profiles(tmp_path: Path) -> Non
     files = {str(f.path): f.text for f in farm_files(inv, profiles)}
     assert files["hub.toml"].split("\n", 1)[1] in doc
     assert files["farm-a/harness_DE.toml"].split("\n", 1)[1] in doc
+
+
+def test_a_device_may_stream_its_screenshots_from_its_own_port(
+        tmp_path: Path, profiles: list[Profile]) -> None:
+    inv = inventory(tmp_path, """\
+        hub: {host: 127.0.0.1}
+        hosts:
+          - name: farm-a
+            devices:
+              - {udid: a, appium: "http://127.0.0.1:4723", system_port: 8200,
+                 mjpeg_port: 7810, profiles: [DE]}
+              - {udid: b, appium: "http://127.0.0.1:4724", system_port: 8201, profiles: [FR]}
+        """, profiles)
+    by_id = {p.id: p for p in profiles}
+    streamed = stereotype(inv.devices[0], by_id["DE"])
+    assert streamed["appium:mjpegServerPort"] == 7810
+    assert streamed["appium:mjpegScreenshotUrl"] == "http://127.0.0.1:7810"
+    assert "appium:mjpegScreenshotUrl" not in stereotype(inv.devices[1], by_id["FR"])
+    errors = problems(tmp_path, """\
+        hub: {host: 127.0.0.1}
+        hosts:
+          - name: farm-a
+            devices:
+              - {udid: a, appium: "http://127.0.0.1:4723", system_port: 8200, profiles: [DE]}
+              - {udid: b, appium: "http://127.0.0.1:4724", system_port: 8201,
+                 mjpeg_port: 8200, profiles: [FR]}
+              - {udid: c, appium: "http://127.0.0.1:4725", system_port: 8202, profiles: [FR],
+                 capabilities: {"appium:mjpegScreenshotUrl": "http://127.0.0.1:1"}}
+        """, profiles)
+    text = {e.field: str(e) for e in errors}
+    assert "MJPEG port 8200 is also used by devices[0]" in text["hosts[0].devices[1].mjpeg_port"]
+    assert "`mjpeg_port`" in text['hosts[0].devices[2].capabilities.appium:mjpegScreenshotUrl']

@@ -86,6 +86,26 @@ def test_session_from_profile_capabilities(appium_server: AppiumServer, tmp_path
     assert not alive(appium_server, dev.session_id)
 
 
+def test_a_real_appium_server_takes_the_stream_screenshot_capabilities(
+        appium_server: AppiumServer, tmp_path: Path) -> None:
+    """The MJPEG stream's capabilities in the shape Appium 3 reads: its settings reach the
+    session's settings (the fake driver has no stream, so it still shoots itself)."""
+    path = profile_for(tmp_path, "signup.xml")
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "  capabilities:", "  mjpeg_port: 7810\n  capabilities:"), encoding="utf-8")
+    profile = load_profile(path)
+    caps = build_capabilities(profile, profile.resolve_phone(Backend.APPIUM), Backend.APPIUM)
+    dev = AppiumDevice.open(appium_server.url, caps)
+    try:
+        settings = httpx.get(f"{appium_server.url}/session/{dev.session_id}/appium/settings",
+                             timeout=5).json()["value"]
+        assert settings["mjpegScalingFactor"] == 100
+        assert settings["mjpegServerScreenshotQuality"] == 80
+        assert dev.screenshot().startswith(b"\x89PNG")
+    finally:
+        dev.close()
+
+
 def test_find_click_type_source_screenshot(appium_server: AppiumServer, tmp_path: Path) -> None:
     dev = AppiumDevice.open(appium_server.url, caps_for(tmp_path))
     try:

@@ -196,7 +196,8 @@ def test_pace_keys_fall_back_to_the_kind_then_to_other() -> None:
 
 def test_the_uiautomator2_pace_covers_every_kind_with_a_source() -> None:
     wanted = {"session:new", "session:delete", "source", "find", "find:xpath", "click",
-              "value", "clear", "actions", "screenshot", "execute:mobile: getDeviceInfo",
+              "value", "clear", "actions", "screenshot", "screenshot:stream",
+              "execute:mobile: getDeviceInfo",
               "execute:mobile: shell", "execute:mobile: listSms",
               "execute:mobile: activateApp", "execute:mobile: terminateApp",
               "execute:mobile: clearApp", "execute", "other"}
@@ -231,3 +232,28 @@ def test_the_standalone_module_takes_a_pace() -> None:
     finally:
         process.terminate()
         process.communicate(timeout=10)
+
+
+def test_a_screenshot_from_the_mjpeg_stream_is_priced_as_the_host_answers_it() -> None:
+    """A session that reads screenshots from the stream (``appium:mjpegScreenshotUrl``)
+    pays the host's conversion, not the device's capture; the image is still the screen."""
+    sleeps = Sleeps()
+    pace = PACE_UIAUTOMATOR2
+    assert pace["screenshot:stream"] < pace["screenshot"] / 10
+    with SimServer(pace=pace, sleep=sleeps) as sim:
+        plain = webdriver.Remote(sim.url, options=options(DE))
+        streamed_options = options(DE)
+        streamed_options.set_capability("appium:mjpegServerPort", 7810)
+        streamed_options.set_capability("appium:mjpegScreenshotUrl", "http://127.0.0.1:7810")
+        streamed = webdriver.Remote(sim.url, options=streamed_options)
+        try:
+            sleeps.take()
+            sim.reset_commands()
+            device_png = plain.get_screenshot_as_png()
+            stream_png = streamed.get_screenshot_as_png()
+            assert sleeps.take() == [pace["screenshot"], pace["screenshot:stream"]]
+            assert sim.commands == Counter({"screenshot": 2})  # counted as one kind
+            assert device_png.startswith(b"\x89PNG") and stream_png.startswith(b"\x89PNG")
+        finally:
+            plain.quit()
+            streamed.quit()

@@ -17,7 +17,7 @@ from harness.devices.capabilities import (
 )
 from harness.spec.profile import PhoneNumber, Profile
 from harness.spec.profiles import load_profile
-from harness.support.errors import ConfigError
+from harness.support.errors import ConfigError, ConfigErrors
 from harness.vocabulary.outcomes import Backend
 
 TW_NUMBER = "+886912345678"
@@ -113,14 +113,19 @@ def test_locale_parts(tmp_path: Path, locale: str, language: str,
     assert locale_parts(p) == expected
 
 
-def test_phone_profile_capabilities(tmp_path: Path) -> None:
-    p = profile(tmp_path, """\
+#: A DE profile up to its `device:` section.
+DE_PROFILE = """\
 country: DE
 locale: de_DE
 language: de
 timezone: Europe/Berlin
 phone: ${PH}
 device:
+"""
+
+
+def test_phone_profile_capabilities(tmp_path: Path) -> None:
+    p = profile(tmp_path, DE_PROFILE + """\
   udid: R58M123ABC
   platform_version: "14"
   app_path: /apps/app.apk
@@ -228,3 +233,46 @@ def test_masked_capabilities_without_phone_still_hide_the_number(tmp_path: Path)
     p = emulator_tw(tmp_path)
     caps = build_capabilities(p, phone_of(p, TW_NUMBER), Backend.SIM)
     assert TW_NUMBER not in json.dumps(masked_capabilities(caps))
+
+
+
+def test_an_mjpeg_port_reads_screenshots_from_the_stream(tmp_path: Path) -> None:
+    p = profile(tmp_path, DE_PROFILE + "  udid: R58M123ABC\n  mjpeg_port: 7811\n")
+    caps = build_capabilities(p, phone_of(p, DE_NUMBER), Backend.APPIUM)
+    assert caps["appium:mjpegServerPort"] == 7811
+    assert caps["appium:mjpegScreenshotUrl"] == "http://127.0.0.1:7811"
+    assert caps["appium:settings"] == {"mjpegScalingFactor": 100,
+                                       "mjpegServerScreenshotQuality": 80}
+    tuned = profile(tmp_path, DE_PROFILE + "  udid: R58M123ABC\n  mjpeg_port: 7811\n"
+                    "  capabilities: {appium:settings: {mjpegServerFramerate: 5, "
+                    "mjpegServerScreenshotQuality: 90}}\n", "tuned.yaml")
+    assert build_capabilities(tuned, phone_of(tuned, DE_NUMBER), Backend.APPIUM)[
+        "appium:settings"] == {"mjpegScalingFactor": 100, "mjpegServerScreenshotQuality": 90,
+                               "mjpegServerFramerate": 5}
+    plain = profile(tmp_path, DE_PROFILE + "  udid: R58M123ABC\n", "plain.yaml")
+    plain_caps = build_capabilities(plain, phone_of(plain, DE_NUMBER), Backend.APPIUM)
+    assert not any("mjpeg" in key or "settings" in key for key in plain_caps)
+
+
+def test_each_pool_entry_streams_to_its_own_port(tmp_path: Path) -> None:
+    p = profile(tmp_path, DE_PROFILE + "  pool:\n"
+                "    - {emulator: harness_DE_1, mjpeg_port: 7810}\n"
+                "    - {emulator: harness_DE_2, mjpeg_port: 7811}\n")
+    slots = p.device.slots()
+    urls = [build_capabilities(p, phone_of(p, DE_NUMBER), Backend.APPIUM, slot=slot)
+            ["appium:mjpegScreenshotUrl"] for slot in slots]
+    assert urls == ["http://127.0.0.1:7810", "http://127.0.0.1:7811"]
+
+
+@pytest.mark.parametrize("device, words", [
+    ("  pool:\n    - {emulator: a}\n    - {emulator: b}\n  mjpeg_port: 7810\n",
+     "each pool entry its own `mjpeg_port:`"),
+    ("  emulator: a\n  system_port: 8200\n  mjpeg_port: 8200\n", "different numbers"),
+    ("  emulator: a\n  mjpeg_port: 80\n", "mjpeg_port"),
+])
+def test_a_stream_port_that_cannot_work_is_refused(tmp_path: Path, device: str,
+                                                   words: str) -> None:
+    with pytest.raises(ConfigErrors) as err:
+        profile(tmp_path, DE_PROFILE + device)
+    text = str(err.value)
+    assert "p.yaml" in text and words in text
