@@ -24,11 +24,21 @@ def esc(value: object) -> str:
 
 
 _CODE = re.compile(r"`([^`\n]+)`")
+_STRONG = re.compile(r"\*\*(\S(?:[^*\n]*\S)?)\*\*")
+_EM = re.compile(r"(?<![\w*])\*(\S(?:[^*\n]*\S)?)\*(?![\w*])")
 
 
-def esc_code(value: object) -> str:
-    """``esc`` of a Markdown-ish text, its `backtick` spans shown as ``<code>``."""
-    return _CODE.sub(lambda m: f"<code>{m.group(1)}</code>", esc(value))
+def _emphasis(text: str) -> str:
+    text = _STRONG.sub(r"<strong>\1</strong>", text)
+    return _EM.sub(r"<em>\1</em>", text)
+
+
+def esc_inline(value: object) -> str:
+    """``esc`` of a text written with inline Markdown: `code` spans as ``<code>``,
+    **strong** and *emphasis* outside them; everything else stays escaped text."""
+    parts = _CODE.split(esc(value))  # even: prose, odd: the inside of a code span
+    return "".join(f"<code>{part}</code>" if i % 2 else _emphasis(part)
+                   for i, part in enumerate(parts))
 
 
 def pct(value: object, digits: int = 0) -> str:
@@ -47,4 +57,4 @@ def when(value: object) -> str:
     return esc(value)
 
 
-__all__ = ["esc", "esc_code", "missing", "pct", "when"]
+__all__ = ["esc", "esc_inline", "missing", "pct", "when"]

@@ -292,9 +292,13 @@ def test_the_data_page_shows_code_spans_and_sizes_a_package_left_out(
         tmp_path: Path) -> None:
     doc = json.loads((DATA / "datapackage.json").read_text(encoding="utf-8"))
     del doc["resources"][1]["bytes"]
-    doc["resources"][1]["description"] = "One row per `(app, country)`; see <b>`status`</b>."
+    doc["resources"][1]["description"] = ("One row per `(app, country)`; see <b>`status`</b>, "
+                                          "the verdict **in effect**, the *conclusive* one, "
+                                          "`measured_*` and 2 * 3 * 4.")
     folder = read_data_folder(_package(tmp_path, doc))
     assert folder.resources[1].bytes == (DATA / "tables" / "barrier_matrix.csv").stat().st_size
     page = data_body(folder, tmp_path / "site")
     assert "<code>(app, country)</code>" in page and "`" not in page
     assert "&lt;b&gt;<code>status</code>&lt;/b&gt;" in page  # still escaped
+    assert "<strong>in effect</strong>" in page and "<em>conclusive</em>" in page
+    assert "<code>measured_*</code> and 2 * 3 * 4." in page

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.analysis.cells import esc_code
+from harness.analysis.cells import esc_inline
 from harness.analysis.site.layout import esc, table
 from harness.support.errors import ConfigError, display_path
 
@@ -134,7 +134,7 @@ def data_body(folder: DataFolder | None, site_dir: Path) -> str:
         return head + _without_data()
     rows = [[f"<a href='{esc(_href(folder, r.path, site_dir))}'>{esc(r.title)}</a>",
              f"<code>{esc(r.path)}</code>", esc(r.format), _size(r.bytes),
-             esc_code(r.description)] for r in folder.resources]
+             esc_inline(r.description)] for r in folder.resources]
     out = [head, f"<p class='sub'>{esc(folder.title)}"
            + (f", version {esc(folder.version)}" if folder.version else "") + "</p>",
            f"<p class='note'>The files are in <code>{esc(display_path(folder.root))}</code>; "
