@@ -144,8 +144,7 @@ class DeviceIn(_Strict):
         if self.mjpeg_port is not None and len(self.pool) > 1:
             raise ValueError("`mjpeg_port` is one host port, and a pool has several devices; "
                              "give each pool entry its own `mjpeg_port:` instead")
-        ports = [p for p in (self.system_port, self.mjpeg_port) if p is not None]
-        if len(ports) == 2 and ports[0] == ports[1]:
+        if self.mjpeg_port is not None and self.mjpeg_port == self.system_port:
             raise ValueError("`mjpeg_port` and `system_port` are two host ports; give them "
                              "different numbers (e.g. system_port: 8200, mjpeg_port: 7810)")
         return self

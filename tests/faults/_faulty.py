@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
+from _loopback import Loopback, answer
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def on_source(fault: Fault, after: int = 0, times: int | None = None) -> Rule:
     return rule
 
 
-class Echo:
+class Echo(Loopback):
     """An IP-echo service on 127.0.0.1: a request from ``DE_SOURCE`` (the proxy's own
     outgoing address) exits in Germany, any other in no known country."""
 
@@ -152,21 +153,9 @@ class Echo:
                 de = self.client_address[0] == Echo.DE_SOURCE
                 data = {"ip": "193.99.144.80" if de else "203.0.113.9",
                         "country": "DE" if de else "ZZ", "org": "AS64500 Example"}
-                body = json.dumps(data).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                answer(self, 200, json.dumps(data).encode())
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/json"
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(Handler, "/json")
 
 
 class DyingProxy:
@@ -197,20 +186,14 @@ class DyingProxy:
                     return
                 proxy.carried += 1
                 resp = client.get(self.path)  # an absolute URL: a proxy request
-                self.send_response(resp.status_code)
-                self.send_header("Content-Type", resp.headers.get("content-type", "text/plain"))
-                self.send_header("Content-Length", str(len(resp.content)))
-                self.end_headers()
-                self.wfile.write(resp.content)
+                answer(self, resp.status_code, resp.content,
+                       resp.headers.get("content-type", "text/plain"))
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._service = Loopback(Handler)
+        self.url = self._service.url
 
     def _die(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._service.stop()
 
     def stop(self) -> None:
         if not self.dead.is_set():
@@ -218,7 +201,7 @@ class DyingProxy:
             self._die()
 
 
-class Provider:
+class Provider(Loopback):
     """An SMS provider's API on 127.0.0.1 answering what the test sets: ``answers`` are
     (status, body) pairs given in turn, the last one repeated."""
 
@@ -235,18 +218,6 @@ class Provider:
                 status, body = provider.answers[min(provider.requests,
                                                     len(provider.answers) - 1)]
                 provider.requests += 1
-                data = body.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                answer(self, status, body.encode())
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/sms"
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(Handler, "/sms")

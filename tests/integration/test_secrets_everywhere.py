@@ -31,7 +31,7 @@ import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -41,6 +41,7 @@ import phonenumbers
 import pyarrow.parquet as pq
 import pytest
 from _cli import free_port, harness, run_pytest
+from _loopback import Loopback, answer
 from databases import require_server
 from sqlalchemy import MetaData, create_engine, select, text
 from sqlalchemy.engine import make_url
@@ -67,7 +68,7 @@ EGRESS_IP = "193.99.144.80"
 # --------------------------------------------------------------------------- servers
 
 
-class Echo:
+class Echo(Loopback):
     """An IP-echo service: every request, through the proxy or not, comes from Berlin."""
 
     def __init__(self) -> None:
@@ -76,21 +77,10 @@ class Echo:
                 return None
 
             def do_GET(self) -> None:
-                body = json.dumps({"ip": EGRESS_IP, "country": "DE",
-                                   "org": "AS3320 Deutsche Telekom AG"}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                answer(self, 200, json.dumps({"ip": EGRESS_IP, "country": "DE",
+                                              "org": "AS3320 Deutsche Telekom AG"}).encode())
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/json"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler, "/json")
 
 
 @dataclass
@@ -133,20 +123,13 @@ class Provider:
                 with provider.lock:
                     latest = provider.inbox.get(query.get("number", [""])[0], [""])[-1]
                     provider.answered += 1
-                body = json.dumps({"data": {"text": latest}}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                answer(self, 200, json.dumps({"data": {"text": latest}}).encode())
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.service = Loopback(Handler)
+        self.url = self.service.url
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.service.stop()
 
 
 def rented_openchat(provider: Provider) -> type[OpenChat]:
